@@ -1,0 +1,91 @@
+# 政务服务助手 — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+MODEL  := models/zhengwu.tar.gz
+STAMP  := models/.trained-from
+RASA_PORT    ?= 5005
+ACTIONS_PORT ?= 5055
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+# Rasa 3.6 needs Python 3.10: take python3.10 from PATH, else any 3.10 under pyenv.
+PYTHON310 := $(shell \
+  for p in "$$PYTHON310" python3.10 $$(ls -d "$$(pyenv root 2>/dev/null)"/versions/3.10*/bin/python 2>/dev/null | sort -rV) \
+           $$(ls -d "$$HOME"/.pyenv/versions/3.10*/bin/python 2>/dev/null | sort -rV); do \
+    [ -n "$$p" ] && command -v "$$p" >/dev/null 2>&1 && \
+    "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null && { command -v "$$p"; break; }; \
+  done)
+
+# Everything a trained model depends on; a change to any of these retrains.
+TRAINING_INPUTS = config.yml domain.yml $(shell find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) -not -path '*/__pycache__/*' 2>/dev/null | sort)
+
+.PHONY: help run test eval validate train shell clean
+
+help:
+	@echo "make run    set up, train if needed, start the assistant (Rasa :$(RASA_PORT), actions :$(ACTIONS_PORT))"
+	@echo "make test   run the test suite"
+	@echo "make eval   intent and service-routing accuracy on the held-out questions"
+	@echo "make shell  chat in the terminal (with 'make run' running in another terminal)"
+
+$(VENV)/.installed: requirements.txt
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "错误：找不到 Python 3.10（Rasa 3.6 不支持 3.11 及以上）。"; \
+	  echo "Python 3.10 is required. Install it, for example:"; \
+	  echo "  pyenv install 3.10.13        (then run make again), or"; \
+	  echo "  sudo apt install python3.10 python3.10-venv"; \
+	  echo "or point PYTHON310=/path/to/python3.10 at one."; \
+	  exit 1; fi
+	@echo "Using $(PYTHON310)"
+	test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<24.1"
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip check
+	touch $@
+
+# Train only when an input changed since the last model (content hash, not mtimes,
+# so a fresh clone with an existing model does not retrain for nothing).
+train: $(VENV)/.installed
+	@mkdir -p models var
+	@hash=$$(cat $(TRAINING_INPUTS) | sha256sum | cut -c1-16); \
+	if [ -f $(MODEL) ] && [ "$$(cat $(STAMP) 2>/dev/null)" = "$$hash" ]; then \
+	  echo "Model is up to date ($$hash)."; \
+	else \
+	  echo "Training data or knowledge base changed: training ($$hash)…"; \
+	  $(RASA) train --data nlu_data --domain domain.yml --config config.yml \
+	    --out models --fixed-model-name zhengwu --force --quiet && echo "$$hash" > $(STAMP); \
+	fi
+
+validate: $(VENV)/.installed
+	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings
+
+run: train
+	@mkdir -p var
+	@echo "Starting the action server on :$(ACTIONS_PORT) and Rasa on :$(RASA_PORT)…"
+	@trap 'kill $$ACTIONS 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) > var/actions.log 2>&1 & ACTIONS=$$!; \
+	( until curl -sf localhost:$(RASA_PORT)/status >/dev/null 2>&1; do sleep 2; done; \
+	  echo; echo "================ 政务服务助手已启动 ================"; \
+	  echo "终端对话：另开一个终端运行  make shell"; \
+	  echo "REST 接口：curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' \\"; \
+	  echo "             -d '{\"sender\":\"me\",\"message\":\"办护照要带什么\"}'"; \
+	  echo "NLU 解析： curl -s localhost:$(RASA_PORT)/model/parse -d '{\"text\":\"办护照要带什么\"}'"; \
+	  echo "按 Ctrl+C 停止。"; echo "==================================================" ) & \
+	$(RASA) run --model $(MODEL) --enable-api --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml
+
+shell: $(VENV)/.installed
+	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+test: train
+	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings --quiet
+	$(PY) -m pytest -q tests
+
+eval: train
+	$(PY) -m bot.evaluate --model $(MODEL) --questions tests/eval/questions.yml
+
+clean:
+	rm -rf models var .pytest_cache

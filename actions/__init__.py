@@ -1,0 +1,1 @@
+"""The action server: turns a recognised question into an answer from the service guide."""

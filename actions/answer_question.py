@@ -1,0 +1,56 @@
+"""Answer a citizen's question about a service from its guide."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.catalogue import catalogue
+from actions.service_context import POPULAR, buttons, service_in_context
+
+DEFAULT_INTENT = "inquire_service"
+
+
+def choose_service_buttons(intent: str, ids, cat) -> List[Dict[str, Any]]:
+    """One button per candidate; pressing it answers the same question about it."""
+    return buttons([(cat.get(i).name, intent, i) for i in ids if cat.get(i)])
+
+
+def next_step_buttons(answered: str, service: str) -> List[Dict[str, Any]]:
+    """The natural next steps after an answer, minus the one just given."""
+    return buttons([(title, intent, service) for title, intent in replies.NEXT_STEPS if intent != answered])
+
+
+class ActionAnswerQuestion(Action):
+    """ask_* / inquire_service / start_preparation → the matching part of the guide."""
+
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or DEFAULT_INTENT
+        if intent not in replies.ANSWERS:
+            intent = DEFAULT_INTENT
+        cat = catalogue()
+        context = service_in_context(tracker)
+
+        if context.candidates:
+            dispatcher.utter_message(
+                text="您说的可能是以下几项，请选择一项：",
+                buttons=choose_service_buttons(intent, context.candidates, cat))
+            return []
+
+        entry = cat.get(context.service) if context.service else None
+        if entry is None:
+            dispatcher.utter_message(
+                text="请问您要办理的是哪一项业务？可以直接说名称，比如“办护照”“提取公积金”，或点选常办事项：",
+                buttons=choose_service_buttons(intent, POPULAR, cat))
+            return [SlotSet("service", None)] if context.service else []
+
+        dispatcher.utter_message(text=replies.ANSWERS[intent](entry),
+                                 buttons=next_step_buttons(intent, entry.id))
+        return [SlotSet("service", entry.id)]

@@ -1,0 +1,40 @@
+"""When the bot is unsure: offer likely services and a human, never silence."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.answer_question import choose_service_buttons, next_step_buttons
+from actions.catalogue import catalogue
+from actions.service_context import POPULAR, service_in_context
+
+HELP_LINE = "您也可以拨打 12345 政务服务便民热线，或点“转人工”咨询工作人员。"
+
+
+class ActionServiceFallback(Action):
+    """Low confidence: if a service was named, show its overview; else suggest some."""
+
+    def name(self) -> Text:
+        return "action_service_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        cat = catalogue()
+        context = service_in_context(tracker)
+        entry = cat.get(context.service) if context.service and context.named_now else None
+        if entry is not None:
+            dispatcher.utter_message(text=replies.overview(entry),
+                                     buttons=next_step_buttons("inquire_service", entry.id))
+            return [SlotSet("service", entry.id)]
+
+        candidates = context.candidates or POPULAR
+        text = ("抱歉，我没有完全理解您的问题。您是想了解以下哪项业务？\n" if context.candidates
+                else "抱歉，我没有理解您的问题。可以换个说法，或直接说要办的事，比如“办护照要带什么”。常办事项：\n")
+        buttons = choose_service_buttons("inquire_service", candidates, cat)
+        buttons.append({"title": "转人工", "payload": "/request_human"})
+        dispatcher.utter_message(text=text + HELP_LINE, buttons=buttons)
+        return []

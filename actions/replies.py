@@ -1,0 +1,156 @@
+"""Answers built from a service guide, worded for reading on a phone.
+
+Each function takes one catalogue entry (an item or a life-event bundle) and
+returns plain text; channels decide how to dress it up.
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict, Iterable, List, Union
+
+from knowledge_base import Bundle, Material, ServiceItem
+
+Entry = Union[ServiceItem, Bundle]
+
+
+def _numbered(lines: Iterable[str]) -> str:
+    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
+
+
+def material_line(m: Material) -> str:
+    """居民身份证（原件，现场核验） / 授权委托书（原件 1份）〔视情况：委托他人代办时〕"""
+    if m.copies == 0:
+        how = f"{m.form}，现场核验"
+    else:
+        how = f"{m.form} {m.copies}份"
+    if m.medium == "电子":
+        how += "，电子版"
+    line = f"{m.name}（{how}）"
+    if m.required == "视情况":
+        line += f"〔视情况：{m.condition}〕"
+    elif m.required == "容缺":
+        line += "〔可容缺后补〕"
+    return line
+
+
+def _trips_text(trips: int) -> str:
+    return "全程网办，无需到现场" if trips == 0 else f"最多跑 {trips} 次"
+
+
+def materials(entry: Entry) -> str:
+    if isinstance(entry, Bundle):
+        lines = []
+        names = {item.id: item.name for item in entry.members}
+        for bm in entry.materials:
+            used = "、".join(names[i] for i in bm.needed_for)
+            lines.append(f"{material_line(bm.material)}（用于：{used}）")
+        body = _numbered(lines)
+        extra = ""
+        if entry.extra_steps:
+            extra = "\n另需办理：" + "；".join(f"{s.name}（{s.where}）" for s in entry.extra_steps)
+        return (f"「{entry.name}」合并后的材料清单（相同材料只需准备一份）：\n{body}{extra}\n"
+                f"标〔视情况〕的只在相应情形下需要。{entry.local_note}")
+    body = _numbered(material_line(m) for m in entry.materials)
+    note = "标〔视情况〕的只在相应情形下需要。" if any(m.is_conditional for m in entry.materials) else ""
+    return f"办理「{entry.name}」需要准备：\n{body}\n{note}{entry.local_note}"
+
+
+def process(entry: Entry) -> str:
+    return f"「{entry.name}」办理流程：\n{_numbered(entry.process)}\n{_trips_text(entry.trips)}。"
+
+
+def conditions(entry: Entry) -> str:
+    if isinstance(entry, Bundle):
+        parts = [f"【{item.name}】" + "；".join(item.conditions) for item in entry.members]
+        return f"「{entry.name}」各事项的受理条件：\n" + "\n".join(parts)
+    return f"「{entry.name}」受理条件：\n{_numbered(entry.conditions)}"
+
+
+def time_limit(entry: Entry) -> str:
+    if isinstance(entry, Bundle):
+        lines = [f"{item.name}：承诺 {item.promised_time_limit}" for item in entry.members]
+        head = f"联办时限：{entry.time_limit}\n" if entry.time_limit else ""
+        return f"「{entry.name}」\n{head}" + "\n".join(lines)
+    return (f"「{entry.name}」法定办结时限：{entry.legal_time_limit}；"
+            f"承诺办结时限：{entry.promised_time_limit}。")
+
+
+def fee(entry: Entry) -> str:
+    if entry.free:
+        return f"「{entry.name}」不收费。"
+    lines = [f"{f.name}：{f.standard}（依据：{f.basis}）" for f in entry.fees]
+    notes = f"\n{entry.fee_notes}" if isinstance(entry, ServiceItem) and entry.fee_notes else ""
+    return f"「{entry.name}」收费标准：\n" + "\n".join(lines) + notes
+
+
+def location(entry: Entry) -> str:
+    return f"「{entry.name}」办理地点：{entry.place}\n办公时间：{entry.hours}"
+
+
+def hours(entry: Entry) -> str:
+    return f"「{entry.name}」办公时间：{entry.hours}"
+
+
+def online(entry: Entry) -> str:
+    if entry.online:
+        text = f"「{entry.name}」可以网上办理，入口：{entry.online_entry}。"
+    else:
+        text = f"「{entry.name}」暂不能全程网办。"
+        if entry.online_entry:
+            text += f"可通过 {entry.online_entry} 预约或查询。"
+    if entry.online_notes:
+        text += entry.online_notes + "。" if not entry.online_notes.endswith("。") else entry.online_notes
+    text += f"\n到现场次数：{_trips_text(entry.trips)}。"
+    if isinstance(entry, ServiceItem):
+        text += f"结果领取：{'、'.join(entry.delivery)}。"
+    return text
+
+
+def contact(entry: Entry) -> str:
+    return f"「{entry.name}」咨询电话：{entry.contact}"
+
+
+def overview(entry: Entry) -> str:
+    """What a citizen needs to decide what to ask next."""
+    if isinstance(entry, Bundle):
+        members = _numbered(item.name for item in entry.members)
+        extra = "".join(f"\n· {s.name}（{s.where}）" for s in entry.extra_steps)
+        return (f"「{entry.name}」：{entry.summary}\n一次申请可联办：\n{members}"
+                + (f"\n另需办理：{extra}" if extra else "")
+                + f"\n共需准备 {len(entry.materials)} 项材料（相同材料只交一次），{_trips_text(entry.trips)}。"
+                + f"\n{entry.local_note}")
+    return (f"「{entry.name}」：{entry.summary}\n实施部门：{entry.department}\n"
+            f"需准备 {len(entry.materials)} 项材料，承诺 {entry.promised_time_limit} 办结，"
+            f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。")
+
+
+def checklist(entry: Entry) -> str:
+    """A one-time notice (一次性告知) of everything needed for one trip."""
+    parts = [materials(entry), location(entry)]
+    parts.append(fee(entry))
+    if isinstance(entry, ServiceItem):
+        parts.append(f"承诺办结时限：{entry.promised_time_limit}")
+    parts.append(f"到现场次数：{_trips_text(entry.trips)}")
+    return "【一次性告知单】\n" + "\n\n".join(parts)
+
+
+ANSWERS: Dict[str, Callable[[Entry], str]] = {
+    "ask_materials": materials,
+    "ask_process": process,
+    "ask_conditions": conditions,
+    "ask_time_limit": time_limit,
+    "ask_fee": fee,
+    "ask_location": location,
+    "ask_hours": hours,
+    "ask_online": online,
+    "ask_contact": contact,
+    "inquire_service": overview,
+    "start_preparation": checklist,
+}
+
+NEXT_STEPS: List[tuple] = [
+    ("需要什么材料", "ask_materials"),
+    ("办理流程", "ask_process"),
+    ("办理地点", "ask_location"),
+    ("开始准备材料", "start_preparation"),
+    ("评价本次服务", "give_feedback"),
+]

@@ -1,0 +1,1 @@
+"""Channels, custom NLU components and command-line tools of the 政务服务助手."""

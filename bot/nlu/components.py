@@ -1,0 +1,174 @@
+"""Rasa pipeline components for Chinese: normaliser, tokenizer, service extractor.
+
+They are thin adapters: the work is done by `normalize`, `terms` and
+`service_matcher`, which know nothing about Rasa.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.normalize import normalize_text
+from bot.nlu.service_matcher import ServiceMatcher
+from bot.nlu.terms import service_terms
+from knowledge_base import KNOWLEDGE_BASE_DIR, LiveCatalogue
+
+logger = logging.getLogger(__name__)
+
+SERVICE_ENTITY = "service"
+CANDIDATE_ENTITY = "service_candidate"
+USER_DICT_FILE = "kb_userdict.txt"
+
+
+def knowledge_base_dir(config: Dict[Text, Any]) -> Path:
+    """KB_DIR in the environment wins, so a deployment can point elsewhere."""
+    return Path(os.environ.get("KB_DIR") or config.get("knowledge_base") or KNOWLEDGE_BASE_DIR)
+
+
+_live: Dict[Path, LiveCatalogue] = {}
+
+
+def live_catalogue(root: Path) -> LiveCatalogue:
+    """One live catalogue per directory, shared by the tokenizer and the extractor."""
+    if root not in _live:
+        _live[root] = LiveCatalogue(root)
+    return _live[root]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class TextNormalizer(GraphComponent):
+    """Rewrites the message text before tokenizing: 辦護照 → 办护照, length capped."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "TextNormalizer":
+        return cls()
+
+    def _normalize(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str):
+                message.set(TEXT, normalize_text(text))
+        return messages
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        return self._normalize(messages)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._normalize(training_data.training_examples)
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
+class KnowledgeBaseJiebaTokenizer(JiebaTokenizer):
+    """Jieba with a user dictionary of every service name and alias.
+
+    The dictionary is generated from the knowledge base at training time and
+    stored inside the model, so the model carries it wherever it goes. At load
+    time, terms staff have added since are added too, without retraining.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**JiebaTokenizer.get_default_config(), "knowledge_base": None}
+
+    @classmethod
+    def _add_live_terms(cls, config: Dict[Text, Any]) -> None:
+        import jieba
+
+        catalogue = live_catalogue(knowledge_base_dir(config)).current()
+        for term in service_terms(catalogue):
+            jieba.add_word(term, freq=2000)
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "KnowledgeBaseJiebaTokenizer":
+        cls._add_live_terms(config)
+        return cls(config, model_storage, resource)
+
+    def persist(self) -> None:
+        """Write the user dictionary into the model."""
+        catalogue = live_catalogue(knowledge_base_dir(self._config)).current()
+        lines = [f"{term} 2000 n" for term in sorted(service_terms(catalogue)) if " " not in term]
+        with self._model_storage.write_to(self._resource) as directory:
+            (Path(directory) / USER_DICT_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "KnowledgeBaseJiebaTokenizer":
+        try:
+            with model_storage.read_from(resource) as directory:
+                cls._load_custom_dictionary(str(directory))
+        except ValueError:
+            logger.warning("model has no jieba user dictionary; using the live knowledge base only")
+        cls._add_live_terms(config)
+        return cls(config, model_storage, resource)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Emits entity `service` (a catalogue id) for the service a message names.
+
+    An ambiguous mention (身份证 → 换领 or 补领) gives `service_candidate`
+    entities instead, one per candidate, for the dialogue to ask about. The
+    matcher follows the live knowledge base, so new aliases work at once.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"knowledge_base": None}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._catalogue = live_catalogue(knowledge_base_dir(config))
+        self._matcher: Optional[ServiceMatcher] = None
+        self._matcher_version = -1
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "ServiceEntityExtractor":
+        return cls({**cls.get_default_config(), **config})
+
+    def matcher(self) -> ServiceMatcher:
+        catalogue = self._catalogue.current()
+        if self._matcher is None or self._matcher_version != self._catalogue.version:
+            self._matcher = ServiceMatcher(catalogue)
+            self._matcher_version = self._catalogue.version
+        return self._matcher
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text.strip():
+                continue
+            # Skip `/intent{...}` payloads from buttons: they carry their own entities.
+            if text.startswith("/"):
+                continue
+            entities = self._entities_for(text)
+            if entities:
+                message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(entities),
+                            add_to_output=True)
+        return messages
+
+    def _entities_for(self, text: str) -> List[Dict[Text, Any]]:
+        result = self.matcher().match(text)
+        if result.service and result.mention:
+            m = result.mention
+            return [{"entity": SERVICE_ENTITY, "value": result.service, "start": m.start,
+                     "end": m.end, "confidence": m.confidence}]
+        if result.candidates and result.mention:
+            m = result.mention
+            return [{"entity": CANDIDATE_ENTITY, "value": c, "start": m.start, "end": m.end,
+                     "confidence": m.confidence} for c in result.candidates]
+        return []

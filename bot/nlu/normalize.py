@@ -1,0 +1,22 @@
+"""One normalisation for everything that reads citizens' text.
+
+Traditional characters become simplified (辦護照 → 办护照), full-width letters
+and digits become half-width, whitespace is collapsed and very long input is
+cut, so that NLU cost stays bounded whatever a citizen pastes in.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import zhconv
+
+MAX_NLU_CHARS = 500
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_text(text: str, max_chars: int = MAX_NLU_CHARS) -> str:
+    """Simplified-Chinese, NFKC-folded, single-spaced text of at most `max_chars`."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _SPACES.sub(" ", text).strip()[:max_chars]
+    return zhconv.convert(text, "zh-cn")

@@ -1,0 +1,212 @@
+"""Typed, read-only views of validated knowledge-base files."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the progressive questionnaire (递进式问卷)."""
+
+    id: str
+    ask: str
+    options: Tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Question":
+        return cls(d["id"], d["ask"], tuple(d["options"]))
+
+
+@dataclass(frozen=True)
+class Material:
+    """One 申请材料 of one item."""
+
+    name: str
+    form: str  # 原件 / 复印件 / 原件和复印件
+    copies: int
+    medium: str  # 纸质 / 电子 / 纸质或电子
+    required: str  # 必要 / 视情况 / 容缺
+    source: str
+    condition: Optional[str] = None
+    when: Mapping[str, str] = field(default_factory=dict)
+    notes: Optional[str] = None
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.required == "视情况"
+
+    def applies_to(self, answers: Mapping[str, str]) -> bool:
+        """Whether this material is needed, given questionnaire answers.
+
+        An unanswered question counts as "maybe", so the material stays listed.
+        """
+        return all(answers.get(q, want) == want for q, want in self.when.items())
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Material":
+        return cls(
+            name=d["name"], form=d["form"], copies=d["copies"], medium=d["medium"],
+            required=d["required"], source=d["source"], condition=d.get("condition"),
+            when=dict(d.get("when") or {}), notes=d.get("notes"),
+        )
+
+
+@dataclass(frozen=True)
+class Fee:
+    name: str
+    standard: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class FAQ:
+    q: str
+    a: str
+
+
+@dataclass(frozen=True)
+class ServiceItem:
+    """One 办事事项 with its 办事指南."""
+
+    id: str
+    name: str
+    aliases: Tuple[str, ...]
+    department: str
+    service_object: str
+    summary: str
+    conditions: Tuple[str, ...]
+    materials: Tuple[Material, ...]
+    process: Tuple[str, ...]
+    legal_time_limit: str
+    promised_time_limit: str
+    free: bool
+    fees: Tuple[Fee, ...]
+    fee_notes: Optional[str]
+    place: str
+    hours: str
+    contact: str
+    online: bool
+    online_entry: Optional[str]
+    online_notes: Optional[str]
+    trips: int
+    delivery: Tuple[str, ...]
+    faq: Tuple[FAQ, ...]
+    local_note: str
+    questions: Tuple[Question, ...] = ()
+    legal_basis: Tuple[str, ...] = ()
+    category: Optional[str] = None
+    result: Optional[str] = None
+    source_file: str = ""
+
+    is_bundle = False
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], source_file: str = "") -> "ServiceItem":
+        fees = d["fees"]
+        online = d["online"]
+        return cls(
+            id=d["id"], name=d["name"], aliases=tuple(d["aliases"]), department=d["department"],
+            service_object=d["service_object"], summary=d["summary"],
+            conditions=tuple(d["conditions"]),
+            materials=tuple(Material.from_dict(m) for m in d["materials"]),
+            process=tuple(d["process"]),
+            legal_time_limit=d["time_limit"]["legal"], promised_time_limit=d["time_limit"]["promised"],
+            free=fees["free"], fees=tuple(Fee(**f) for f in fees.get("items", [])),
+            fee_notes=fees.get("notes"),
+            place=d["location"]["place"], hours=d["location"]["hours"], contact=d["contact"],
+            online=online["available"], online_entry=online.get("entry"), online_notes=online.get("notes"),
+            trips=d["trips"], delivery=tuple(d["delivery"]),
+            faq=tuple(FAQ(f["q"], f["a"]) for f in d["faq"]), local_note=d["local_note"],
+            questions=tuple(Question.from_dict(q) for q in d.get("questions", [])),
+            legal_basis=tuple(d.get("legal_basis", [])), category=d.get("category"),
+            result=d.get("result"), source_file=source_file,
+        )
+
+
+@dataclass(frozen=True)
+class ExtraStep:
+    """A step of a life event that is outside the catalogue (e.g. 预防接种证)."""
+
+    name: str
+    where: str
+    notes: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class BundleMaterial:
+    """A material of a bundle's merged list, with the member items that need it."""
+
+    material: Material
+    needed_for: Tuple[str, ...]  # member item ids
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A life event (一件事): several items applied for together."""
+
+    id: str
+    name: str
+    aliases: Tuple[str, ...]
+    summary: str
+    members: Tuple[ServiceItem, ...]
+    extra_steps: Tuple[ExtraStep, ...]
+    process: Tuple[str, ...]
+    place: str
+    hours: str
+    contact: str
+    online: bool
+    online_entry: Optional[str]
+    online_notes: Optional[str]
+    trips: int
+    local_note: str
+    time_limit: Optional[str] = None
+    faq: Tuple[FAQ, ...] = ()
+    notes: Tuple[str, ...] = ()
+    implied_answers: Mapping[str, str] = field(default_factory=dict)
+    source_file: str = ""
+
+    is_bundle = True
+
+    @property
+    def materials(self) -> Tuple[BundleMaterial, ...]:
+        """Members' materials merged by name: a shared document appears once.
+
+        Materials ruled out by what the life event implies (a newborn does not
+        bring its own ID card) are left out.
+        """
+        merged: Dict[str, Tuple[Material, List[str]]] = {}
+        for item in self.members:
+            for m in item.materials:
+                if not m.applies_to(self.implied_answers):
+                    continue
+                if m.name in merged:
+                    if item.id not in merged[m.name][1]:
+                        merged[m.name][1].append(item.id)
+                else:
+                    merged[m.name] = (m, [item.id])
+        return tuple(BundleMaterial(m, tuple(ids)) for m, ids in merged.values())
+
+    @property
+    def fees(self) -> Tuple[Fee, ...]:
+        return tuple(f for item in self.members for f in item.fees)
+
+    @property
+    def free(self) -> bool:
+        return all(item.free for item in self.members)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], members: Tuple[ServiceItem, ...],
+                  source_file: str = "") -> "Bundle":
+        online = d["online"]
+        return cls(
+            id=d["id"], name=d["name"], aliases=tuple(d["aliases"]), summary=d["summary"],
+            members=members,
+            extra_steps=tuple(ExtraStep(**s) for s in d.get("extra_steps", [])),
+            process=tuple(d["process"]), place=d["location"]["place"], hours=d["location"]["hours"],
+            contact=d["contact"], online=online["available"], online_entry=online.get("entry"),
+            online_notes=online.get("notes"), trips=d["trips"], local_note=d["local_note"],
+            time_limit=d.get("time_limit"), faq=tuple(FAQ(f["q"], f["a"]) for f in d.get("faq", [])),
+            notes=tuple(d.get("notes", [])), implied_answers=dict(d.get("implied_answers") or {}),
+            source_file=source_file,
+        )

@@ -1,0 +1,108 @@
+"""Shared fixtures: the real knowledge base, a trained model and a live action server."""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "zhengwu.tar.gz"
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not come up within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    from knowledge_base import KNOWLEDGE_BASE_DIR, load_catalogue
+
+    return load_catalogue(KNOWLEDGE_BASE_DIR)
+
+
+@pytest.fixture(scope="session")
+def action_server() -> Iterator[str]:
+    """The real action server in its own process, as `make run` starts it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health")
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def event_loop_session():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def agent(action_server, event_loop_session):
+    """The trained model with the live action server: a whole bot, minus a channel."""
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}; run `make test`, which trains first")
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_server))
+
+
+class Conversation:
+    """One citizen talking to the bot; `say` returns the bot's messages."""
+
+    def __init__(self, agent, loop, sender: str) -> None:
+        self.agent, self.loop, self.sender = agent, loop, sender
+
+    def say(self, text: str) -> List[Dict]:
+        return self.loop.run_until_complete(self.agent.handle_text(text, sender_id=self.sender))
+
+    def text(self, text: str) -> str:
+        """Everything the bot answered, as one string."""
+        return "\n".join(m.get("text", "") for m in self.say(text))
+
+    def parse(self, text: str) -> Dict:
+        return self.loop.run_until_complete(self.agent.parse_message(text))
+
+    def slot(self, name: str):
+        tracker = self.loop.run_until_complete(self.agent.tracker_store.retrieve(self.sender))
+        return tracker.get_slot(name) if tracker else None
+
+
+@pytest.fixture
+def conversation(agent, event_loop_session, request) -> Conversation:
+    return Conversation(agent, event_loop_session, f"test-{request.node.name}-{time.monotonic_ns()}")
+
+
+def buttons_of(messages: List[Dict]) -> List[Dict]:
+    return [b for m in messages for b in (m.get("buttons") or [])]
