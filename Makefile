@@ -78,7 +78,7 @@ run: train
 	$(RASA) run --model $(MODEL) --enable-api --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml
 
 shell: $(VENV)/.installed
-	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+	@$(PY) -m bot.chat --url http://localhost:$(RASA_PORT)/webhooks/rest/webhook
 
 test: train
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings --quiet

@@ -39,9 +39,12 @@ class ActionAnswerQuestion(Action):
         context = service_in_context(tracker)
 
         if context.candidates:
+            options = list(context.candidates)
+            if context.previous and context.previous not in options:
+                options.append(context.previous)  # or they still mean the one in context
             dispatcher.utter_message(
                 text="您说的可能是以下几项，请选择一项：",
-                buttons=choose_service_buttons(intent, context.candidates, cat))
+                buttons=choose_service_buttons(intent, options, cat))
             return []
 
         entry = cat.get(context.service) if context.service else None
@@ -51,6 +54,8 @@ class ActionAnswerQuestion(Action):
                 buttons=choose_service_buttons(intent, POPULAR, cat))
             return [SlotSet("service", None)] if context.service else []
 
-        dispatcher.utter_message(text=replies.ANSWERS[intent](entry),
-                                 buttons=next_step_buttons(intent, entry.id))
+        answer = replies.ANSWERS[intent](entry)
+        if context.guessed:
+            answer = f"（按「{entry.name}」为您解答；如果不是您要办的事，请告诉我具体名称。）\n" + answer
+        dispatcher.utter_message(text=answer, buttons=next_step_buttons(intent, entry.id))
         return [SlotSet("service", entry.id)]

@@ -9,6 +9,8 @@ from rasa_sdk import Tracker
 
 SERVICE = "service"
 CANDIDATE = "service_candidate"
+# Below this the NLU only guessed from resemblance, not from a name or alias.
+NAMED_CONFIDENCE = 0.7
 
 # Offered when a question names no service and nothing is in context.
 POPULAR = ("passport", "id-card-renewal", "social-security-card", "housing-fund-withdrawal",
@@ -20,25 +22,35 @@ class ServiceInContext:
     service: Optional[str]          # the entry to answer about
     candidates: Tuple[str, ...]     # ask the citizen to choose among these
     named_now: bool                 # named in this message (not carried over)
+    guessed: bool = False           # inferred from resemblance; say so in the answer
+    previous: Optional[str] = None  # the service in context before this message
 
 
-def _entities(tracker: Tracker, name: str) -> List[str]:
-    values = []
+def _entities(tracker: Tracker, name: str) -> List[Dict[str, Any]]:
+    seen, out = set(), []
     for e in tracker.latest_message.get("entities", []) or []:
-        if e.get("entity") == name and isinstance(e.get("value"), str) and e["value"] not in values:
-            values.append(e["value"])
-    return values
+        if e.get("entity") == name and isinstance(e.get("value"), str) and e["value"] not in seen:
+            seen.add(e["value"])
+            out.append(e)
+    return out
 
 
 def service_in_context(tracker: Tracker) -> ServiceInContext:
-    """A service named now wins; an ambiguous mention asks; else the slot carries over."""
+    """A service named now wins; an ambiguous mention asks; else the slot carries over.
+
+    A guess (low confidence) is used only when no service is in context yet.
+    """
+    previous = tracker.get_slot(SERVICE)
     named = _entities(tracker, SERVICE)
     if named:
-        return ServiceInContext(named[0], (), True)
-    candidates = tuple(_entities(tracker, CANDIDATE))
+        top = named[0]
+        confident = float(top.get("confidence") or 1.0) >= NAMED_CONFIDENCE
+        if confident or not previous:
+            return ServiceInContext(top["value"], (), True, guessed=not confident, previous=previous)
+    candidates = tuple(e["value"] for e in _entities(tracker, CANDIDATE))
     if candidates:
-        return ServiceInContext(None, candidates, True)
-    return ServiceInContext(tracker.get_slot(SERVICE), (), False)
+        return ServiceInContext(None, candidates, True, previous=previous)
+    return ServiceInContext(previous, (), False, previous=previous)
 
 
 def payload(intent: str, service: str) -> str:

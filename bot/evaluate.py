@@ -46,7 +46,11 @@ def percentile(values: List[float], q: float) -> float:
 
 async def evaluate(model: str, questions_file: str, show_errors: bool) -> int:
     from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
     agent = Agent.load(model)
     questions = yaml.safe_load(Path(questions_file).read_text(encoding="utf-8"))
     await agent.parse_message("预热")  # first parse builds lazy state

@@ -16,7 +16,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -28,6 +28,10 @@ from knowledge_base import KNOWLEDGE_BASE_DIR, LiveCatalogue
 logger = logging.getLogger(__name__)
 
 SERVICE_ENTITY = "service"
+# Intents that are certainly about some service: they allow the matcher's looser tier.
+SERVICE_INTENTS = {"ask_materials", "ask_process", "ask_conditions", "ask_time_limit", "ask_fee",
+                   "ask_location", "ask_hours", "ask_online", "ask_contact", "inquire_service",
+                   "start_preparation"}
 CANDIDATE_ENTITY = "service_candidate"
 USER_DICT_FILE = "kb_userdict.txt"
 
@@ -155,14 +159,15 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
             # Skip `/intent{...}` payloads from buttons: they carry their own entities.
             if text.startswith("/"):
                 continue
-            entities = self._entities_for(text)
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            entities = self._entities_for(text, about_a_service=intent in SERVICE_INTENTS)
             if entities:
                 message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(entities),
                             add_to_output=True)
         return messages
 
-    def _entities_for(self, text: str) -> List[Dict[Text, Any]]:
-        result = self.matcher().match(text)
+    def _entities_for(self, text: str, about_a_service: bool) -> List[Dict[Text, Any]]:
+        result = self.matcher().match(text, about_a_service)
         if result.service and result.mention:
             m = result.mention
             return [{"entity": SERVICE_ENTITY, "value": result.service, "start": m.start,

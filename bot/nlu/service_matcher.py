@@ -4,11 +4,16 @@ Three tiers, tried in order, each more tolerant than the last:
 1. exact names and aliases (spaCy PhraseMatcher over characters);
 2. homophones, the commonest typing slip with a pinyin keyboard
    (社宝卡 → 社保卡, 营业执招 → 营业执照): the same PhraseMatcher over pinyin;
-3. one wrong character in a term of four or more (公积会提取), by rapidfuzz.
+3. one wrong character in a term of five or more (公积会提取), by rapidfuzz, or
+   a term of four or more with up to two words slipped in (公司想改个名字 → 公司改名);
+4. only for a sentence already known to ask about a service: the entry whose
+   names, aliases and FAQ questions share the most distinctive character
+   n-grams with it (TF-IDF), above a threshold (公司要注销, 刻一套公章多少钱).
 Longer matches beat shorter ones, so 身份证丢了 wins over the ambiguous 身份证.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -16,16 +21,27 @@ import spacy
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
+from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from bot.nlu.terms import service_terms
+from bot.nlu.terms import name_variants, service_terms
 from knowledge_base import Catalogue
 
-EXACT, HOMOPHONE, FUZZY = 0, 1, 2
-TIER_CONFIDENCE = {EXACT: 1.0, HOMOPHONE: 0.9, FUZZY: 0.8}
+EXACT, HOMOPHONE, FUZZY, SIMILAR = 0, 1, 2, 3
+TIER_CONFIDENCE = {EXACT: 1.0, HOMOPHONE: 0.9, FUZZY: 0.8, SIMILAR: 0.6}
+MIN_SIMILARITY = 0.12
+# Words every question uses whatever the service; the similarity tier ignores them,
+# so "需要什么材料" alone resembles nothing and the service in context stays.
+GENERIC_WORDS = re.compile(
+    "政务服务|政务中心|服务中心|中心|大厅|窗口|热线|部门|请问|我想|我要|问一下|一下|想问|需要|什么|哪些|怎么|如何|怎样|咋|办理|办|手续|流程|步骤|材料|资料|证件|"
+    "条件|资格|多少|钱|费用|收费|时间|多久|几天|地点|哪里|在哪|哪儿|电话|网上|手机|准备|提交|申请|可以|能不能|"
+    "能|要|带|去|的|了|吗|呢|啊|吧|呀|这个|那个|我|你|您|们|是|有|没有|和|跟|还|都|就|得|给|一个|个|些|事|情")
+MIN_CONTENT_CHARS = 2
 MIN_HOMOPHONE_CHARS = 3
-MIN_FUZZY_CHARS = 4
+MIN_FUZZY_CHARS = 5
+MIN_GAPPED_CHARS = 4
+MAX_GAP_CHARS = 2
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,20 @@ class ServiceMatcher:
             if len(term) >= MIN_HOMOPHONE_CHARS:
                 self._homophone.add(str(i), [Doc(self._nlp.vocab, words=_pinyin(term))])
         self._fuzzy_terms = [t for t in self._terms if len(t) >= MIN_FUZZY_CHARS]
+        self._gapped = [(t, re.compile(".{0,%d}?".join(map(re.escape, t)) % ((MAX_GAP_CHARS,) * (len(t) - 1))))
+                        for t in self._terms if len(t) >= MIN_GAPPED_CHARS]
+        self._profile_ids, self._vectorizer, self._profiles = self._build_profiles(catalogue)
+
+    @staticmethod
+    def _build_profiles(catalogue: Catalogue):
+        """One short document per entry: names (twice, for weight), aliases, FAQ questions."""
+        ids, docs = [], []
+        for entry in catalogue.entries():
+            names = sorted(name_variants(entry.name)) * 2
+            docs.append(" ".join([*names, *entry.aliases, *(f.q for f in entry.faq)]).lower())
+            ids.append(entry.id)
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True)
+        return ids, vectorizer, vectorizer.fit_transform(docs) if docs else None
 
     def _char_doc(self, text: str) -> Doc:
         return Doc(self._nlp.vocab, words=list(text))
@@ -96,8 +126,12 @@ class ServiceMatcher:
         return sorted(found, key=lambda m: (m.tier, -(m.end - m.start), m.start))
 
     def _fuzzy_mentions(self, text: str) -> List[Mention]:
-        """Terms present with exactly one character wrong."""
+        """Terms present with one character wrong, or with a few characters slipped in."""
         found = []
+        for term, pattern in self._gapped:
+            hit = pattern.search(text)
+            if hit and hit.end() - hit.start() <= len(term) + MAX_GAP_CHARS:
+                found.append(Mention(hit.start(), hit.end(), term, tuple(sorted(self._index[term])), FUZZY))
         for term in self._fuzzy_terms:
             if len(text) < len(term) - 1:
                 continue
@@ -106,18 +140,56 @@ class ServiceMatcher:
                 found.append(Mention(hit.dest_start, hit.dest_end, term, tuple(sorted(self._index[term])), FUZZY))
         return found
 
-    def match(self, text: str) -> MatchResult:
-        """The single entry the sentence names, or candidates to ask about."""
+    def _similarities(self, text: str) -> Optional[Dict[str, float]]:
+        """Entry id → resemblance of the sentence's content words to its profile."""
+        content = GENERIC_WORDS.sub(" ", text)
+        if self._profiles is None or len(content.replace(" ", "")) < MIN_CONTENT_CHARS:
+            return None
+        scores = (self._vectorizer.transform([content]) @ self._profiles.T).toarray()[0]
+        return dict(zip(self._profile_ids, scores))
+
+    def _similar_entry(self, text: str) -> Optional[Mention]:
+        """The entry whose profile the sentence resembles most, if clearly enough."""
+        scores = self._similarities(text)
+        if not scores:
+            return None
+        best = max(scores, key=scores.get)
+        if scores[best] < MIN_SIMILARITY:
+            return None
+        return Mention(0, len(text), "", (best,), SIMILAR)
+
+    def _settle_by_resemblance(self, text: str, candidates: Sequence[str]) -> Optional[str]:
+        """身份证还有一个月到期 → 换领: the rest of the sentence picks one candidate."""
+        scores = self._similarities(text)
+        if not scores:
+            return None
+        ranked = sorted(candidates, key=lambda c: scores.get(c, 0.0), reverse=True)
+        top, runner_up = scores.get(ranked[0], 0.0), scores.get(ranked[1], 0.0)
+        return ranked[0] if top >= MIN_SIMILARITY and top >= 1.5 * runner_up else None
+
+    def match(self, text: str, about_a_service: bool = False) -> MatchResult:
+        """The single entry the sentence names, or candidates to ask about.
+
+        `about_a_service` says the sentence is known (from its intent) to ask
+        about some service, which allows the looser similarity tier.
+        """
+        text = text.lower()
         mentions = self.mentions(text)
+        if not mentions and about_a_service:
+            similar = self._similar_entry(text)
+            mentions = [similar] if similar else []
         if not mentions:
             return MatchResult(None, None, ())
         best = self._prefer_items_over_their_bundles(mentions)
         if len(best.ids) == 1:
             return MatchResult(best.ids[0], best, ())
-        # An ambiguous term: another, unambiguous mention may settle it.
+        # An ambiguous term: another, unambiguous mention may settle it, or the rest of the sentence.
         for other in mentions:
             if len(other.ids) == 1 and other.ids[0] in best.ids:
                 return MatchResult(other.ids[0], other, ())
+        settled = self._settle_by_resemblance(text.replace(best.term, " "), best.ids)
+        if settled:
+            return MatchResult(settled, Mention(best.start, best.end, best.term, (settled,), SIMILAR), ())
         return MatchResult(None, best, best.ids)
 
     def _prefer_items_over_their_bundles(self, mentions: Sequence[Mention]) -> Mention:

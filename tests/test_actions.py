@@ -1,0 +1,133 @@
+"""The actions, driven through rasa_sdk's Tracker and CollectingDispatcher."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer_question import ActionAnswerQuestion
+from actions.fallback import ActionServiceFallback
+
+
+def tracker(intent: str, entities: Optional[List[Dict[str, Any]]] = None,
+            slot: Optional[str] = None, text: str = "") -> Tracker:
+    return Tracker(
+        sender_id="unit", slots={"service": slot},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                        "entities": entities or []},
+        events=[], paused=False, followup_action=None, active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def named(service_id: str, confidence: float = 1.0) -> Dict[str, Any]:
+    return {"entity": "service", "value": service_id, "confidence": confidence}
+
+
+def run(action, t: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, t, {})
+    assert dispatcher.messages, "the bot must never be silent"
+    return dispatcher.messages, events
+
+
+def test_materials_are_a_numbered_list_with_form_copies_and_conditions():
+    messages, events = run(ActionAnswerQuestion(), tracker("ask_materials", [named("passport")]))
+    text = messages[0]["text"]
+    assert "普通护照签发" in text
+    lines = [l for l in text.splitlines() if re.match(r"\d+\. ", l)]
+    assert lines[0].startswith("1. 居民身份证（原件")
+    assert any("份" in l for l in lines)
+    assert any("〔视情况：" in l and "授权委托书" in l for l in lines)
+    assert "以当地政务服务中心" in text
+    assert (events[0]["event"], events[0]["name"], events[0]["value"]) == ("slot", "service", "passport")
+
+
+def test_answer_offers_the_natural_next_steps():
+    messages, _ = run(ActionAnswerQuestion(), tracker("ask_materials", [named("passport")]))
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles == ["办理流程", "办理地点", "开始准备材料", "评价本次服务"]
+    assert messages[0]["buttons"][0]["payload"] == '/ask_process{"service": "passport"}'
+
+
+@pytest.mark.parametrize("intent, expected", [
+    ("ask_fee", "120元"),
+    ("ask_time_limit", "承诺办结时限"),
+    ("ask_location", "出入境"),
+    ("ask_hours", "9:00"),
+    ("ask_online", "到现场次数"),
+    ("ask_contact", "12367"),
+    ("ask_process", "1. "),
+    ("ask_conditions", "受理条件"),
+    ("inquire_service", "实施部门"),
+    ("start_preparation", "一次性告知单"),
+])
+def test_each_question_gets_its_part_of_the_guide(intent, expected):
+    messages, _ = run(ActionAnswerQuestion(), tracker(intent, [named("passport")]))
+    assert expected in messages[0]["text"]
+
+
+def test_follow_up_uses_the_service_in_context():
+    messages, _ = run(ActionAnswerQuestion(), tracker("ask_fee", slot="id-card-renewal"))
+    assert "居民身份证换领" in messages[0]["text"]
+
+
+def test_naming_another_service_switches_context():
+    messages, events = run(ActionAnswerQuestion(),
+                           tracker("ask_fee", [named("marriage-registration")], slot="passport"))
+    assert "结婚登记" in messages[0]["text"]
+    assert events[0]["value"] == "marriage-registration"
+
+
+def test_a_weak_guess_does_not_replace_the_service_in_context():
+    messages, _ = run(ActionAnswerQuestion(),
+                      tracker("ask_materials", [named("hukou-transfer", 0.6)], slot="passport"))
+    assert "普通护照签发" in messages[0]["text"]
+
+
+def test_a_weak_guess_without_context_is_answered_and_flagged():
+    messages, _ = run(ActionAnswerQuestion(), tracker("ask_fee", [named("seal-engraving", 0.6)]))
+    assert messages[0]["text"].startswith("（按「印章刻制备案」为您解答")
+
+
+def test_ambiguous_mention_asks_with_buttons_that_answer_the_same_question():
+    candidates = [{"entity": "service_candidate", "value": v} for v in ("id-card-renewal", "id-card-reissue")]
+    messages, events = run(ActionAnswerQuestion(), tracker("ask_materials", candidates))
+    assert events == []
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads == ['/ask_materials{"service": "id-card-renewal"}',
+                        '/ask_materials{"service": "id-card-reissue"}']
+
+
+def test_no_service_asks_which_one_with_popular_choices():
+    messages, _ = run(ActionAnswerQuestion(), tracker("ask_materials"))
+    assert "哪一项" in messages[0]["text"]
+    assert len(messages[0]["buttons"]) >= 4
+    assert all(b["payload"].startswith("/ask_materials{") for b in messages[0]["buttons"])
+
+
+def test_bundle_lists_members_merged_materials_and_trips():
+    messages, _ = run(ActionAnswerQuestion(), tracker("inquire_service", [named("bundle-newborn")]))
+    text = messages[0]["text"]
+    for member in ("出生医学证明办理", "出生登记", "城乡居民基本医疗保险参保登记", "社会保障卡申领"):
+        assert member in text
+    assert "预防接种证" in text and "跑" in text
+
+    messages, _ = run(ActionAnswerQuestion(), tracker("ask_materials", [named("bundle-newborn")]))
+    assert messages[0]["text"].count("父母双方居民身份证") == 1
+
+
+def test_fallback_offers_services_and_a_human():
+    messages, _ = run(ActionServiceFallback(), tracker("nlu_fallback", text="嗯嗯啊啊"))
+    text = messages[0]["text"]
+    assert "12345" in text
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert "转人工" in titles and len(titles) >= 4
+
+
+def test_fallback_with_a_named_service_shows_its_overview():
+    messages, _ = run(ActionServiceFallback(), tracker("nlu_fallback", [named("passport")]))
+    assert "普通护照签发" in messages[0]["text"]

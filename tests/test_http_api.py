@@ -1,0 +1,68 @@
+"""The HTTP surface as `make run` starts it: /model/parse and the REST channel."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import MODEL, ROOT, free_port, wait_for
+
+
+def post(url: str, payload: dict):
+    request = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, json.loads(response.read().decode())
+
+
+@pytest.fixture(scope="module")
+def rasa_server(action_server, tmp_path_factory):
+    """`rasa run --enable-api` with the trained model, a SQLite tracker store and the action server."""
+    port = free_port()
+    tmp = tmp_path_factory.mktemp("rasa")
+    endpoints = tmp / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "{action_server}"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{tmp / "tracker.db"}"\n',
+        encoding="utf-8")
+    rasa = Path(sys.executable).parent / "rasa"
+    proc = subprocess.Popen(
+        [str(rasa), "run", "--model", str(MODEL), "--enable-api", "--port", str(port),
+         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/status", timeout=240)
+        yield f"http://127.0.0.1:{port}", tmp / "tracker.db"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_model_parse_returns_intent_and_service_id(rasa_server):
+    url, _ = rasa_server
+    status, parse = post(f"{url}/model/parse", {"text": "办护照要带什么"})
+    assert status == 200
+    assert parse["intent"]["name"] == "ask_materials"
+    services = [e["value"] for e in parse["entities"] if e["entity"] == "service"]
+    assert services == ["passport"]
+
+
+def test_model_parse_finds_no_service_in_unrelated_text(rasa_server):
+    url, _ = rasa_server
+    _, parse = post(f"{url}/model/parse", {"text": "今天天气怎么样"})
+    assert not [e for e in parse["entities"] if e["entity"] == "service"]
+
+
+def test_rest_channel_answers_and_stores_the_conversation_in_sqlite(rasa_server):
+    url, db = rasa_server
+    status, replies = post(f"{url}/webhooks/rest/webhook", {"sender": "http-test", "message": "社保卡在哪里办"})
+    assert status == 200
+    assert "社会保障卡申领" in replies[0]["text"]
+    assert [b["title"] for b in replies[0]["buttons"]][:2] == ["需要什么材料", "办理流程"]
+    import sqlite3
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select count(*) from events where sender_id = 'http-test'").fetchone()[0]
+    assert rows > 0
