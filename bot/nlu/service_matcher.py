@@ -34,7 +34,7 @@ MIN_SIMILARITY = 0.12
 # Words every question uses whatever the service; the similarity tier ignores them,
 # so "需要什么材料" alone resembles nothing and the service in context stays.
 GENERIC_WORDS = re.compile(
-    "政务服务|政务中心|服务中心|中心|大厅|窗口|热线|部门|请问|我想|我要|问一下|一下|想问|需要|什么|哪些|怎么|如何|怎样|咋|办理|办|手续|流程|步骤|材料|资料|证件|"
+    "政务服务|政务中心|服务中心|中心|大厅|窗口|热线|部门|请问|我想|我要|问一下|一下|想问|需要|什么|哪些|怎么|如何|怎样|咋|办理|手续|流程|步骤|材料|资料|证件|"
     "条件|资格|多少|钱|费用|收费|时间|多久|几天|地点|哪里|在哪|哪儿|电话|网上|手机|准备|提交|申请|可以|能不能|"
     "能|要|带|去|的|了|吗|呢|啊|吧|呀|这个|那个|我|你|您|们|是|有|没有|和|跟|还|都|就|得|给|一个|个|些|事|情")
 MIN_CONTENT_CHARS = 2
@@ -165,7 +165,8 @@ class ServiceMatcher:
             return None
         ranked = sorted(candidates, key=lambda c: scores.get(c, 0.0), reverse=True)
         top, runner_up = scores.get(ranked[0], 0.0), scores.get(ranked[1], 0.0)
-        return ranked[0] if top >= MIN_SIMILARITY and top >= 1.5 * runner_up else None
+        # Choosing among a few known candidates needs only a clear lead, not a strong match.
+        return ranked[0] if top >= MIN_SIMILARITY / 3 and top >= 2 * runner_up else None
 
     def match(self, text: str, about_a_service: bool = False) -> MatchResult:
         """The single entry the sentence names, or candidates to ask about.
