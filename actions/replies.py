@@ -113,11 +113,8 @@ def overview(entry: Entry) -> str:
     """What a citizen needs to decide what to ask next."""
     if isinstance(entry, Bundle):
         members = _numbered(item.name for item in entry.members)
-        extra = "".join(f"\n· {s.name}（{s.where}）" for s in entry.extra_steps)
-        return (f"「{entry.name}」：{entry.summary}\n一次申请可联办：\n{members}"
-                + (f"\n另需办理：{extra}" if extra else "")
-                + f"\n共需准备 {len(entry.materials)} 项材料（相同材料只交一次），{_trips_text(entry.trips)}。"
-                + f"\n{entry.local_note}")
+        return (f"「{entry.name}」：{entry.summary}\n一次申请可联办：\n{members}\n"
+                f"整件事{_trips_text(entry.trips)}。\n\n{materials(entry)}")
     return (f"「{entry.name}」：{entry.summary}\n实施部门：{entry.department}\n"
             f"需准备 {len(entry.materials)} 项材料，承诺 {entry.promised_time_limit} 办结，"
             f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。")

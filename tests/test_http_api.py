@@ -66,3 +66,14 @@ def test_rest_channel_answers_and_stores_the_conversation_in_sqlite(rasa_server)
     with sqlite3.connect(db) as conn:
         rows = conn.execute("select count(*) from events where sender_id = 'http-test'").fetchone()[0]
     assert rows > 0
+
+
+def test_jieba_dictionary_travels_inside_the_model():
+    """The user dictionary is part of the model archive, not a path on the training machine."""
+    import tarfile
+
+    with tarfile.open(MODEL) as archive:
+        member = next(m for m in archive.getmembers() if m.name.endswith("kb_userdict.txt"))
+        words = archive.extractfile(member).read().decode("utf-8").splitlines()
+    terms = {line.split()[0] for line in words}
+    assert {"办护照", "营业执照", "社保卡", "孩子出生了"} <= terms
