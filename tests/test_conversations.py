@@ -73,10 +73,19 @@ def test_typo_and_traditional_characters_still_reach_the_service(conversation):
     assert "普通护照签发" in conversation.text("辦護照要帶什麼")
 
 
-def test_gibberish_gets_the_fallback_with_candidates_and_12345(conversation):
-    messages = conversation.say("咕噜咕噜哔哩哔哩")
-    text = "\n".join(m.get("text", "") for m in messages)
-    assert "12345" in text or "超出了我的服务范围" in text
+@pytest.mark.parametrize("gibberish", ["咕噜咕噜哔哩哔哩", "asdfjkl;", "嗯嗯啊啊呃呃"])
+def test_gibberish_is_guided_back_to_saying_what_they_need(conversation, gibberish):
+    """Whatever the NLU makes of it, the reply invites the citizen to name their business."""
+    text = conversation.text(gibberish)
+    assert "要办的事" in text or "超出了我的服务范围" in text
+    assert conversation.slot("service") is None
+
+
+def test_fallback_offers_likely_services_and_a_human(conversation):
+    messages = conversation.say("/nlu_fallback")
+    titles = [b["title"] for b in buttons_of(messages)]
+    assert "12345" in messages[0]["text"]
+    assert "转人工" in titles and "普通护照签发" in titles
 
 
 @pytest.mark.parametrize("text", [
