@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.catalogue import catalogue
+from actions.safe_action import SafeAction
 from actions.service_context import POPULAR, buttons, service_in_context
 
 DEFAULT_INTENT = "inquire_service"
@@ -24,13 +25,13 @@ def next_step_buttons(answered: str, service: str) -> List[Dict[str, Any]]:
     return buttons([(title, intent, service) for title, intent in replies.NEXT_STEPS if intent != answered])
 
 
-class ActionAnswerQuestion(Action):
+class ActionAnswerQuestion(SafeAction):
     """ask_* / inquire_service / start_preparation → the matching part of the guide."""
 
     def name(self) -> Text:
         return "action_answer_question"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or DEFAULT_INTENT
         if intent not in replies.ANSWERS:

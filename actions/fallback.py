@@ -3,25 +3,26 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.answer_question import choose_service_buttons, next_step_buttons
 from actions.catalogue import catalogue
+from actions.safe_action import SafeAction
 from actions.service_context import POPULAR, service_in_context
 
 HELP_LINE = "您也可以拨打 12345 政务服务便民热线，或点“转人工”咨询工作人员。"
 
 
-class ActionServiceFallback(Action):
+class ActionServiceFallback(SafeAction):
     """Low confidence: if a service was named, show its overview; else suggest some."""
 
     def name(self) -> Text:
         return "action_service_fallback"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cat = catalogue()
         context = service_in_context(tracker)

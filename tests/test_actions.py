@@ -8,6 +8,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import replies
 from actions.answer_question import ActionAnswerQuestion
 from actions.fallback import ActionServiceFallback
 
@@ -131,3 +132,13 @@ def test_fallback_offers_services_and_a_human():
 def test_fallback_with_a_named_service_shows_its_overview():
     messages, _ = run(ActionServiceFallback(), tracker("nlu_fallback", [named("passport")]))
     assert "普通护照签发" in messages[0]["text"]
+
+
+def test_a_failing_answer_becomes_a_polite_apology(monkeypatch):
+    def broken(entry):
+        raise KeyError("unexpected")
+
+    monkeypatch.setitem(replies.ANSWERS, "ask_fee", broken)
+    messages, events = run(ActionAnswerQuestion(), tracker("ask_fee", [named("passport")]))
+    assert [m["text"] for m in messages] == ["抱歉，暂时无法查询，请稍后再试，或拨打 12345 政务服务便民热线。"]
+    assert events == []

@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import spacy
 from pypinyin import lazy_pinyin
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.matcher import PhraseMatcher
@@ -202,16 +202,3 @@ class ServiceMatcher:
                 if len(other.ids) == 1 and other.ids[0] in members and other.tier == best.tier:
                     return other
         return best
-
-    def suggest(self, text: str, limit: int = 3) -> List[str]:
-        """Entries whose names look most like the text, for a fallback's buttons."""
-        text = text.lower()
-        if not text.strip():
-            return []
-        hits = process.extract(text, self._terms, scorer=fuzz.partial_ratio, limit=limit * 4, score_cutoff=60)
-        out: List[str] = []
-        for term, _score, _ in hits:
-            for entry_id in sorted(self._index[term]):
-                if entry_id not in out:
-                    out.append(entry_id)
-        return out[:limit]

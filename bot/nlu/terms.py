@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterable, Set
 
+from bot.nlu.normalize import normalize_text
 from knowledge_base import Catalogue
 
 _BRACKETS = re.compile(r"[（(]([^）)]*)[）)]")
@@ -27,8 +28,7 @@ def name_variants(name: str) -> Set[str]:
 
 
 def normalize_term(term: str) -> str:
-    from bot.nlu.normalize import normalize_text
-
+    """How a name is compared: simplified, lower-case, without spaces."""
     return normalize_text(term).lower().replace(" ", "")
 
 
