@@ -39,9 +39,10 @@ class Material:
     def applies_to(self, answers: Mapping[str, str]) -> bool:
         """Whether this material is needed, given questionnaire answers.
 
-        An unanswered question counts as "maybe", so the material stays listed.
+        An unanswered question (absent, or "" for "the citizen does not know")
+        counts as "maybe", so the material stays listed.
         """
-        return all(answers.get(q, want) == want for q, want in self.when.items())
+        return all(answers.get(q) in (None, "", want) for q, want in self.when.items())
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Material":
@@ -170,22 +171,9 @@ class Bundle:
 
     @property
     def materials(self) -> Tuple[BundleMaterial, ...]:
-        """Members' materials merged by name: a shared document appears once.
-
-        Materials ruled out by what the life event implies (a newborn does not
-        bring its own ID card) are left out.
-        """
-        merged: Dict[str, Tuple[Material, List[str]]] = {}
-        for item in self.members:
-            for m in item.materials:
-                if not m.applies_to(self.implied_answers):
-                    continue
-                if m.name in merged:
-                    if item.id not in merged[m.name][1]:
-                        merged[m.name][1].append(item.id)
-                else:
-                    merged[m.name] = (m, [item.id])
-        return tuple(BundleMaterial(m, tuple(ids)) for m, ids in merged.values())
+        """Members' materials merged by name, minus those the life event rules out
+        (a newborn does not bring its own ID card)."""
+        return merge_materials(self.members, self.implied_answers)
 
     @property
     def fees(self) -> Tuple[Fee, ...]:
@@ -210,3 +198,18 @@ class Bundle:
             notes=tuple(d.get("notes", [])), implied_answers=dict(d.get("implied_answers") or {}),
             source_file=source_file,
         )
+
+
+def merge_materials(items: Tuple[ServiceItem, ...], answers: Mapping[str, str]) -> Tuple[BundleMaterial, ...]:
+    """The materials that apply given `answers`, merged by name so that a document
+    several items need (父母双方居民身份证) is listed once, in guide order."""
+    merged: Dict[str, Tuple[Material, List[str]]] = {}
+    for item in items:
+        for m in item.materials:
+            if not m.applies_to(answers):
+                continue
+            if m.name not in merged:
+                merged[m.name] = (m, [item.id])
+            elif item.id not in merged[m.name][1]:
+                merged[m.name][1].append(item.id)
+    return tuple(BundleMaterial(m, tuple(ids)) for m, ids in merged.values())
