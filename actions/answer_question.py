@@ -26,7 +26,7 @@ def next_step_buttons(answered: str, service: str) -> List[Dict[str, Any]]:
 
 
 class ActionAnswerQuestion(SafeAction):
-    """ask_* / inquire_service / start_preparation → the matching part of the guide."""
+    """ask_* / inquire_service → the matching part of the guide."""
 
     def name(self) -> Text:
         return "action_answer_question"

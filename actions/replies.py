@@ -120,16 +120,6 @@ def overview(entry: Entry) -> str:
             f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。")
 
 
-def checklist(entry: Entry) -> str:
-    """A one-time notice (一次性告知) of everything needed for one trip."""
-    parts = [materials(entry), location(entry)]
-    parts.append(fee(entry))
-    if isinstance(entry, ServiceItem):
-        parts.append(f"承诺办结时限：{entry.promised_time_limit}")
-    parts.append(f"到现场次数：{_trips_text(entry.trips)}")
-    return "【一次性告知单】\n" + "\n\n".join(parts)
-
-
 ANSWERS: Dict[str, Callable[[Entry], str]] = {
     "ask_materials": materials,
     "ask_process": process,
@@ -141,7 +131,6 @@ ANSWERS: Dict[str, Callable[[Entry], str]] = {
     "ask_online": online,
     "ask_contact": contact,
     "inquire_service": overview,
-    "start_preparation": checklist,
 }
 
 NEXT_STEPS: List[tuple] = [

@@ -7,6 +7,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
+from actions.catalogue import catalogue
+
 SERVICE = "service"
 CANDIDATE = "service_candidate"
 # Below this the NLU only guessed from resemblance, not from a name or alias.
@@ -47,10 +49,25 @@ def service_in_context(tracker: Tracker) -> ServiceInContext:
         confident = float(top.get("confidence") or 1.0) >= NAMED_CONFIDENCE
         if confident or not previous:
             return ServiceInContext(top["value"], (), True, guessed=not confident, previous=previous)
-    candidates = tuple(e["value"] for e in _entities(tracker, CANDIDATE))
+    candidate_entities = _entities(tracker, CANDIDATE)
+    candidates = tuple(e["value"] for e in candidate_entities)
     if candidates:
+        if previous and _names_a_material_of(previous, candidate_entities, tracker):
+            return ServiceInContext(previous, (), False, previous=previous)
         return ServiceInContext(None, candidates, True, previous=previous)
     return ServiceInContext(previous, (), False, previous=previous)
+
+
+def _names_a_material_of(service: str, mentions: List[Dict[str, Any]], tracker: Tracker) -> bool:
+    """"身份证复印件要几份" while preparing a passport is about the passport's 居民身份证,
+    not a question about the 身份证 services."""
+    entry = catalogue().get(service)
+    text = tracker.latest_message.get("text") or ""
+    term = text[mentions[0].get("start", 0):mentions[0].get("end", 0)]
+    if entry is None or not term:
+        return False
+    items = entry.members if entry.is_bundle else (entry,)
+    return any(term in m.name for item in items for m in item.materials)
 
 
 def payload(intent: str, service: str) -> str:

@@ -1,0 +1,151 @@
+"""The 一次性告知单: everything to bring, what is missing and where to get it.
+
+Built once as data (`Sheet`), then rendered three ways: plain text for any
+channel, HTML-formatted text for Telegram, and a printable page for the kiosk.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import List, Tuple, Union
+
+from actions.checklist.plan import MISSING, READY, UNSURE, Progress, materials_for, members
+from actions.privacy import mask_personal_data
+from actions.replies import material_line
+from knowledge_base import Bundle, ServiceItem
+
+Entry = Union[ServiceItem, Bundle]
+MARKS = {READY: "✓", MISSING: "✗", UNSURE: "？"}
+_ONLINE_SOURCE = re.compile(r"网上|线上|App|APP|小程序|政务服务网|平台|在线")
+
+
+@dataclass(frozen=True)
+class Line:
+    mark: str
+    text: str            # 居民身份证（原件，现场核验）
+    how_to_get: str      # for a missing or unsure material, else ""
+    online_first: bool   # can be obtained online before the trip
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    groups: Tuple[Tuple[str, Tuple[Line, ...]], ...]  # (window / member item, lines)
+    facts: Tuple[Tuple[str, str], ...]               # (label, value): place, hours, fees, …
+    missing: Tuple[str, ...]
+    unsure: Tuple[str, ...]
+    local_note: str
+
+    @property
+    def verdict(self) -> str:
+        if self.missing:
+            return f"还缺 {len(self.missing)} 项：{'、'.join(self.missing)}。备齐后再去，可一次办结。"
+        if self.unsure:
+            return f"有 {len(self.unsure)} 项待确认：{'、'.join(self.unsure)}。确认后即可前往。"
+        return "材料齐全，可一次办结。"
+
+
+def _fees(entry: Entry) -> str:
+    if entry.free:
+        return "不收费"
+    return "；".join(f"{f.name} {f.standard}" for f in entry.fees)
+
+
+def _facts(entry: Entry) -> Tuple[Tuple[str, str], ...]:
+    facts = [("办理地点", entry.place), ("办公时间", entry.hours), ("收费", _fees(entry))]
+    if isinstance(entry, ServiceItem):
+        facts.append(("承诺办结时限", entry.promised_time_limit))
+    elif entry.time_limit:
+        facts.append(("联办时限", entry.time_limit))
+    trips = "全程网办，不用跑" if entry.trips == 0 else f"最多跑 {entry.trips} 次"
+    online = f"可网上办理（{entry.online_entry}）" if entry.online else "需到现场办理"
+    facts.append(("网上办理", f"{online}；{trips}"))
+    return tuple(facts)
+
+
+def build_sheet(entry: Entry, progress: Progress) -> Sheet:
+    needed = materials_for(entry, progress.answers)
+    names = {item.id: item.name for item in members(entry)}
+    groups: dict = {item.id: [] for item in members(entry)}
+    missing, unsure = [], []
+    for bm in needed:
+        status = progress.statuses.get(bm.material.name, UNSURE)
+        text = material_line(bm.material)
+        if len(bm.needed_for) > 1 and isinstance(entry, Bundle):
+            text += f"（同一份也用于：{'、'.join(names[i] for i in bm.needed_for[1:])}）"
+        get = "" if status == READY else bm.material.source
+        groups[bm.needed_for[0]].append(
+            Line(MARKS[status], text, get, bool(get and _ONLINE_SOURCE.search(get))))
+        if status == MISSING:
+            missing.append(bm.material.name)
+        elif status == UNSURE:
+            unsure.append(bm.material.name)
+    ordered = tuple((names[i], tuple(lines)) for i, lines in groups.items() if lines)
+    return Sheet(f"一次性告知单：{entry.name}", ordered, _facts(entry), tuple(missing), tuple(unsure),
+                 entry.local_note)
+
+
+def to_text(sheet: Sheet) -> str:
+    out = [f"【{sheet.title}】"]
+    for window, lines in sheet.groups:
+        if len(sheet.groups) > 1:
+            out.append(f"\n▍{window} 窗口")
+        for line in lines:
+            out.append(f"{line.mark} {line.text}")
+            if line.how_to_get:
+                out.append(f"    获取：{line.how_to_get}" + ("（可先网上办理）" if line.online_first else ""))
+    out.append("")
+    out.extend(f"{label}：{value}" for label, value in sheet.facts)
+    out.append(f"\n结论：{sheet.verdict}")
+    out.append(sheet.local_note)
+    return mask_personal_data("\n".join(out))
+
+
+def to_telegram_html(sheet: Sheet) -> str:
+    """Telegram's HTML parse mode: only <b>/<i> tags, everything else escaped."""
+    e = html.escape
+    out = [f"<b>{e(sheet.title)}</b>"]
+    for window, lines in sheet.groups:
+        if len(sheet.groups) > 1:
+            out.append(f"\n<b>{e(window)} 窗口</b>")
+        for line in lines:
+            out.append(f"{line.mark} {e(line.text)}")
+            if line.how_to_get:
+                out.append(f"    <i>获取：{e(line.how_to_get)}</i>")
+    out.append("")
+    out.extend(f"<b>{e(label)}</b>：{e(value)}" for label, value in sheet.facts)
+    out.append(f"\n<b>结论：{e(sheet.verdict)}</b>")
+    out.append(e(sheet.local_note))
+    return mask_personal_data("\n".join(out))
+
+
+def to_html_page(sheet: Sheet) -> str:
+    """A self-contained page to print at the kiosk (no external assets)."""
+    e = html.escape
+    rows = []
+    for window, lines in sheet.groups:
+        rows.append(f"<h2>{e(window)}</h2><ul>")
+        for line in lines:
+            get = f'<div class="get">获取：{e(line.how_to_get)}</div>' if line.how_to_get else ""
+            rows.append(f'<li class="{"ok" if line.mark == "✓" else "todo"}">'
+                        f'<span class="mark">{e(line.mark)}</span> {e(line.text)}{get}</li>')
+        rows.append("</ul>")
+    facts = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in sheet.facts)
+    page = f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{e(sheet.title)}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size: 16pt; margin: 2em; }}
+li {{ margin: .4em 0; list-style: none; }} .mark {{ font-weight: bold; }}
+li.todo .mark {{ color: #b00020; }} .get {{ font-size: 12pt; color: #444; margin-left: 1.6em; }}
+th {{ text-align: left; padding-right: 1em; vertical-align: top; }}
+.verdict {{ font-weight: bold; border: 2px solid #000; padding: .5em; }}
+@media print {{ body {{ margin: 0; font-size: 12pt; }} button {{ display: none; }} }}
+</style></head><body>
+<h1>{e(sheet.title)}</h1>
+{''.join(rows)}
+<table>{facts}</table>
+<p class="verdict">结论：{e(sheet.verdict)}</p>
+<p>{e(sheet.local_note)}</p>
+</body></html>"""
+    return mask_personal_data(page)

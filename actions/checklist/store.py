@@ -1,0 +1,89 @@
+"""Saved checklist progress per citizen, so "继续准备" works days later and after restarts.
+
+Rows are keyed by a salted hash of the sender id, never the raw id, and expire
+after `CHECKLIST_TTL_DAYS` (default 30). SQLite by default; any SQLAlchemy URL
+(PostgreSQL for a cluster) through `CHECKLIST_DB_URL`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Optional
+
+import sqlalchemy as sa
+
+from actions.checklist.plan import Progress
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TTL_DAYS = 30
+
+_metadata = sa.MetaData()
+progress_table = sa.Table(
+    "checklist_progress", _metadata,
+    sa.Column("sender_key", sa.String(64), primary_key=True),
+    sa.Column("entry_id", sa.String(80), primary_key=True),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False, index=True),
+)
+
+
+def _salt() -> str:
+    """From SENDER_HASH_SALT, or a random one kept beside the default database."""
+    if os.environ.get("SENDER_HASH_SALT"):
+        return os.environ["SENDER_HASH_SALT"]
+    path = ROOT / "var" / ".sender_salt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16))
+    return path.read_text().strip()
+
+
+class ProgressStore:
+    def __init__(self, url: Optional[str] = None, ttl_days: Optional[float] = None) -> None:
+        url = url or os.environ.get("CHECKLIST_DB_URL") or f"sqlite:///{ROOT / 'var' / 'checklists.db'}"
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(url, future=True)
+        _metadata.create_all(self.engine)
+        days = ttl_days if ttl_days is not None else float(os.environ.get("CHECKLIST_TTL_DAYS", DEFAULT_TTL_DAYS))
+        self.ttl_seconds = days * 86400
+        self._salt = _salt()
+
+    def key(self, sender_id: str) -> str:
+        return hashlib.sha256(f"{self._salt}:{sender_id}".encode()).hexdigest()
+
+    def _fresh_after(self) -> float:
+        return time.time() - self.ttl_seconds
+
+    def save(self, sender_id: str, progress: Progress) -> None:
+        row = {"sender_key": self.key(sender_id), "entry_id": progress.entry_id,
+               "state": json.dumps(progress.to_dict(), ensure_ascii=False), "updated_at": time.time()}
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(progress_table).where(
+                (progress_table.c.sender_key == row["sender_key"]) & (progress_table.c.entry_id == row["entry_id"])))
+            conn.execute(sa.insert(progress_table).values(**row))
+
+    def load(self, sender_id: str, entry_id: Optional[str] = None) -> Optional[Progress]:
+        """The citizen's progress on `entry_id`, or their most recent one; None if expired."""
+        self.purge_expired()
+        query = sa.select(progress_table.c.state).where(progress_table.c.sender_key == self.key(sender_id))
+        if entry_id:
+            query = query.where(progress_table.c.entry_id == entry_id)
+        query = query.order_by(progress_table.c.updated_at.desc()).limit(1)
+        with self.engine.connect() as conn:
+            state = conn.execute(query).scalar()
+        return Progress.from_dict(json.loads(state)) if state else None
+
+    def delete(self, sender_id: str) -> int:
+        """Forget everything saved for this citizen; returns how many checklists went."""
+        with self.engine.begin() as conn:
+            return conn.execute(sa.delete(progress_table).where(
+                progress_table.c.sender_key == self.key(sender_id))).rowcount
+
+    def purge_expired(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(progress_table).where(progress_table.c.updated_at < self._fresh_after()))

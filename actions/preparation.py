@@ -1,0 +1,241 @@
+"""The preparation flow: a Rasa form whose questions come from the knowledge base.
+
+start  → (questionnaire → materials, one step per turn) → the 一次性告知单.
+The form has one slot, `checklist_step`; the validation action reads each
+answer, saves progress, and keeps the slot empty until every step is done.
+Interruptions (an ask_* question) are answered by their own action, and rules
+bring the form back to the step it was on.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.answer_question import choose_service_buttons
+from actions.catalogue import catalogue
+from actions.checklist.plan import (MISSING, READY, UNKNOWN, UNSURE, Progress, Step, materials_for,
+                                    next_step, questions_for)
+from actions.checklist.sheet import build_sheet, to_html_page, to_telegram_html, to_text
+from actions.checklist.store import ProgressStore
+from actions.checklist.understand import read_option, read_statuses
+from actions.replies import material_line
+from actions.safe_action import SafeAction
+from actions.service_context import POPULAR, payload, service_in_context
+
+FORM = "preparation_form"
+STEP_SLOT = "checklist_step"
+MAX_RETRIES = 2
+UNSURE_BUTTON = "不确定"
+
+_store: Optional[ProgressStore] = None
+
+
+def store() -> ProgressStore:
+    """Opened on first use, so importing the action server needs no database."""
+    global _store
+    if _store is None:
+        _store = ProgressStore()
+    return _store
+
+
+def answer_button(answer: str) -> Dict[str, str]:
+    return {"title": answer, "payload": f'/checklist_answer{{"answer": "{answer}"}}'}
+
+
+def ask(dispatcher: CollectingDispatcher, step: Step, hint: str = "") -> None:
+    """Put the current step to the citizen, with quick replies."""
+    if step.question:
+        options = list(step.question.options) + [UNSURE_BUTTON]
+        dispatcher.utter_message(text=hint + step.question.ask, buttons=[answer_button(o) for o in options])
+    elif step.needed:
+        text = f"{hint}您的{material_line(step.needed.material)}备好了吗？"
+        dispatcher.utter_message(text=text, buttons=[answer_button(a) for a in (READY, MISSING, UNSURE)])
+
+
+def send_sheet(dispatcher: CollectingDispatcher, entry, progress: Progress) -> None:
+    sheet = build_sheet(entry, progress)
+    dispatcher.utter_message(
+        text=to_text(sheet),
+        json_message={"checklist": {"entry": entry.id, "telegram_html": to_telegram_html(sheet),
+                                    "html": to_html_page(sheet), "verdict": sheet.verdict}},
+        buttons=[{"title": "评价本次服务", "payload": payload("give_feedback", entry.id)},
+                 {"title": "删除我的记录", "payload": "/delete_my_data"}])
+
+
+def _typed_text(tracker: Tracker) -> str:
+    """A button's answer entity, or what the citizen typed."""
+    for e in tracker.latest_message.get("entities", []) or []:
+        if e.get("entity") == "answer" and isinstance(e.get("value"), str):
+            return e["value"]
+    return tracker.latest_message.get("text") or ""
+
+
+def _prefill(entry, cat, text: str, earlier: Optional[Progress]) -> Dict[str, str]:
+    """Answers already known: said in the request (委托别人办) or given for an earlier item."""
+    answers: Dict[str, str] = {}
+    for q in questions_for(entry, cat):
+        if earlier and q.id in cat.shared_questions and earlier.answers.get(q.id):
+            answers[q.id] = earlier.answers[q.id]
+        elif set(q.options) - {"是", "否", "有", "没有"}:  # yes/no is too easy to misread
+            option = read_option(text, q)
+            if option:
+                answers[q.id] = option
+    return answers
+
+
+class ActionPreparationStart(SafeAction):
+    """start_preparation: pick the item, reuse saved progress, open the form."""
+
+    def name(self) -> Text:
+        return "action_preparation_start"
+
+    def answer(self, dispatcher, tracker, domain) -> List[EventType]:
+        cat = catalogue()
+        context = service_in_context(tracker)
+        entry = cat.get(context.service) if context.service else None
+        if entry is None:
+            ids = context.candidates or POPULAR
+            dispatcher.utter_message(text="请问要准备哪一项业务的材料？",
+                                     buttons=choose_service_buttons("start_preparation", ids, cat))
+            return []
+        sender = tracker.sender_id
+        progress = store().load(sender, entry.id)
+        if progress is None:
+            earlier = store().load(sender)
+            progress = Progress(entry.id, _prefill(entry, cat, tracker.latest_message.get("text") or "", earlier))
+            dispatcher.utter_message(
+                text=f"好的，我们来准备「{entry.name}」。先问几个问题，只列出您需要的材料；"
+                     f"随时可以问其他问题，说“取消”可退出。")
+        else:
+            dispatcher.utter_message(text=f"接着上次，继续准备「{entry.name}」。")
+        store().save(sender, progress)
+        return [SlotSet("service", entry.id), SlotSet(STEP_SLOT, None), FollowupAction(FORM)]
+
+
+class ActionAskChecklistStep(SafeAction):
+    """The form's question: whatever step the saved progress is on."""
+
+    def name(self) -> Text:
+        return f"action_ask_{STEP_SLOT}"
+
+    def answer(self, dispatcher, tracker, domain) -> List[EventType]:
+        progress = store().load(tracker.sender_id)
+        entry = catalogue().get(progress.entry_id) if progress else None
+        if entry is None:
+            dispatcher.utter_message(text="没有找到正在准备的清单，请说“帮我准备某某业务的材料”。")
+            return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        ask(dispatcher, next_step(entry, catalogue(), progress))
+        return []
+
+
+class ValidatePreparationForm(FormValidationAction):
+    """Reads one answer, saves progress, and keeps the form going until the sheet is ready."""
+
+    def name(self) -> Text:
+        return f"validate_{FORM}"
+
+    async def validate_checklist_step(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        progress = store().load(tracker.sender_id)
+        cat = catalogue()
+        entry = cat.get(progress.entry_id) if progress else None
+        if entry is None:
+            return {STEP_SLOT: "done"}
+        step = next_step(entry, cat, progress)
+        if not step.done:
+            self._apply(dispatcher, entry, cat, progress, step, _typed_text(tracker))
+            store().save(tracker.sender_id, progress)
+        if next_step(entry, cat, progress).done:
+            send_sheet(dispatcher, entry, progress)
+            return {STEP_SLOT: "done"}
+        return {STEP_SLOT: None}
+
+    @staticmethod
+    def _apply(dispatcher, entry, cat, progress: Progress, step: Step, text: str) -> None:
+        if step.question:
+            understood = read_option(text, step.question)
+            if understood is not None:
+                progress.answers[step.question.id] = understood
+                progress.retries = 0
+                return
+            if progress.retries >= MAX_RETRIES:
+                progress.answers[step.question.id] = UNKNOWN  # keep its materials, move on
+                progress.retries = 0
+                dispatcher.utter_message(text="这一项先记为“不确定”，相关材料会一并列出。")
+                return
+            progress.retries += 1
+            options = "、".join(step.question.options)
+            dispatcher.utter_message(text=f"抱歉没听明白。请回答：{options}，或点“不确定”。")
+            return
+        pending = [n.material.name for n in _pending(entry, progress)]
+        statuses = read_statuses(text, step.needed.material.name, pending)
+        if statuses:
+            progress.statuses.update(statuses)
+            progress.retries = 0
+        elif progress.retries >= MAX_RETRIES:
+            progress.statuses[step.needed.material.name] = UNSURE
+            progress.retries = 0
+            dispatcher.utter_message(text="这一项先记为“不确定”。")
+        else:
+            progress.retries += 1
+            dispatcher.utter_message(text="抱歉没听明白。请回答“已备好”“还没有”或“不确定”，"
+                                          "也可以一次说，比如“都有了，就是没有照片”。")
+
+
+def _pending(entry, progress: Progress):
+    return [n for n in materials_for(entry, progress.answers) if n.material.name not in progress.statuses]
+
+
+class ActionPreparationCancel(SafeAction):
+    def name(self) -> Text:
+        return "action_preparation_cancel"
+
+    def answer(self, dispatcher, tracker, domain) -> List[EventType]:
+        dispatcher.utter_message(text="已退出材料准备，进度已为您保存。说“继续准备”可接着来，"
+                                      "说“删除我的记录”可删除。还有什么可以帮您？")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(STEP_SLOT, None)]
+
+
+class ActionPreparationResume(SafeAction):
+    """继续准备 / 我的清单: back to the saved step, or the finished sheet."""
+
+    def name(self) -> Text:
+        return "action_preparation_resume"
+
+    def answer(self, dispatcher, tracker, domain) -> List[EventType]:
+        progress = store().load(tracker.sender_id)
+        entry = catalogue().get(progress.entry_id) if progress else None
+        if entry is None:
+            dispatcher.utter_message(text="没有找到您保存的清单（清单保存 30 天）。要准备哪一项？",
+                                     buttons=choose_service_buttons("start_preparation", POPULAR, catalogue()))
+            return []
+        if next_step(entry, catalogue(), progress).done:
+            send_sheet(dispatcher, entry, progress)
+            return [SlotSet("service", entry.id)]
+        dispatcher.utter_message(text=f"接着上次，继续准备「{entry.name}」。")
+        return [SlotSet("service", entry.id), SlotSet(STEP_SLOT, None), FollowupAction(FORM)]
+
+
+class ActionDeleteMyData(SafeAction):
+    def name(self) -> Text:
+        return "action_delete_my_data"
+
+    def answer(self, dispatcher, tracker, domain) -> List[EventType]:
+        removed = store().delete(tracker.sender_id)
+        text = f"已删除您保存的 {removed} 份清单。" if removed else "您没有保存的清单。"
+        dispatcher.utter_message(text=text)
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(STEP_SLOT, None)]
+
+
+class ActionPreparationDone(SafeAction):
+    """After the sheet: empty the step slot so the next preparation starts afresh."""
+
+    def name(self) -> Text:
+        return "action_preparation_done"
+
+    def answer(self, dispatcher, tracker, domain) -> List[EventType]:
+        return [SlotSet(STEP_SLOT, None)]
