@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 import pytest
 
@@ -44,20 +44,35 @@ def catalogue():
     return load_catalogue(KNOWLEDGE_BASE_DIR)
 
 
-@pytest.fixture(scope="session")
-def action_server() -> Iterator[str]:
+class ActionServer:
     """The real action server in its own process, as `make run` starts it."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+
+    def __init__(self, checklist_db: Path) -> None:
+        self.port = free_port()
+        env = {**os.environ, "CHECKLIST_DB_URL": f"sqlite:///{checklist_db}", "SENDER_HASH_SALT": "test-salt"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.port)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(f"http://127.0.0.1:{self.port}/health")
+        self.url = f"http://127.0.0.1:{self.port}/webhook"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def checklist_db(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("checklists") / "checklists.db"
+
+
+@pytest.fixture(scope="session")
+def action_server(checklist_db) -> Iterator[str]:
+    server = ActionServer(checklist_db)
     try:
-        wait_for(f"http://127.0.0.1:{port}/health")
-        yield f"http://127.0.0.1:{port}/webhook"
+        yield server.url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -67,15 +82,21 @@ def event_loop_session():
     loop.close()
 
 
-@pytest.fixture(scope="session")
-def agent(action_server, event_loop_session):
-    """The trained model with the live action server: a whole bot, minus a channel."""
+def load_agent(action_url: str, tracker_db: Optional[Path] = None):
+    """The trained model with a live action server: a whole bot, minus a channel."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}; run `make test`, which trains first")
     from rasa.core.agent import Agent
+    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
-    return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_server))
+    store = SQLTrackerStore(dialect="sqlite", db=str(tracker_db)) if tracker_db else None
+    return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_url), tracker_store=store)
+
+
+@pytest.fixture(scope="session")
+def agent(action_server, event_loop_session):
+    return load_agent(action_server)
 
 
 class Conversation:
