@@ -30,6 +30,7 @@ FORM = "preparation_form"
 STEP_SLOT = "checklist_step"
 MAX_RETRIES = 2
 UNSURE_BUTTON = "不确定"
+OPENING_INTENTS = {"start_preparation", "resume_preparation"}
 
 _store: Optional[ProgressStore] = None
 
@@ -104,6 +105,8 @@ class ActionPreparationStart(SafeAction):
             return []
         sender = tracker.sender_id
         progress = store().load(sender, entry.id)
+        if progress is not None and next_step(entry, cat, progress).done:
+            progress = None  # that one was finished: prepare afresh
         if progress is None:
             earlier = store().load(sender)
             progress = Progress(entry.id, _prefill(entry, cat, tracker.latest_message.get("text") or "", earlier))
@@ -146,7 +149,8 @@ class ValidatePreparationForm(FormValidationAction):
         if entry is None:
             return {STEP_SLOT: "done"}
         step = next_step(entry, cat, progress)
-        if not step.done:
+        opening = (tracker.latest_message.get("intent") or {}).get("name") in OPENING_INTENTS
+        if not step.done and not opening:  # the message that opened the form is not an answer
             self._apply(dispatcher, entry, cat, progress, step, _typed_text(tracker))
             store().save(tracker.sender_id, progress)
         if next_step(entry, cat, progress).done:

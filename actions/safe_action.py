@@ -7,6 +7,7 @@ instead of Rasa's silence.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -17,9 +18,10 @@ logger = logging.getLogger(__name__)
 APOLOGY = "抱歉，暂时无法查询，请稍后再试，或拨打 12345 政务服务便民热线。"
 
 
-class SafeAction(Action):
-    """Subclasses implement `answer` instead of `run`."""
+class SafeAction(Action, ABC):
+    """Subclasses implement `answer` instead of `run`. (Abstract, so rasa_sdk does not register it.)"""
 
+    @abstractmethod
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         raise NotImplementedError

@@ -64,7 +64,6 @@ def test_answer_offers_the_natural_next_steps():
     ("ask_process", "1. "),
     ("ask_conditions", "受理条件"),
     ("inquire_service", "实施部门"),
-    ("start_preparation", "一次性告知单"),
 ])
 def test_each_question_gets_its_part_of_the_guide(intent, expected):
     messages, _ = run(ActionAnswerQuestion(), tracker(intent, [named("passport")]))

@@ -94,7 +94,7 @@ def test_bundle_sheet_groups_by_window(catalogue):
                                            "hardship": "否"})
     text = to_text(build_sheet(catalogue.get("bundle-newborn"), progress))
     assert "▍出生医学证明办理 窗口" in text and "▍出生登记（新生儿申报户口） 窗口" in text
-    listed = [line for line in text.splitlines() if line[:1] in "✓✗？" and "父母双方居民身份证" in line]
+    listed = [line for line in text.splitlines() if line and line[0] in "✓✗？" and "父母双方居民身份证" in line]
     assert len(listed) == 1
 
 

@@ -30,7 +30,7 @@ def test_small_talk_and_routing_intents(conversation, question, expected):
     ("护照可以网上申请吗", "到现场次数"),
     ("护照的咨询电话是多少", "12367"),
     ("护照", "实施部门"),
-    ("帮我准备一下办护照的材料", "一次性告知单"),
+    ("帮我准备一下办护照的材料", "我们来准备"),
 ])
 def test_every_service_question_is_answered_from_the_guide(conversation, question, expected):
     reply = conversation.text(question)

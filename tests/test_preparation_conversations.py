@@ -49,7 +49,7 @@ def run_through(conversation: Conversation, messages: List[Dict], answers: Dict[
 
 
 def marked_lines(sheet: str) -> List[str]:
-    return [line for line in sheet.splitlines() if line[:1] in "✓✗？"]
+    return [line for line in sheet.splitlines() if line and line[0] in "✓✗？"]
 
 
 PASSPORT_SELF = {"本人办理": "本人办理", "旧护照": "没有", "16周岁": "否"}
@@ -93,7 +93,9 @@ def test_newborn_bundle_dedupes_and_groups_by_window(conversation):
 
 
 def test_question_in_the_middle_is_answered_then_the_flow_resumes(conversation):
-    first = current_step(conversation.say("帮我准备一下办护照的材料"))
+    opening = conversation.say("帮我准备一下办护照的材料")
+    assert not any("没听明白" in m.get("text", "") for m in opening)  # the request is not an answer
+    first = current_step(opening)
     assert "本人办理" in first["text"]
     messages = conversation.say("身份证复印件要几份？")
     assert "普通护照签发" in messages[0]["text"] and "1. 居民身份证" in messages[0]["text"]
