@@ -189,3 +189,10 @@ def test_start_without_a_service_asks_which(conversation):
     messages = conversation.say("帮我准备一下材料")
     assert "哪一项" in messages[0]["text"]
     assert all(b["payload"].startswith("/start_preparation{") for b in buttons_of(messages))
+
+
+def test_an_answer_given_in_the_request_is_not_asked_again(conversation):
+    step = current_step(conversation.say("帮我准备一下委托别人办护照的材料"))
+    assert "旧护照" in step["text"]  # 本人还是委托 was already answered
+    sheet = run_through(conversation, conversation.say(press("没有")), PASSPORT_SELF, {})
+    assert any("授权委托书" in line for line in marked_lines(sheet))

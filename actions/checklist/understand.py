@@ -18,7 +18,7 @@ _YES = re.compile(r"^(是|是的|对|对的|嗯|有|有的|要|需要|yes|y)$|^�
 # Ways of saying an option, for the shared questions whose options are not yes/no.
 _OPTION_WORDS = {
     "本人办理": r"本人|自己|我去|亲自",
-    "委托他人": r"委托|代办|代理|别人|他人|家人|朋友|帮.{0,4}办|替",
+    "委托他人": r"委托|代办|代理|别人|他人|家人|家里人|朋友|亲戚|爱人|老婆|老公|媳妇",
 }
 
 _ALL = re.compile(r"都有|都备|都带|都齐|全都|全部|齐了|都准备|都好了|都在")
