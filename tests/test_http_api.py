@@ -77,3 +77,21 @@ def test_jieba_dictionary_travels_inside_the_model():
         words = archive.extractfile(member).read().decode("utf-8").splitlines()
     terms = {line.split()[0] for line in words}
     assert {"办护照", "营业执照", "社保卡", "孩子出生了"} <= terms
+
+
+def test_preparation_flow_over_the_rest_channel(rasa_server):
+    url, _ = rasa_server
+    hook = f"{url}/webhooks/rest/webhook"
+
+    def say(text):
+        return post(hook, {"sender": "rest-prep", "message": text})[1]
+
+    replies = say("帮我准备一下办护照的材料")
+    assert any(b["title"] == "本人办理" for r in replies for b in r.get("buttons", []))
+    for answer in ("本人办理", "没有", "否", "已备好"):
+        replies = say(f'/checklist_answer{{"answer": "{answer}"}}')
+    replies = say("照片还没有")
+    sheet = next(r for r in replies if r.get("text", "").startswith("【一次性告知单"))
+    assert "✗ 出入境证件相片" in sheet["text"] and "还缺 1 项" in sheet["text"]
+    printable = next(r["custom"]["checklist"] for r in replies if "custom" in r)
+    assert printable["html"].startswith("<!doctype html>") and printable["verdict"].startswith("还缺 1 项")
