@@ -6,19 +6,17 @@ after `CHECKLIST_TTL_DAYS` (default 30). SQLite by default; any SQLAlchemy URL
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 import time
-from pathlib import Path
 from typing import Optional
 
 import sqlalchemy as sa
 
 from actions.checklist.plan import Progress
+from actions.database import default_sqlite_url, open_engine
+from actions.privacy import sender_key
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TTL_DAYS = 30
 
 _metadata = sa.MetaData()
@@ -31,30 +29,16 @@ progress_table = sa.Table(
 )
 
 
-def _salt() -> str:
-    """From SENDER_HASH_SALT, or a random one kept beside the default database."""
-    if os.environ.get("SENDER_HASH_SALT"):
-        return os.environ["SENDER_HASH_SALT"]
-    path = ROOT / "var" / ".sender_salt"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(16))
-    return path.read_text().strip()
-
-
 class ProgressStore:
     def __init__(self, url: Optional[str] = None, ttl_days: Optional[float] = None) -> None:
-        url = url or os.environ.get("CHECKLIST_DB_URL") or f"sqlite:///{ROOT / 'var' / 'checklists.db'}"
-        if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(url, future=True)
+        self.engine = open_engine(url or os.environ.get("CHECKLIST_DB_URL") or default_sqlite_url("checklists.db"))
         _metadata.create_all(self.engine)
         days = ttl_days if ttl_days is not None else float(os.environ.get("CHECKLIST_TTL_DAYS", DEFAULT_TTL_DAYS))
         self.ttl_seconds = days * 86400
-        self._salt = _salt()
 
-    def key(self, sender_id: str) -> str:
-        return hashlib.sha256(f"{self._salt}:{sender_id}".encode()).hexdigest()
+    @staticmethod
+    def key(sender_id: str) -> str:
+        return sender_key(sender_id)
 
     def _fresh_after(self) -> float:
         return time.time() - self.ttl_seconds
