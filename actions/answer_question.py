@@ -20,9 +20,14 @@ def choose_service_buttons(intent: str, ids, cat) -> List[Dict[str, Any]]:
     return buttons([(cat.get(i).name, intent, i) for i in ids if cat.get(i)])
 
 
-def next_step_buttons(answered: str, service: str) -> List[Dict[str, Any]]:
-    """The natural next steps after an answer, minus the one just given."""
-    return buttons([(title, intent, service) for title, intent in replies.NEXT_STEPS if intent != answered])
+def next_step_buttons(answered: str, service: str, tracker: Tracker) -> List[Dict[str, Any]]:
+    """The natural next steps after an answer, minus the one just given.
+
+    The rating is offered once per item per conversation (一事一评), never during a flow.
+    """
+    rated = tracker.get_slot("rated_services") or []
+    skip = {answered} | ({"give_feedback"} if service in rated or tracker.active_loop_name else set())
+    return buttons([(title, intent, service) for title, intent in replies.NEXT_STEPS if intent not in skip])
 
 
 class ActionAnswerQuestion(SafeAction):
@@ -58,5 +63,5 @@ class ActionAnswerQuestion(SafeAction):
         answer = replies.ANSWERS[intent](entry)
         if context.guessed:
             answer = f"（按「{entry.name}」为您解答；如果不是您要办的事，请告诉我具体名称。）\n" + answer
-        dispatcher.utter_message(text=answer, buttons=next_step_buttons(intent, entry.id))
+        dispatcher.utter_message(text=answer, buttons=next_step_buttons(intent, entry.id, tracker))
         return [SlotSet("service", entry.id)]

@@ -29,7 +29,7 @@ class ActionServiceFallback(SafeAction):
         entry = cat.get(context.service) if context.service and context.named_now else None
         if entry is not None:
             dispatcher.utter_message(text=replies.overview(entry),
-                                     buttons=next_step_buttons("inquire_service", entry.id))
+                                     buttons=next_step_buttons("inquire_service", entry.id, tracker))
             return [SlotSet("service", entry.id)]
 
         candidates = context.candidates or POPULAR

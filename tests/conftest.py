@@ -47,9 +47,11 @@ def catalogue():
 class ActionServer:
     """The real action server in its own process, as `make run` starts it."""
 
-    def __init__(self, checklist_db: Path) -> None:
+    def __init__(self, checklist_db: Path, feedback_url: Optional[str] = None) -> None:
         self.port = free_port()
-        env = {**os.environ, "CHECKLIST_DB_URL": f"sqlite:///{checklist_db}", "SENDER_HASH_SALT": "test-salt"}
+        feedback_url = feedback_url or f"sqlite:///{checklist_db.parent / 'feedback.db'}"
+        env = {**os.environ, "CHECKLIST_DB_URL": f"sqlite:///{checklist_db}", "DATABASE_URL": feedback_url,
+               "SENDER_HASH_SALT": "test-salt"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.port)],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,0 +1,209 @@
+"""好差评 in conversation: a five-level rating, and for a 差评 the aspect, a comment
+and, with consent, a callback number. One rating per item per conversation
+(一事一评), one follow-up rating (追评) to an earlier one.
+
+The rating is committed to the store before the citizen is thanked; if the
+store is down the citizen is told so, and nothing is claimed.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.catalogue import catalogue
+from actions.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore, StoreUnavailable
+from actions.privacy import mask_personal_data
+from actions.safe_action import SafeAction
+
+FORM = "feedback_form"
+GENERAL = "assistant"  # a rating of the assistant itself, when no service is in context
+BAD_SLOTS = ["dimension", "feedback_comment", "callback_consent"]
+FEEDBACK_SLOTS = ["rating", "dimension", "feedback_comment", "callback_consent", "callback_phone",
+                  "feedback_target", "follow_up_of"]
+CHANNELS = {"cmdline": "shell", "rest": "rest", "telegram": "telegram", "kiosk": "kiosk"}
+_WORDS = sorted(((word, score) for score, word in RATINGS.items()), key=lambda p: -len(p[0]))
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+_store: Optional[FeedbackStore] = None
+
+
+def store() -> FeedbackStore:
+    global _store
+    if _store is None:
+        _store = FeedbackStore()
+    return _store
+
+
+def read_rating(text: str) -> Optional[int]:
+    """非常满意 / 5 / 5分 / 不满意 … → 1–5 (longest word first: 不满意 is not 满意)."""
+    said = str(text or "").strip()
+    for word, score in _WORDS:
+        if word in said:
+            return score
+    digits = re.findall(r"[1-5]", said)
+    return int(digits[0]) if len(digits) == 1 else None
+
+
+def rated_before(tracker: Tracker) -> List[str]:
+    return list(tracker.get_slot("rated_services") or [])
+
+
+class ActionFeedbackStart(SafeAction):
+    """give_feedback / 评价本次服务 / 我要追评 → the rating form, once per item."""
+
+    def name(self) -> Text:
+        return "action_feedback_start"
+
+    def answer(self, dispatcher, tracker, domain) -> List[EventType]:
+        if tracker.active_loop_name == "preparation_form":
+            dispatcher.utter_message(text="请先完成或取消材料准备，再来评价。")
+            return []
+        text = tracker.latest_message.get("text") or ""
+        target = tracker.get_slot("service") or GENERAL
+        for e in tracker.latest_message.get("entities", []) or []:
+            if e.get("entity") == "service":
+                target = e["value"]
+        if "追评" in text:
+            last = tracker.get_slot("last_rating_id")
+            if not last:
+                dispatcher.utter_message(text="没有找到您之前的评价，可以直接评价本次服务。")
+                return []
+            return [SlotSet("feedback_target", tracker.get_slot("last_rating_target") or target),
+                    SlotSet("follow_up_of", str(last)), FollowupAction(FORM)]
+        if target in rated_before(tracker):
+            dispatcher.utter_message(text="这项服务您已经评价过了，谢谢！如需补充，可以说“我要追评”。")
+            return []
+        return [SlotSet("feedback_target", target), SlotSet("follow_up_of", None), FollowupAction(FORM)]
+
+
+class ValidateFeedbackForm(FormValidationAction):
+    def name(self) -> Text:
+        return f"validate_{FORM}"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        """A 差评 asks more; a 追评 asks only the rating; consent decides the phone."""
+        rating = tracker.get_slot("rating")
+        if rating is None or tracker.get_slot("follow_up_of") or int(float(rating)) not in BAD:
+            return ["rating"]
+        slots = ["rating"] + BAD_SLOTS
+        if tracker.get_slot("callback_consent") == "同意":
+            slots.append("callback_phone")
+        return slots
+
+    def validate_rating(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        rating = read_rating(value)
+        if rating is None:
+            dispatcher.utter_message(text="请点选一个评价等级，或回复 1–5（5 为非常满意）。")
+            return {"rating": None}
+        return {"rating": str(rating)}
+
+    def validate_dimension(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        chosen = next((d for d in DIMENSIONS if d in str(value)), None)
+        if chosen is None:
+            dispatcher.utter_message(text="请从按钮中选择一个方面。")
+        return {"dimension": chosen}
+
+    def validate_feedback_comment(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        comment = str(value or "").strip()[:1000]
+        return {"feedback_comment": mask_personal_data(comment) if comment else "（无）"}
+
+    def validate_callback_consent(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        said = str(value or "")
+        if re.search(r"不需要|不用|不同意|拒绝|否", said):
+            return {"callback_consent": "不需要"}
+        if re.search(r"同意|可以|好|需要|是", said) or _MOBILE.search(said):
+            phone = _MOBILE.search(said)
+            return {"callback_consent": "同意", **({"callback_phone": phone.group(0)} if phone else {})}
+        dispatcher.utter_message(text="请回答“同意回访”或“不需要”。")
+        return {"callback_consent": None}
+
+    def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        phone = _MOBILE.search(str(value or ""))
+        if phone is None:
+            if re.search(r"不需要|不用|算了", str(value or "")):
+                return {"callback_phone": "无", "callback_consent": "不需要"}
+            dispatcher.utter_message(text="请输入 11 位手机号码，或回复“不需要”。")
+            return {"callback_phone": None}
+        return {"callback_phone": phone.group(0)}
+
+
+def _button(title: str, entity: str, value: str) -> Dict[str, str]:
+    return {"title": title, "payload": f'/give_feedback{{"{entity}": "{value}"}}'}
+
+
+# What the form asks for each slot. (Written here rather than as utter_ask_* responses
+# so that `rasa data validate` stays free of "response not used" warnings.)
+PROMPTS: Dict[str, tuple] = {
+    "rating": ("请为本次服务评价：", [_button(word, "rating", str(score)) for score, word in RATINGS.items()]),
+    "dimension": ("很抱歉给您带来不便。主要是哪方面不满意？", [_button(d, "dimension", d) for d in DIMENSIONS]),
+    "feedback_comment": ("请简单说说具体情况（直接输入文字；没有可回复“无”）。", []),
+    "callback_consent": ("是否同意工作人员就这条评价给您电话回访？您留下的号码只用于这次回访。",
+                         [_button("同意回访", "consent", "同意"), _button("不需要", "consent", "不需要")]),
+    "callback_phone": ("请输入用于回访的 11 位手机号码（回复“不需要”可跳过）。", []),
+}
+
+
+def _ask_action(slot: str) -> type:
+    text, buttons = PROMPTS[slot]
+
+    class AskSlot(SafeAction):
+        def name(self) -> Text:
+            return f"action_ask_{slot}"
+
+        def answer(self, dispatcher, tracker, domain) -> List[EventType]:
+            dispatcher.utter_message(text=text, buttons=buttons)
+            return []
+
+    AskSlot.__name__ = f"ActionAsk_{slot}"
+    return AskSlot
+
+
+ASK_ACTIONS = [_ask_action(slot) for slot in PROMPTS]
+
+
+class ActionFeedbackSubmit(SafeAction):
+    """Commit the rating, then — only then — thank the citizen and say what happens next."""
+
+    def name(self) -> Text:
+        return "action_feedback_submit"
+
+    def answer(self, dispatcher, tracker, domain) -> List[EventType]:
+        rating = int(float(tracker.get_slot("rating")))
+        target = tracker.get_slot("feedback_target") or GENERAL
+        follow_up_of = tracker.get_slot("follow_up_of")
+        consent = tracker.get_slot("callback_consent") == "同意"
+        phone = tracker.get_slot("callback_phone") if consent else None
+        reset = [SlotSet(s, None) for s in FEEDBACK_SLOTS]
+        try:
+            rating_id = store().add_rating(
+                entry_id=target, rating=rating,
+                channel=CHANNELS.get(tracker.get_latest_input_channel() or "", "rest"),
+                sender_id=tracker.sender_id, dimension=tracker.get_slot("dimension"),
+                comment=tracker.get_slot("feedback_comment"),
+                callback_phone=phone if phone and phone != "无" else None,
+                follow_up_of=int(follow_up_of) if follow_up_of else None,
+                idempotency_key=f"{tracker.sender_id}:{tracker.latest_message.get('message_id') or ''}:{target}")
+        except StoreUnavailable:
+            dispatcher.utter_message(text="抱歉，评价暂时无法保存，请稍后再试，或拨打 12345 政务服务便民热线反映。")
+            return reset
+        name = catalogue().get(target).name if catalogue().get(target) else "本次服务"
+        text = f"已记录您对「{name}」的评价：{RATINGS[rating]}。"
+        if rating in BAD and not follow_up_of:
+            text += (f"问题方面：{tracker.get_slot('dimension')}。我们将在 1 个工作日内"
+                     f"{'电话回访（' + mask_personal_data(phone) + '）' if phone and phone != '无' else '处理'}，"
+                     "15 个工作日内完成整改并反馈。")
+        text += "感谢您的评价！"
+        events = reset + [SlotSet("rated_services", rated_before(tracker) + [target])]
+        if not follow_up_of:
+            events += [SlotSet("last_rating_id", str(rating_id)), SlotSet("last_rating_target", target)]
+        else:
+            events += [SlotSet("last_rating_id", None)]  # one 追评 only
+        dispatcher.utter_message(text=text)
+        return events

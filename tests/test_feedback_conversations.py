@@ -1,0 +1,88 @@
+"""好差评 in conversation, with the real action server writing to its store."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from conftest import ActionServer, Conversation, buttons_of, load_agent
+
+
+def press(messages, title: str) -> str:
+    return next(b["payload"] for b in buttons_of(messages) if b["title"] == title)
+
+
+def rows(db, sql: str):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture
+def feedback_db(checklist_db):
+    return checklist_db.parent / "feedback.db"
+
+
+def test_good_rating_is_stored_and_offered_once_per_item(conversation, feedback_db):
+    answer = conversation.say("护照多少钱")
+    prompt = conversation.say(press(answer, "评价本次服务"))
+    assert [b["title"] for b in buttons_of(prompt)] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    reply = conversation.text(press(prompt, "非常满意"))
+    assert "已记录您对「普通护照签发」的评价：非常满意" in reply
+    assert ("passport", 5) in rows(feedback_db, "select entry_id, rating from feedback_ratings")
+    later = conversation.say("护照在哪里办")
+    assert "评价本次服务" not in [b["title"] for b in buttons_of(later)]
+    assert "已经评价过" in conversation.text("我要评价一下护照这个服务")
+
+
+def test_bad_rating_asks_aspect_comment_and_callback(conversation, feedback_db):
+    conversation.say("社保卡在哪里办")
+    prompt = conversation.say("我要评价")
+    aspect = conversation.say(press(prompt, "不满意"))
+    assert "哪方面" in aspect[0]["text"]
+    assert "办事效率" in [b["title"] for b in buttons_of(aspect)]
+    assert "具体情况" in conversation.text(press(aspect, "办事指南精确度"))
+    consent = conversation.say("指南上写的材料和窗口要求不一样")
+    assert "回访" in consent[0]["text"]
+    assert "手机号" in conversation.text(press(consent, "同意回访"))
+    reply = conversation.text("13800138000")
+    assert "不满意" in reply and "1 个工作日" in reply and "15 个工作日" in reply
+    assert "138****8000" in reply and "13800138000" not in reply
+    [(rating, dimension, comment, phone)] = rows(
+        feedback_db, "select rating, dimension, comment, callback_phone from feedback_ratings "
+                     "where entry_id = 'social-security-card' and rating = 2")
+    assert (rating, dimension, phone) == (2, "办事指南精确度", "13800138000")
+    assert comment == "指南上写的材料和窗口要求不一样"
+    assert rows(feedback_db, "select count(*) from feedback_cases")[0][0] >= 1
+
+
+def test_ignored_rating_prompt_lets_the_citizen_carry_on(conversation):
+    conversation.say("结婚登记要带什么")
+    conversation.say("我要评价")
+    reply = conversation.text("结婚登记在哪里办")
+    assert "办理地点" in reply
+    assert "政务服务助手" in conversation.text("你好呀")  # the rating form is gone
+
+
+def test_follow_up_rating(conversation, feedback_db):
+    conversation.say("公积金提取要带什么")
+    prompt = conversation.say("我要评价")
+    conversation.say(press(prompt, "基本满意"))
+    prompt = conversation.say("我要追评")
+    assert "请为本次服务评价" in prompt[0]["text"]
+    assert "已记录" in conversation.text(press(prompt, "满意"))
+    [(first_id,)] = rows(feedback_db, "select id from feedback_ratings where entry_id = "
+                                      "'housing-fund-withdrawal' and rating = 3")
+    assert rows(feedback_db, f"select rating from feedback_ratings where follow_up_of = {first_id}") == [(4,)]
+    assert "没有找到您之前的评价" in conversation.text("我要追评")  # one 追评 only
+
+
+def test_store_down_is_admitted_not_hidden(tmp_path, event_loop_session):
+    server = ActionServer(tmp_path / "checklists.db", feedback_url="postgresql://postgres@127.0.0.1:1/nowhere")
+    try:
+        citizen = Conversation(load_agent(server.url), event_loop_session, "store-down")
+        citizen.say("护照多少钱")
+        prompt = citizen.say("我要评价")
+        reply = citizen.text(press(prompt, "满意"))
+        assert "暂时无法保存" in reply and "已记录" not in reply
+    finally:
+        server.stop()
