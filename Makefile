@@ -26,7 +26,10 @@ PYTHON310 := $(shell \
 TRAINING_INPUTS = config.yml domain.yml $(shell find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py 2>/dev/null | sort)
 
-.PHONY: help run test eval validate train shell clean
+.PHONY: help run test eval validate train shell clean fonts
+
+CHART_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (Rasa :$(RASA_PORT), actions :$(ACTIONS_PORT))"
@@ -82,7 +85,15 @@ run: train
 shell: $(VENV)/.installed
 	@$(PY) -m bot.chat --url http://localhost:$(RASA_PORT)/webhooks/rest/webhook
 
-test: train
+# The 好差评 charts need a Chinese font: Debian's fonts-wqy-microhei.
+fonts:
+	@[ -f $(CHART_FONT) ] || { \
+	  echo "Installing the Chinese chart font (Debian package fonts-wqy-microhei)…"; \
+	  $(SUDO) apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1; } || \
+	  { echo "错误：无法安装中文字体。请运行：sudo apt-get install fonts-wqy-microhei"; exit 1; }; }
+
+test: train fonts
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings --quiet
 	$(PY) -m pytest -q tests
 

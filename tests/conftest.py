@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -18,6 +19,11 @@ MODEL = ROOT / "models" / "zhengwu.tar.gz"
 sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+# Stores used in this process write to a throw-away folder, never to var/.
+_TEST_VAR = Path(tempfile.mkdtemp(prefix="zhengwu-tests-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{_TEST_VAR / 'feedback.db'}"
+os.environ["CHECKLIST_DB_URL"] = f"sqlite:///{_TEST_VAR / 'checklists.db'}"
+os.environ["SENDER_HASH_SALT"] = "test-salt"
 
 
 def free_port() -> int:

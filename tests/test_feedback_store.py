@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from actions.feedback.calendar import add_working_days, working_days_between
-from actions.feedback.store import FeedbackStore, InvalidTransition, StoreUnavailable, ratings
+from actions.feedback.store import (MIGRATIONS, SCHEMA_VERSION, FeedbackStore, InvalidTransition,
+                                    StoreUnavailable, ratings, schema_version)
 from bot import feedback as cli
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -44,10 +45,26 @@ def test_working_days_skip_weekends():
 
 def test_migration_creates_the_schema_once(store):
     assert store.migrate() == 0
-    assert store.migrate() == 1  # already at version 1: nothing to do
+    assert store.migrate() == SCHEMA_VERSION  # already current: nothing to do
     with store.engine.connect() as conn:
         versions = conn.execute(sa.text("select version from feedback_schema_version")).scalars().all()
-    assert versions == [1]
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_migration_upgrades_an_older_database(store):
+    with store.engine.begin() as conn:  # a deployment still at version 1, with a rating in it
+        schema_version.create(conn)
+        for table in MIGRATIONS[0]:
+            table.create(conn)
+        conn.execute(sa.insert(schema_version).values(version=1))
+        conn.execute(sa.insert(ratings).values(idempotency_key="old", entry_id="passport", rating=5,
+                                              channel="rest", sender_key="x", created_at=WEDNESDAY))
+    assert store.migrate() == 1
+    store.log_unanswered("我的身份证110105199001010123丢了怎么办理那个", "ask_process", None, "rest")
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(ratings)).scalar() == 1  # kept
+        [text] = conn.execute(sa.text("select text from feedback_unanswered")).scalars().all()
+    assert "110105********0123" in text
 
 
 def test_a_good_rating_is_stored_without_the_raw_sender_or_a_case(store):

@@ -73,8 +73,19 @@ case_history = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False),
 )
 
+# Questions the bot could not answer (fallbacks), masked: the report's "most asked, not answered".
+unanswered = sa.Table(
+    "feedback_unanswered", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("intent", sa.String(40)),
+    sa.Column("service", sa.String(80)),
+    sa.Column("channel", sa.String(20)),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),
+)
+
 # Each migration takes the schema from version N-1 to N. Append, never edit.
-MIGRATIONS: Sequence[Sequence[sa.Table]] = ((ratings, cases, case_history),)
+MIGRATIONS: Sequence[Sequence[sa.Table]] = ((ratings, cases, case_history), (unanswered,))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -228,3 +239,21 @@ class FeedbackStore:
             conn.execute(sa.insert(case_history).values(case_id=case_id, from_status=status,
                                                         to_status=to_status, actor=actor, note=note, at=now))
         return self.case(case_id)
+
+    def log_unanswered(self, text: str, intent: Optional[str], service: Optional[str], channel: str,
+                       now: Optional[datetime] = None) -> None:
+        """Keep a question the bot could not answer, masked, for staff to learn from."""
+        self._ready()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.insert(unanswered).values(
+                    text=mask_personal_data(text.strip())[:500], intent=intent, service=service,
+                    channel=channel, at=now or datetime.now()))
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def unanswered_between(self, start: datetime, end: datetime) -> List[dict]:
+        self._ready()
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(unanswered).where(unanswered.c.at.between(start, end)))
+            return [dict(r._mapping) for r in rows]
