@@ -8,6 +8,7 @@ store is down the citizen is told so, and nothing is claimed.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -18,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.catalogue import catalogue
 from actions.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore, StoreUnavailable
-from actions.privacy import mask_personal_data
+from actions.privacy import MOBILE_NUMBER, mask_personal_data
 from actions.safe_action import SafeAction
 
 FORM = "feedback_form"
@@ -28,16 +29,12 @@ FEEDBACK_SLOTS = ["rating", "dimension", "feedback_comment", "callback_consent",
                   "feedback_target", "follow_up_of"]
 CHANNELS = {"cmdline": "shell", "rest": "rest", "telegram": "telegram", "kiosk": "kiosk"}
 _WORDS = sorted(((word, score) for score, word in RATINGS.items()), key=lambda p: -len(p[0]))
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-
-_store: Optional[FeedbackStore] = None
 
 
+@lru_cache(maxsize=None)
 def store() -> FeedbackStore:
-    global _store
-    if _store is None:
-        _store = FeedbackStore()
-    return _store
+    """Opened on first use, so importing the action server needs no database."""
+    return FeedbackStore()
 
 
 def read_rating(text: str) -> Optional[int]:
@@ -118,14 +115,14 @@ class ValidateFeedbackForm(FormValidationAction):
         said = str(value or "")
         if re.search(r"不需要|不用|不同意|拒绝|否", said):
             return {"callback_consent": "不需要"}
-        if re.search(r"同意|可以|好|需要|是", said) or _MOBILE.search(said):
-            phone = _MOBILE.search(said)
+        if re.search(r"同意|可以|好|需要|是", said) or MOBILE_NUMBER.search(said):
+            phone = MOBILE_NUMBER.search(said)
             return {"callback_consent": "同意", **({"callback_phone": phone.group(0)} if phone else {})}
         dispatcher.utter_message(text="请回答“同意回访”或“不需要”。")
         return {"callback_consent": None}
 
     def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        phone = _MOBILE.search(str(value or ""))
+        phone = MOBILE_NUMBER.search(str(value or ""))
         if phone is None:
             if re.search(r"不需要|不用|算了", str(value or "")):
                 return {"callback_phone": "无", "callback_consent": "不需要"}

@@ -8,6 +8,7 @@ bring the form back to the step it was on.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -32,15 +33,10 @@ MAX_RETRIES = 2
 UNSURE_BUTTON = "不确定"
 OPENING_INTENTS = {"start_preparation", "resume_preparation"}
 
-_store: Optional[ProgressStore] = None
-
-
+@lru_cache(maxsize=None)
 def store() -> ProgressStore:
     """Opened on first use, so importing the action server needs no database."""
-    global _store
-    if _store is None:
-        _store = ProgressStore()
-    return _store
+    return ProgressStore()
 
 
 def answer_button(answer: str) -> Dict[str, str]:
