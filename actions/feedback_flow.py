@@ -67,12 +67,16 @@ class ActionFeedbackStart(SafeAction):
             if e.get("entity") == "service":
                 target = e["value"]
         if "追评" in text:
-            last = tracker.get_slot("last_rating_id")
-            if not last:
-                dispatcher.utter_message(text="没有找到您之前的评价，可以直接评价本次服务。")
+            try:
+                earlier = store().rating_open_to_follow_up(tracker.sender_id)
+            except StoreUnavailable:
+                dispatcher.utter_message(text="抱歉，评价记录暂时无法查询，请稍后再试。")
                 return []
-            return [SlotSet("feedback_target", tracker.get_slot("last_rating_target") or target),
-                    SlotSet("follow_up_of", str(last)), FollowupAction(FORM)]
+            if earlier is None:
+                dispatcher.utter_message(text="没有找到可以追评的评价（每条评价可追评一次），可以直接评价本次服务。")
+                return []
+            return [SlotSet("feedback_target", earlier["entry_id"]),
+                    SlotSet("follow_up_of", str(earlier["id"])), FollowupAction(FORM)]
         if target in rated_before(tracker):
             dispatcher.utter_message(text="这项服务您已经评价过了，谢谢！如需补充，可以说“我要追评”。")
             return []
@@ -179,7 +183,7 @@ class ActionFeedbackSubmit(SafeAction):
         phone = tracker.get_slot("callback_phone") if consent else None
         reset = [SlotSet(s, None) for s in FEEDBACK_SLOTS]
         try:
-            rating_id = store().add_rating(
+            store().add_rating(
                 entry_id=target, rating=rating,
                 channel=CHANNELS.get(tracker.get_latest_input_channel() or "", "rest"),
                 sender_id=tracker.sender_id, dimension=tracker.get_slot("dimension"),
@@ -197,10 +201,5 @@ class ActionFeedbackSubmit(SafeAction):
                      f"{'电话回访（' + mask_personal_data(phone) + '）' if phone and phone != '无' else '处理'}，"
                      "15 个工作日内完成整改并反馈。")
         text += "感谢您的评价！"
-        events = reset + [SlotSet("rated_services", rated_before(tracker) + [target])]
-        if not follow_up_of:
-            events += [SlotSet("last_rating_id", str(rating_id)), SlotSet("last_rating_target", target)]
-        else:
-            events += [SlotSet("last_rating_id", None)]  # one 追评 only
         dispatcher.utter_message(text=text)
-        return events
+        return reset + [SlotSet("rated_services", rated_before(tracker) + [target])]

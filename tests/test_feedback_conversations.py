@@ -73,7 +73,7 @@ def test_follow_up_rating(conversation, feedback_db):
     [(first_id,)] = rows(feedback_db, "select id from feedback_ratings where entry_id = "
                                       "'housing-fund-withdrawal' and rating = 3")
     assert rows(feedback_db, f"select rating from feedback_ratings where follow_up_of = {first_id}") == [(4,)]
-    assert "没有找到您之前的评价" in conversation.text("我要追评")  # one 追评 only
+    assert "没有找到可以追评的评价" in conversation.text("我要追评")  # one 追评 per rating
 
 
 def test_store_down_is_admitted_not_hidden(tmp_path, event_loop_session):

@@ -115,10 +115,13 @@ def test_retried_request_is_stored_once(store):
     assert first == second and len(store.cases()) == 1
 
 
-def test_follow_up_rating_links_to_the_first(store):
+def test_follow_up_rating_links_to_the_first_once(store):
     first = store.add_rating(entry_id="passport", rating=2, channel="rest", sender_id="a")
+    assert store.rating_open_to_follow_up("a") == {"id": first, "entry_id": "passport"}
+    assert store.rating_open_to_follow_up("someone-else") is None
     store.add_rating(entry_id="passport", rating=4, channel="rest", sender_id="a", follow_up_of=first)
     assert len(store.cases()) == 1  # a 追评 opens no second case
+    assert store.rating_open_to_follow_up("a") is None  # and there is only one
 
 
 def test_concurrent_ratings_all_arrive(store):

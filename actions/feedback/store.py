@@ -257,3 +257,18 @@ class FeedbackStore:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(unanswered).where(unanswered.c.at.between(start, end)))
             return [dict(r._mapping) for r in rows]
+
+    def rating_open_to_follow_up(self, sender_id: str) -> Optional[dict]:
+        """The citizen's latest first rating that has no 追评 yet (one 追评 per rating)."""
+        self._ready()
+        follow_ups = sa.select(ratings.c.follow_up_of).where(ratings.c.follow_up_of.isnot(None))
+        query = (sa.select(ratings.c.id, ratings.c.entry_id)
+                 .where(ratings.c.sender_key == sender_key(sender_id), ratings.c.follow_up_of.is_(None),
+                        ratings.c.id.notin_(follow_ups))
+                 .order_by(ratings.c.id.desc()).limit(1))
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(query).first()
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return dict(row._mapping) if row else None
