@@ -8,7 +8,8 @@ RASA   := $(VENV)/bin/rasa
 MODEL  := models/zhengwu.tar.gz
 STAMP  := models/.trained-from
 RASA_PORT    ?= 5005
-ACTIONS_PORT ?= 5055
+# The action server's port must match action_endpoint in endpoints.yml.
+ACTIONS_PORT := 5055
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
