@@ -52,15 +52,15 @@ def service_in_context(tracker: Tracker) -> ServiceInContext:
     candidate_entities = _entities(tracker, CANDIDATE)
     candidates = tuple(e["value"] for e in candidate_entities)
     if candidates:
-        if previous and _names_a_material_of(previous, candidate_entities, tracker):
+        # While preparing, "身份证复印件要几份" asks about a material, not about the 身份证 services.
+        if previous and tracker.active_loop_name and _names_a_material_of(previous, candidate_entities, tracker):
             return ServiceInContext(previous, (), False, previous=previous)
         return ServiceInContext(None, candidates, True, previous=previous)
     return ServiceInContext(previous, (), False, previous=previous)
 
 
 def _names_a_material_of(service: str, mentions: List[Dict[str, Any]], tracker: Tracker) -> bool:
-    """"身份证复印件要几份" while preparing a passport is about the passport's 居民身份证,
-    not a question about the 身份证 services."""
+    """Whether the ambiguous term is part of a material name of the service in context."""
     entry = catalogue().get(service)
     text = tracker.latest_message.get("text") or ""
     term = text[mentions[0].get("start", 0):mentions[0].get("end", 0)]

@@ -96,3 +96,10 @@ def test_odd_input_gets_a_polite_non_empty_reply(conversation, text):
     messages = conversation.say(text)
     assert messages and all(m.get("text") for m in messages)
     assert not any("Traceback" in m["text"] for m in messages)
+
+
+def test_ambiguous_mention_after_another_service_still_asks(conversation):
+    """Outside a flow, 身份证 after a passport question means the 身份证 services."""
+    conversation.say("办护照要带什么")
+    titles = [b["title"] for b in buttons_of(conversation.say("身份证要带什么"))]
+    assert any("换领" in t for t in titles) and any("补领" in t for t in titles)
