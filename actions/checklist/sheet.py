@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import List, Tuple, Union
+from typing import Callable, List, Tuple, Union
 
 from actions.checklist.plan import MISSING, READY, UNSURE, Progress, materials_for, members
 from actions.privacy import mask_personal_data
@@ -86,38 +86,48 @@ def build_sheet(entry: Entry, progress: Progress) -> Sheet:
                  entry.local_note)
 
 
-def to_text(sheet: Sheet) -> str:
-    out = [f"【{sheet.title}】"]
+@dataclass(frozen=True)
+class _Markup:
+    """How one chat rendering dresses the same lines."""
+
+    title: Callable[[str], str]
+    heading: Callable[[str], str]
+    bold: Callable[[str], str]
+    italic: Callable[[str], str]
+    escape: Callable[[str], str]
+
+
+_PLAIN = _Markup(lambda t: f"【{t}】", lambda w: f"▍{w} 窗口", str, str, str)
+_TELEGRAM = _Markup(lambda t: f"<b>{html.escape(t)}</b>", lambda w: f"<b>{html.escape(w)} 窗口</b>",
+                    lambda t: f"<b>{t}</b>", lambda t: f"<i>{t}</i>", html.escape)
+
+
+def _chat_text(sheet: Sheet, m: _Markup) -> str:
+    e = m.escape
+    out = [m.title(sheet.title)]
     for window, lines in sheet.groups:
         if len(sheet.groups) > 1:
-            out.append(f"\n▍{window} 窗口")
+            out.append("\n" + m.heading(window))
         for line in lines:
-            out.append(f"{line.mark} {line.text}")
+            out.append(f"{line.mark} {e(line.text)}")
             if line.how_to_get:
-                out.append(f"    获取：{line.how_to_get}" + ("（可先网上办理）" if line.online_first else ""))
+                hint = "（可先网上办理）" if line.online_first else ""
+                out.append("    " + m.italic(f"获取：{e(line.how_to_get)}{hint}"))
     out.append("")
-    out.extend(f"{label}：{value}" for label, value in sheet.facts)
-    out.append(f"\n结论：{sheet.verdict}")
-    out.append(sheet.local_note)
+    out.extend(f"{m.bold(e(label))}：{e(value)}" for label, value in sheet.facts)
+    out.append("\n" + m.bold(f"结论：{e(sheet.verdict)}"))
+    out.append(e(sheet.local_note))
     return mask_personal_data("\n".join(out))
+
+
+def to_text(sheet: Sheet) -> str:
+    """Plain text for any channel."""
+    return _chat_text(sheet, _PLAIN)
 
 
 def to_telegram_html(sheet: Sheet) -> str:
     """Telegram's HTML parse mode: only <b>/<i> tags, everything else escaped."""
-    e = html.escape
-    out = [f"<b>{e(sheet.title)}</b>"]
-    for window, lines in sheet.groups:
-        if len(sheet.groups) > 1:
-            out.append(f"\n<b>{e(window)} 窗口</b>")
-        for line in lines:
-            out.append(f"{line.mark} {e(line.text)}")
-            if line.how_to_get:
-                out.append(f"    <i>获取：{e(line.how_to_get)}</i>")
-    out.append("")
-    out.extend(f"<b>{e(label)}</b>：{e(value)}" for label, value in sheet.facts)
-    out.append(f"\n<b>结论：{e(sheet.verdict)}</b>")
-    out.append(e(sheet.local_note))
-    return mask_personal_data("\n".join(out))
+    return _chat_text(sheet, _TELEGRAM)
 
 
 def to_html_page(sheet: Sheet) -> str:
