@@ -186,42 +186,40 @@ class FeedbackStore:
         except (OperationalError, DBAPIError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 
-    def ratings_since(self, start: datetime, end: datetime) -> List[dict]:
+    def _fetch(self, query) -> List[dict]:
+        """Every read goes through here: rows as dicts, an unreachable database as StoreUnavailable."""
         self._ready()
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(ratings).where(ratings.c.created_at.between(start, end)))
-            return [dict(r._mapping) for r in rows]
+        try:
+            with self.engine.connect() as conn:
+                return [dict(r._mapping) for r in conn.execute(query)]
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def ratings_since(self, start: datetime, end: datetime) -> List[dict]:
+        return self._fetch(sa.select(ratings).where(ratings.c.created_at.between(start, end)))
 
     def _case_query(self):
         return sa.select(cases, ratings.c.entry_id, ratings.c.rating, ratings.c.dimension,
                          ratings.c.comment, ratings.c.callback_phone).join(ratings, ratings.c.id == cases.c.rating_id)
 
     @staticmethod
-    def _case(row) -> Case:
-        m = row._mapping
+    def _case(m: dict) -> Case:
         phone = mask_personal_data(m["callback_phone"]) if m["callback_phone"] else None
         return Case(m["id"], m["rating_id"], m["status"], m["entry_id"], m["rating"], m["dimension"],
                     m["comment"], phone, m["opened_at"], m["callback_due"], m["rectify_due"])
 
     def cases(self, overdue_at: Optional[datetime] = None) -> List[Case]:
         """All cases, or only those overdue at `overdue_at`."""
-        self._ready()
-        with self.engine.connect() as conn:
-            found = [self._case(r) for r in conn.execute(self._case_query().order_by(cases.c.id))]
+        found = [self._case(r) for r in self._fetch(self._case_query().order_by(cases.c.id))]
         return [c for c in found if overdue_at is None or c.overdue(overdue_at)]
 
     def case(self, case_id: int) -> Optional[Case]:
-        self._ready()
-        with self.engine.connect() as conn:
-            row = conn.execute(self._case_query().where(cases.c.id == case_id)).first()
-        return self._case(row) if row else None
+        rows = self._fetch(self._case_query().where(cases.c.id == case_id))
+        return self._case(rows[0]) if rows else None
 
     def history(self, case_id: int) -> List[dict]:
-        self._ready()
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(case_history).where(case_history.c.case_id == case_id)
-                                .order_by(case_history.c.id))
-            return [dict(r._mapping) for r in rows]
+        return self._fetch(sa.select(case_history).where(case_history.c.case_id == case_id)
+                           .order_by(case_history.c.id))
 
     def move(self, case_id: int, to_status: str, actor: str, note: str = "",
              now: Optional[datetime] = None) -> Case:
@@ -253,22 +251,14 @@ class FeedbackStore:
             raise StoreUnavailable(str(exc)) from exc
 
     def unanswered_between(self, start: datetime, end: datetime) -> List[dict]:
-        self._ready()
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(unanswered).where(unanswered.c.at.between(start, end)))
-            return [dict(r._mapping) for r in rows]
+        return self._fetch(sa.select(unanswered).where(unanswered.c.at.between(start, end)))
 
     def rating_open_to_follow_up(self, sender_id: str) -> Optional[dict]:
         """The citizen's latest first rating that has no 追评 yet (one 追评 per rating)."""
-        self._ready()
         follow_ups = sa.select(ratings.c.follow_up_of).where(ratings.c.follow_up_of.isnot(None))
         query = (sa.select(ratings.c.id, ratings.c.entry_id)
                  .where(ratings.c.sender_key == sender_key(sender_id), ratings.c.follow_up_of.is_(None),
                         ratings.c.id.notin_(follow_ups))
                  .order_by(ratings.c.id.desc()).limit(1))
-        try:
-            with self.engine.connect() as conn:
-                row = conn.execute(query).first()
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
-        return dict(row._mapping) if row else None
+        rows = self._fetch(query)
+        return rows[0] if rows else None
