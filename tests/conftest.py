@@ -84,6 +84,29 @@ def action_server(checklist_db) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def rasa_server(action_server, tmp_path_factory):
+    """`rasa run --enable-api` with the trained model, a SQLite tracker store and the action server."""
+    port = free_port()
+    tmp = tmp_path_factory.mktemp("rasa")
+    endpoints = tmp / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "{action_server}"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{tmp / "tracker.db"}"\n',
+        encoding="utf-8")
+    rasa = Path(sys.executable).parent / "rasa"
+    proc = subprocess.Popen(
+        [str(rasa), "run", "--model", str(MODEL), "--enable-api", "--port", str(port),
+         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/status", timeout=240)
+        yield f"http://127.0.0.1:{port}", tmp / "tracker.db"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
 def event_loop_session():
     loop = asyncio.new_event_loop()
     yield loop

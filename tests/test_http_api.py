@@ -2,43 +2,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import MODEL, ROOT, free_port, wait_for
+from conftest import MODEL
 
 
 def post(url: str, payload: dict):
     request = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         return response.status, json.loads(response.read().decode())
-
-
-@pytest.fixture(scope="module")
-def rasa_server(action_server, tmp_path_factory):
-    """`rasa run --enable-api` with the trained model, a SQLite tracker store and the action server."""
-    port = free_port()
-    tmp = tmp_path_factory.mktemp("rasa")
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "{action_server}"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{tmp / "tracker.db"}"\n',
-        encoding="utf-8")
-    rasa = Path(sys.executable).parent / "rasa"
-    proc = subprocess.Popen(
-        [str(rasa), "run", "--model", str(MODEL), "--enable-api", "--port", str(port),
-         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/status", timeout=240)
-        yield f"http://127.0.0.1:{port}", tmp / "tracker.db"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_model_parse_returns_intent_and_service_id(rasa_server):

@@ -1,0 +1,156 @@
+"""The service-hall kiosk: a touch-screen web chat served on localhost.
+
+    python -m bot.channels.kiosk --port 8080      (make run starts it)
+
+This thin backend serves the page and its local assets (no CDN) and relays
+each message to the assistant's REST channel as channel "kiosk". The browser
+keeps only a random session id, replaced when the screen resets after idling,
+so the next citizen sees nothing of the last.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any, Dict
+
+from aiohttp import web
+
+from bot.channels.rasa_client import UNAVAILABLE, RasaClient, RasaUnavailable
+
+log = logging.getLogger("kiosk")
+STATIC = Path(__file__).with_name("kiosk_static")
+# Debian's fonts-wqy-microhei (installed by `make fonts`), served so the page needs no font download.
+FONT_FILES = [Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")]
+SESSION_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+MAX_TEXT = 1000
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'none'; frame-ancestors 'none'")
+RASA_CLIENT = "rasa_client"
+SETTINGS = "kiosk_settings"
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    response = await handler(request)
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def _read_json(request: web.Request) -> Dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        raise web.HTTPBadRequest(text=json.dumps({"error": "请求格式不正确。"}, ensure_ascii=False),
+                                 content_type="application/json")
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text=json.dumps({"error": "请求格式不正确。"}, ensure_ascii=False),
+                                 content_type="application/json")
+    return body
+
+
+async def post_message(request: web.Request) -> web.Response:
+    """{session, text} → {messages: [{text, buttons, checklist}]}."""
+    body = await _read_json(request)
+    session, text = body.get("session"), body.get("text")
+    if not isinstance(session, str) or not SESSION_ID.match(session):
+        return _error(400, "会话已失效，请刷新页面。")
+    if not isinstance(text, str) or not text.strip():
+        return _error(400, "请输入您的问题。")
+    if len(text) > MAX_TEXT:
+        return _error(413, f"问题太长了，请控制在 {MAX_TEXT} 字以内。")
+    try:
+        replies = await request.app[RASA_CLIENT].send(f"kiosk-{session}", text)
+    except RasaUnavailable as exc:
+        log.warning("assistant unreachable: %s", exc)
+        return _error(503, UNAVAILABLE)
+    messages = []
+    for reply in replies:
+        checklist = reply.custom.get("checklist") if isinstance(reply.custom.get("checklist"), dict) else None
+        messages.append({
+            "text": reply.text,
+            "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
+            "checklist": ({"title": str(checklist.get("verdict", "")), "html": str(checklist.get("html", ""))}
+                          if checklist and checklist.get("html") else None),
+        })
+    return web.json_response({"messages": messages})
+
+
+async def post_forget(request: web.Request) -> web.Response:
+    """The screen was reset: end that session's conversation in the assistant too."""
+    body = await _read_json(request)
+    session = body.get("session")
+    if not isinstance(session, str) or not SESSION_ID.match(session):
+        return _error(400, "会话已失效。")
+    try:
+        await request.app[RASA_CLIENT].forget(f"kiosk-{session}")
+    except RasaUnavailable:
+        pass  # the new session id already keeps the next citizen apart
+    return web.json_response({"ok": True})
+
+
+async def get_config(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SETTINGS])
+
+
+async def get_index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+async def get_font(request: web.Request) -> web.StreamResponse:
+    for font in FONT_FILES:
+        if font.exists():
+            return web.FileResponse(font, headers={"Content-Type": "font/collection",
+                                                   "Cache-Control": "public, max-age=86400"})
+    raise web.HTTPNotFound()  # the page falls back to the system's fonts
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 15) -> web.Application:
+    app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+    app[RASA_CLIENT] = RasaClient(rasa_url, channel="kiosk")
+    app[SETTINGS] = {"idleSeconds": idle_seconds, "countdownSeconds": countdown_seconds}
+    app.router.add_get("/", get_index)
+    app.router.add_get("/config.json", get_config)
+    app.router.add_get("/healthz", health)
+    app.router.add_get("/fonts/kiosk.ttc", get_font)
+    app.router.add_post("/api/message", post_message)
+    app.router.add_post("/api/forget", post_forget)
+    app.router.add_static("/static/", STATIC)
+
+    async def close_client(app: web.Application) -> None:
+        await app[RASA_CLIENT].close()
+    app.on_cleanup.append(close_client)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="政务服务助手 kiosk web chat")
+    parser.add_argument("--host", default=os.environ.get("KIOSK_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("KIOSK_PORT", "8080")))
+    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
+    parser.add_argument("--idle-seconds", type=int, default=int(os.environ.get("KIOSK_IDLE_SECONDS", "120")))
+    parser.add_argument("--countdown-seconds", type=int,
+                        default=int(os.environ.get("KIOSK_COUNTDOWN_SECONDS", "15")))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = build_app(args.rasa_url, args.idle_seconds, args.countdown_seconds)
+    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()

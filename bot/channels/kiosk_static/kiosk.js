@@ -1,0 +1,194 @@
+// The kiosk page: every piece of text goes into the page with textContent, never as HTML.
+"use strict";
+
+const UNAVAILABLE = "系统暂时无法回答，请稍后再试。如需帮助，请到咨询台找工作人员。";
+const state = { session: "", idleSeconds: 120, countdownSeconds: 15, lastActivity: Date.now(),
+                used: false, countdown: null, busy: false };
+const $ = (id) => document.getElementById(id);
+
+function newSessionId() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+function scrollToEnd() {
+  const box = $("conversation");
+  box.scrollTop = box.scrollHeight;
+}
+
+function addUser(text) {
+  $("conversation").append(element("div", "message user", text));
+  scrollToEnd();
+}
+
+function addBot(message, isFirst) {
+  const bubble = element("div", "message bot" + (isFirst ? " suggestions" : ""), message.text || "");
+  if (message.buttons && message.buttons.length) {
+    const row = element("div", "buttons");
+    for (const b of message.buttons) {
+      const button = element("button", "", b.title);
+      button.type = "button";
+      button.addEventListener("click", () => {
+        bubble.classList.add("answered");
+        ask(b.payload, b.title);
+      });
+      row.append(button);
+    }
+    bubble.append(row);
+  }
+  if (message.checklist && message.checklist.html) {
+    const print = element("button", "print-sheet", "🖨 打印清单");
+    print.type = "button";
+    print.addEventListener("click", () => printSheet(message.checklist.html));
+    bubble.append(print);
+  }
+  $("conversation").append(bubble);
+  scrollToEnd();
+  return bubble;
+}
+
+function addError(text) {
+  $("conversation").append(element("div", "message bot error", text));
+  scrollToEnd();
+}
+
+// The sheet is a page of its own, made by the assistant with every value escaped;
+// it is shown only inside a sandboxed frame where no script can run.
+function printSheet(html) {
+  const frame = $("print-frame");
+  frame.onload = () => {
+    frame.onload = null;
+    frame.dataset.loaded = "1";
+    try { frame.contentWindow.print(); } catch (e) { window.print(); }
+  };
+  frame.srcdoc = html;
+}
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  let data = {};
+  try { data = await response.json(); } catch (e) { /* not JSON: treat as unavailable */ }
+  if (!response.ok) throw new Error(data.error || UNAVAILABLE);
+  return data;
+}
+
+async function ask(text, shownAs, quiet) {
+  if (state.busy || !text.trim()) return;
+  state.busy = true;
+  $("send").disabled = true;
+  if (!quiet) { state.used = true; addUser(shownAs || text); }
+  const pending = element("div", "message bot pending", "正在查询…");
+  $("conversation").append(pending);
+  scrollToEnd();
+  const session = state.session;
+  try {
+    const data = await post("/api/message", { session, text });
+    if (session !== state.session) return; // the screen was reset meanwhile
+    pending.remove();
+    data.messages.forEach((m, i) => addBot(m, quiet && i === 0));
+    if (!data.messages.length) addError("没有查到相关内容，请换个说法再问一次。");
+  } catch (err) {
+    pending.remove();
+    if (session === state.session) addError(err.message || UNAVAILABLE);
+  } finally {
+    state.busy = false;
+    $("send").disabled = false;
+    state.lastActivity = Date.now();
+  }
+}
+
+function startSession() {
+  state.session = newSessionId();
+  document.body.dataset.session = state.session;
+  state.used = false;
+  ask("/greet", "", true); // the greeting carries the most common items as buttons
+}
+
+// Privacy on a shared screen: after idling, count down, then forget everything.
+function resetScreen() {
+  const old = state.session;
+  hideCountdown();
+  $("conversation").replaceChildren();
+  $("question").value = "";
+  $("print-frame").srcdoc = "";
+  delete $("print-frame").dataset.loaded;
+  setToggle("font-toggle", "large", false);
+  setToggle("contrast-toggle", "contrast", false);
+  state.busy = false;
+  post("/api/forget", { session: old }).catch(() => {});
+  startSession();
+}
+
+function showCountdown() {
+  let left = state.countdownSeconds;
+  $("idle-countdown").textContent = String(left);
+  $("idle-overlay").hidden = false;
+  state.countdown = setInterval(() => {
+    left -= 1;
+    $("idle-countdown").textContent = String(Math.max(left, 0));
+    if (left <= 0) resetScreen();
+  }, 1000);
+}
+
+function hideCountdown() {
+  if (state.countdown) clearInterval(state.countdown);
+  state.countdown = null;
+  $("idle-overlay").hidden = true;
+}
+
+function noteActivity() {
+  state.lastActivity = Date.now();
+  if (state.countdown) hideCountdown();
+}
+
+function setToggle(id, bodyClass, on) {
+  document.body.classList.toggle(bodyClass, on);
+  $(id).setAttribute("aria-pressed", String(on));
+}
+
+async function main() {
+  try {
+    const config = await (await fetch("/config.json")).json();
+    state.idleSeconds = config.idleSeconds;
+    state.countdownSeconds = config.countdownSeconds;
+  } catch (e) { /* keep the defaults */ }
+
+  $("ask").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("question").value;
+    if (!text.trim()) return;
+    $("question").value = "";
+    ask(text);
+  });
+  $("call-staff").addEventListener("click", () => ask("/request_human", "呼叫工作人员"));
+  $("font-toggle").addEventListener("click", () => {
+    state.used = true;
+    setToggle("font-toggle", "large", !document.body.classList.contains("large"));
+  });
+  $("contrast-toggle").addEventListener("click", () => {
+    state.used = true;
+    setToggle("contrast-toggle", "contrast", !document.body.classList.contains("contrast"));
+  });
+  $("idle-continue").addEventListener("click", noteActivity);
+  for (const type of ["pointerdown", "keydown", "input", "touchstart"]) {
+    document.addEventListener(type, noteActivity, { passive: true });
+  }
+  setInterval(() => {
+    const idle = (Date.now() - state.lastActivity) / 1000;
+    if (state.used && !state.countdown && !state.busy && idle >= state.idleSeconds) showCountdown();
+  }, 500);
+  startSession();
+}
+
+document.addEventListener("DOMContentLoaded", main);

@@ -1,0 +1,72 @@
+"""The one way a channel talks to the assistant: Rasa's REST channel.
+
+The channel name travels as `input_channel`, so that ratings and reports can
+tell a Telegram citizen from a kiosk one without a channel class inside Rasa.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+import httpx
+
+DEFAULT_RASA_URL = "http://localhost:5005"
+# Said by every channel when the assistant cannot be reached.
+UNAVAILABLE = "系统暂时无法回答，请稍后再试。如需帮助，可拨打 12345 政务服务便民热线。"
+# Said for anything that is not a text question: stickers, photos, voice, edits…
+TEXT_ONLY = "请用文字提问，比如“办护照要带什么”。"
+MAX_MESSAGE_CHARS = 2000  # longer input is cut here; the NLU itself reads at most 500
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer (down, restarting, or returned an error)."""
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    """One bot message as every channel sees it."""
+    text: str = ""
+    buttons: List[Button] = field(default_factory=list)
+    custom: Dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_rest(cls, raw: Dict[str, Any]) -> "BotMessage":
+        buttons = [Button(str(b.get("title", "")), str(b.get("payload", "")))
+                   for b in raw.get("buttons") or [] if isinstance(b, dict) and b.get("payload")]
+        custom = raw.get("custom") if isinstance(raw.get("custom"), dict) else {}
+        return cls(text=str(raw.get("text") or ""), buttons=buttons, custom=custom)
+
+
+class RasaClient:
+    """Sends one citizen's message and returns the assistant's replies."""
+
+    def __init__(self, base_url: Optional[str] = None, channel: str = "rest", timeout: float = 30.0) -> None:
+        self.base_url = (base_url or os.environ.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/")
+        self.channel = channel
+        self._http = httpx.AsyncClient(timeout=timeout)
+
+    async def send(self, sender: str, text: str) -> List[BotMessage]:
+        body = {"sender": sender, "message": text[:MAX_MESSAGE_CHARS], "input_channel": self.channel}
+        try:
+            response = await self._http.post(f"{self.base_url}/webhooks/rest/webhook", json=body)
+            response.raise_for_status()
+            replies = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(str(exc)) from exc
+        if not isinstance(replies, list):
+            raise RasaUnavailable(f"unexpected reply: {replies!r:.200}")
+        return [BotMessage.from_rest(r) for r in replies if isinstance(r, dict)]
+
+    async def forget(self, sender: str) -> None:
+        """Start this sender's conversation afresh (Rasa's built-in /restart)."""
+        await self.send(sender, "/restart")
+
+    async def close(self) -> None:
+        await self._http.aclose()

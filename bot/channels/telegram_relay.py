@@ -1,0 +1,254 @@
+"""The Telegram channel: a relay between the Telegram Bot API and the assistant's REST channel.
+
+    TELEGRAM_BOT_TOKEN=123:abc python -m bot.channels.telegram_relay          # long polling
+    TELEGRAM_WEBHOOK_URL=https://… TELEGRAM_WEBHOOK_SECRET=… python -m …      # webhook
+
+Built on python-telegram-bot's own Application, so updates that crashed Rasa's
+Telegram channel for others (edits, stickers, photos, voice, documents, group
+chatter) reach a handler here and get a polite answer, or none in a group.
+Updates are processed concurrently; one chat's messages keep their order.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import weakref
+from typing import Dict, Optional
+
+from telegram import Bot, BotCommand, Message, Update
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
+                          CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
+
+from bot.channels.rasa_client import TEXT_ONLY, UNAVAILABLE, RasaClient, RasaUnavailable
+from bot.channels.telegram_render import CallbackPayloads, keyboard, message_html, split_message
+
+log = logging.getLogger("telegram_relay")
+
+HELP = ("我是政务服务助手，可以告诉您办事要带什么材料、怎么办、在哪办、多久办好、收不收费，"
+        "并帮您逐项核对材料，争取一次办成。\n\n"
+        "直接用文字提问即可，比如：\n• 办护照要带什么\n• 孩子出生了要办哪些手续\n• 营业执照在哪里办\n\n"
+        "命令：\n/start 开始\n/help 使用说明\n/feedback 评价服务\n/reset 清除本次对话，重新开始")
+COMMANDS = [BotCommand("start", "开始"), BotCommand("help", "使用说明"),
+            BotCommand("feedback", "评价服务"), BotCommand("reset", "清除对话，重新开始")]
+EDITED = "修改过的消息我无法处理。" + TEXT_ONLY
+BUTTON_EXPIRED = "这个按钮已过期，请重新提问。"
+# Commands are intents the assistant already has; the relay adds no rules of its own.
+COMMAND_PAYLOADS = {"start": "/greet", "feedback": "/give_feedback", "reset": "/restart"}
+
+
+class TelegramRelay:
+    """Carries each chat's messages to the assistant and its replies back, in order."""
+
+    def __init__(self, rasa: RasaClient) -> None:
+        self.rasa = rasa
+        self.payloads = CallbackPayloads()
+        self._chat_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+
+    def install(self, app: Application) -> None:
+        app.add_handler(CommandHandler("help", self.on_help))
+        app.add_handler(CommandHandler(list(COMMAND_PAYLOADS), self.on_command))
+        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_handler(MessageHandler(filters.UpdateType.EDITED, self.on_edited))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, self.on_text))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND & filters.ChatType.PRIVATE,
+                                       self.on_help))  # a command we do not have
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_not_text))
+        app.add_handler(TypeHandler(Update, self.on_anything_else))
+        app.add_error_handler(self.on_error)
+
+    # ---- handlers -------------------------------------------------------
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        text = self._addressed_text(message, context.bot.username)
+        if text is None:
+            return  # group chatter not meant for the bot
+        if not text.strip():
+            await self._send_plain(message, TEXT_ONLY)
+            return
+        await self.relay(message, text)
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
+        await self.relay(update.effective_message, COMMAND_PAYLOADS[command])
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._send_plain(update.effective_message, HELP)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()  # stop the spinner on the citizen's button at once
+        if query.message is None or not isinstance(query.message, Message):
+            return  # the message with the button is too old for Telegram to show us
+        payload = self.payloads.payload_of(query.data or "")
+        if payload is None:
+            await self._send_plain(query.message, BUTTON_EXPIRED)
+            return
+        await self.relay(query.message, payload, sender=self.sender_of(query.message, query.from_user.id))
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if self._addressed_text(message, context.bot.username, any_content=True) is not None:
+            await self._send_plain(message, EDITED)
+
+    async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos, voice, documents, locations…: ask for text, unless it is group chatter."""
+        message = update.effective_message
+        if message.new_chat_members or message.left_chat_member or message.pinned_message:
+            return  # service messages in a group
+        if self._addressed_text(message, context.bot.username, any_content=True) is not None:
+            await self._send_plain(message, TEXT_ONLY)
+
+    async def on_anything_else(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Member changes, polls, channel posts…: nothing for a citizen to read."""
+        log.debug("ignored update %s", update.update_id)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+        if isinstance(update, Update) and update.effective_message:
+            try:
+                await self._send_plain(update.effective_message, UNAVAILABLE)
+            except TelegramError:
+                pass
+
+    # ---- relaying -------------------------------------------------------
+    async def relay(self, message: Message, text: str, sender: Optional[str] = None) -> None:
+        """Send `text` to the assistant as this chat, and its replies back; one chat at a time."""
+        sender = sender or self.sender_of(message, message.from_user.id if message.from_user else None)
+        lock = self._chat_locks.get(sender)
+        if lock is None:
+            lock = self._chat_locks[sender] = asyncio.Lock()
+        async with lock:
+            try:
+                await message.chat.send_action(ChatAction.TYPING)
+            except TelegramError:
+                pass  # only a courtesy
+            try:
+                replies = await self.rasa.send(sender, text)
+            except RasaUnavailable as exc:
+                log.warning("assistant unreachable: %s", exc)
+                await self._send_plain(message, UNAVAILABLE)
+                return
+            for reply in replies:
+                markup = keyboard(reply.buttons, self.payloads)
+                parts = split_message(message_html(reply)) or (["请选择："] if markup else [])
+                for i, part in enumerate(parts):
+                    await message.chat.send_message(part, parse_mode=ParseMode.HTML,
+                                                    reply_markup=markup if i == len(parts) - 1 else None)
+
+    @staticmethod
+    def sender_of(message: Message, user_id: Optional[int]) -> str:
+        """One conversation per private chat; in a group, one per member."""
+        if message.chat.type == ChatType.PRIVATE or user_id is None:
+            return f"telegram-{message.chat.id}"
+        return f"telegram-{message.chat.id}-{user_id}"
+
+    @staticmethod
+    def _addressed_text(message: Message, username: Optional[str], any_content: bool = False) -> Optional[str]:
+        """The text meant for the bot, or None for group chatter that is not addressed to it."""
+        text = message.text or message.caption or ""
+        if message.chat.type == ChatType.PRIVATE:
+            return text
+        mention = f"@{username}" if username else None
+        replied_to_bot = bool(message.reply_to_message and message.reply_to_message.from_user
+                              and message.reply_to_message.from_user.is_bot
+                              and message.reply_to_message.from_user.username == username)
+        if mention and mention.lower() in text.lower():
+            start = text.lower().index(mention.lower())
+            return (text[:start] + text[start + len(mention):]).strip()
+        if replied_to_bot:
+            return text
+        return None
+
+    @staticmethod
+    async def _send_plain(message: Message, text: str) -> None:
+        await message.chat.send_message(text)
+
+
+def build_application(token: str, rasa: RasaClient, api_url: Optional[str] = None) -> Application:
+    builder: ApplicationBuilder = (
+        ApplicationBuilder().token(token)
+        .rate_limiter(AIORateLimiter(max_retries=3))   # ~30 msg/s overall, ~1/s per chat; waits out flood control
+        .concurrent_updates(64)
+        .post_init(_set_commands)
+        .post_shutdown(lambda app: rasa.close()))
+    if api_url:  # a local Bot API server (or the tests' fake one)
+        urls = _api_urls(api_url)
+        builder = builder.base_url(urls["base_url"]).base_file_url(urls["base_file_url"])
+    app = builder.build()
+    TelegramRelay(rasa).install(app)
+    return app
+
+
+def _api_urls(api_url: Optional[str]) -> Dict[str, str]:
+    """Where a local Bot API server (or the tests' fake one) lives; Telegram's own when unset."""
+    if not api_url:
+        return {}
+    root = api_url.rstrip("/")
+    return {"base_url": f"{root}/bot", "base_file_url": f"{root}/file/bot"}
+
+
+async def _check_token(token: str, api_url: Optional[str]) -> None:
+    """Ask Telegram who we are before starting, so a bad token is one clear message, not a retry loop."""
+    async with Bot(token, **_api_urls(api_url)):
+        pass  # initialising the bot calls getMe
+
+
+async def _set_commands(app: Application) -> None:
+    try:
+        await app.bot.set_my_commands(COMMANDS)
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description="政务服务助手 Telegram channel")
+    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
+    parser.add_argument("--webhook-url", default=os.environ.get("TELEGRAM_WEBHOOK_URL"),
+                        help="public https URL Telegram should post to; long polling if unset")
+    parser.add_argument("--webhook-port", type=int, default=int(os.environ.get("TELEGRAM_WEBHOOK_PORT", "8443")))
+    parser.add_argument("--webhook-listen", default=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
+
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        print("错误：没有设置 TELEGRAM_BOT_TOKEN。请向 @BotFather 申请机器人令牌，然后运行：\n"
+              "  TELEGRAM_BOT_TOKEN=123456:ABC... make telegram\n"
+              "Error: TELEGRAM_BOT_TOKEN is not set.", file=sys.stderr)
+        return 2
+    secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+    if args.webhook_url and not secret:
+        print("错误：webhook 模式必须设置 TELEGRAM_WEBHOOK_SECRET（1–256 个字母、数字、_ 或 -）。\n"
+              "Error: webhook mode needs TELEGRAM_WEBHOOK_SECRET.", file=sys.stderr)
+        return 2
+    api_url = os.environ.get("TELEGRAM_API_URL")
+    loop = asyncio.new_event_loop()  # kept: run_polling/run_webhook run on the current loop
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(_check_token(token, api_url))
+    except InvalidToken:
+        print("错误：Telegram 不接受这个 TELEGRAM_BOT_TOKEN（无效或已被撤销）。请到 @BotFather 核对令牌。\n"
+              "Error: Telegram rejected TELEGRAM_BOT_TOKEN.", file=sys.stderr)
+        return 3
+    except TelegramError as exc:
+        print(f"错误：连不上 Telegram（{exc}）。请检查网络或代理设置。\n"
+              f"Error: cannot reach the Telegram Bot API.", file=sys.stderr)
+        return 4
+    app = build_application(token, RasaClient(args.rasa_url, channel="telegram"), api_url)
+    if args.webhook_url:
+        app.run_webhook(listen=args.webhook_listen, port=args.webhook_port, url_path="telegram",
+                        webhook_url=args.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
