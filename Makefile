@@ -8,6 +8,7 @@ RASA   := $(VENV)/bin/rasa
 MODEL  := models/zhengwu.tar.gz
 STAMP  := models/.trained-from
 RASA_PORT    ?= 5005
+KIOSK_PORT   ?= 8080
 # The action server's port must match action_endpoint in endpoints.yml.
 ACTIONS_PORT := 5055
 export RASA_TELEMETRY_ENABLED := false
@@ -27,7 +28,7 @@ PYTHON310 := $(shell \
 TRAINING_INPUTS = config.yml domain.yml $(shell find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py 2>/dev/null | sort)
 
-.PHONY: help run test eval validate train shell clean fonts
+.PHONY: help run test eval validate train shell clean fonts browser kiosk telegram
 
 CHART_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -37,6 +38,7 @@ help:
 	@echo "make test   run the test suite"
 	@echo "make eval   intent and service-routing accuracy on the held-out questions"
 	@echo "make shell  chat in the terminal (with 'make run' running in another terminal)"
+	@echo "make kiosk / make telegram   start one channel on its own (with 'make run' running)"
 
 $(VENV)/.installed: requirements.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -69,13 +71,20 @@ train: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings
 
+# Rasa, the action server and the kiosk page; the Telegram relay too when TELEGRAM_BOT_TOKEN is set.
 run: train
 	@mkdir -p var
-	@echo "Starting the action server on :$(ACTIONS_PORT) and Rasa on :$(RASA_PORT)…"
-	@trap 'kill $$ACTIONS 2>/dev/null' EXIT INT TERM; \
+	@echo "Starting the action server on :$(ACTIONS_PORT), Rasa on :$(RASA_PORT), the kiosk on :$(KIOSK_PORT)…"
+	@trap 'kill $$ACTIONS $$KIOSK $$TELEGRAM 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) > var/actions.log 2>&1 & ACTIONS=$$!; \
+	$(PY) -m bot.channels.kiosk --port $(KIOSK_PORT) --rasa-url http://localhost:$(RASA_PORT) > var/kiosk.log 2>&1 & KIOSK=$$!; \
+	if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
+	  RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m bot.channels.telegram_relay > var/telegram.log 2>&1 & TELEGRAM=$$!; fi; \
 	( until curl -sf localhost:$(RASA_PORT)/status >/dev/null 2>&1; do sleep 2; done; \
 	  echo; echo "================ 政务服务助手已启动 ================"; \
+	  echo "服务大厅自助屏：在浏览器打开  http://localhost:$(KIOSK_PORT)/"; \
+	  if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then echo "Telegram：已连接（日志 var/telegram.log）"; \
+	  else echo "Telegram：设置 TELEGRAM_BOT_TOKEN 后重新 make run，或另开终端 make telegram"; fi; \
 	  echo "终端对话：另开一个终端运行  make shell"; \
 	  echo "REST 接口：curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' \\"; \
 	  echo "             -d '{\"sender\":\"me\",\"message\":\"办护照要带什么\"}'"; \
@@ -86,6 +95,12 @@ run: train
 shell: $(VENV)/.installed
 	@$(PY) -m bot.chat --url http://localhost:$(RASA_PORT)/webhooks/rest/webhook
 
+kiosk: $(VENV)/.installed
+	$(PY) -m bot.channels.kiosk --port $(KIOSK_PORT) --rasa-url http://localhost:$(RASA_PORT)
+
+telegram: $(VENV)/.installed
+	RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m bot.channels.telegram_relay
+
 # The 好差评 charts need a Chinese font: Debian's fonts-wqy-microhei.
 fonts:
 	@[ -f $(CHART_FONT) ] || { \
@@ -94,7 +109,15 @@ fonts:
 	  { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1; } || \
 	  { echo "错误：无法安装中文字体。请运行：sudo apt-get install fonts-wqy-microhei"; exit 1; }; }
 
-test: train fonts
+# The kiosk tests drive Debian's Chromium (Playwright uses it; it downloads no browser of its own).
+browser:
+	@[ -x /usr/bin/chromium ] || { \
+	  echo "Installing Chromium for the kiosk tests (Debian package chromium)…"; \
+	  $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1; } || \
+	  { echo "错误：无法安装 Chromium。请运行：sudo apt-get install chromium"; exit 1; }; }
+
+test: train fonts browser
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings --quiet
 	$(PY) -m pytest -q tests
 
@@ -102,4 +125,4 @@ eval: train
 	$(PY) -m bot.evaluate --model $(MODEL) --questions tests/eval/questions.yml
 
 clean:
-	rm -rf models var .pytest_cache
+	rm -rf models var .pytest_cache test-artifacts

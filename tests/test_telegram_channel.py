@@ -39,9 +39,11 @@ def scripted_reply(message: str) -> List[Dict]:
                  "buttons": [{"title": "好的", "payload": "/affirm"}]}]
     if message == "特殊字符":
         return [{"text": "出生_医学*证明 <b>粗体</b> & [链接](x) a<b"}]
-    if message == "清单":
-        return [{"text": "【清单】", "custom": {"checklist": {
-            "telegram_html": "<b>普通护照签发 · 一次性告知单</b>\n✓ 居民身份证\n✗ 照片 &amp; 回执"}}}]
+    if message == "清单":  # as Rasa's REST channel sends a message with a custom part: in two
+        return [{"text": "【普通护照签发 · 一次性告知单】\n✓ 居民身份证\n✗ 照片 & 回执",
+                 "buttons": [{"title": "评价本次服务", "payload": "/give_feedback"}]},
+                {"custom": {"checklist": {
+                    "telegram_html": "<b>普通护照签发 · 一次性告知单</b>\n✓ 居民身份证\n✗ 照片 &amp; 回执"}}}]
     if message.startswith("慢"):
         time.sleep(2)
     return [{"text": f"回复：{message}"}]
@@ -161,13 +163,16 @@ def test_markup_characters_in_a_reply_show_literally(telegram):
     assert TelegramHTML(reply["text"]).visible == "出生_医学*证明 <b>粗体</b> & [链接](x) a<b"
 
 
-def test_the_checklist_keeps_its_telegram_formatting(telegram):
+def test_the_checklist_arrives_once_in_its_telegram_formatting(telegram):
     api, _ = telegram
     api.message(105, "清单")
     [reply] = api.wait_sent(1, chat_id=105)
+    time.sleep(0.5)
+    assert len(api.sent(105)) == 1, "the sheet's text and its Telegram version are one message"
     parsed = TelegramHTML(reply["text"])
     assert reply["text"].startswith("<b>普通护照签发 · 一次性告知单</b>")
     assert parsed.visible.endswith("✗ 照片 & 回执")
+    assert titles(reply) == [["评价本次服务"]]
 
 
 @pytest.mark.parametrize("chat, command, payload", [(111, "/start", "/greet"), (112, "/feedback", "/give_feedback"),
@@ -354,7 +359,21 @@ def test_the_real_assistant_answers_through_telegram(rasa_server):
         api.press(180, buttons["办理流程"])
         replies = api.wait_sent(2, chat_id=180, timeout=60)
         assert "流程" in replies[1]["text"] and "护照" in replies[1]["text"]
+        api.message(180, "/reset")
+        replies = api.wait_sent(3, chat_id=180, timeout=60)
+        assert "之前的对话已清除" in replies[2]["text"]
     finally:
         stderr = relay.stop()
         api.stop()
     assert "Traceback" not in stderr
+
+
+def test_a_single_line_longer_than_a_message_is_cut_between_characters_not_inside_an_entity():
+    from bot.channels.telegram_render import split_message
+
+    line = "材&amp;" * 900  # 5,400 characters in one line; 4,096 falls inside an entity
+    parts = split_message(line + "\n结尾")
+    assert all(len(p) <= 4096 for p in parts)
+    assert len(parts) == 2
+    # what the citizen reads, part after part, is the whole text: no entity was cut in two
+    assert "".join(TelegramHTML(p).visible for p in parts) == html.unescape(line) + "\n结尾"

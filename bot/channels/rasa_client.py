@@ -44,6 +44,21 @@ class BotMessage:
         return cls(text=str(raw.get("text") or ""), buttons=buttons, custom=custom)
 
 
+def rejoin_custom(messages: List[BotMessage]) -> List[BotMessage]:
+    """Put each custom payload back on the message it came with.
+
+    Rasa's REST channel sends a message's `custom` part as a message of its own,
+    right after the text and buttons; a channel wants them as one.
+    """
+    joined: List[BotMessage] = []
+    for m in messages:
+        if m.custom and not m.text and not m.buttons and joined and not joined[-1].custom:
+            joined[-1] = BotMessage(joined[-1].text, joined[-1].buttons, m.custom)
+        else:
+            joined.append(m)
+    return joined
+
+
 class RasaClient:
     """Sends one citizen's message and returns the assistant's replies."""
 
@@ -62,7 +77,7 @@ class RasaClient:
             raise RasaUnavailable(str(exc)) from exc
         if not isinstance(replies, list):
             raise RasaUnavailable(f"unexpected reply: {replies!r:.200}")
-        return [BotMessage.from_rest(r) for r in replies if isinstance(r, dict)]
+        return rejoin_custom([BotMessage.from_rest(r) for r in replies if isinstance(r, dict)])
 
     async def forget(self, sender: str) -> None:
         """Start this sender's conversation afresh (Rasa's built-in /restart)."""

@@ -46,7 +46,7 @@ function addBot(message, isFirst) {
     bubble.append(row);
   }
   if (message.checklist && message.checklist.html) {
-    const print = element("button", "print-sheet", "🖨 打印清单");
+    const print = element("button", "print-sheet", "打印清单");
     print.type = "button";
     print.addEventListener("click", () => printSheet(message.checklist.html));
     bubble.append(print);

@@ -1,0 +1,287 @@
+"""The service-hall kiosk, used the way a citizen uses it: in a real (headless) Chromium.
+
+Debian's `chromium` is driven by Playwright for Python; `make test` installs the
+browser (`make browser`). Without it these tests fail, they do not skip.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+
+from conftest import ROOT, free_port, wait_for
+from fake_servers import ScriptedRasa
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = ROOT / "test-artifacts"
+# As this machine needs them: no sandbox as root, and no calls home that the closed network refuses.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HOSTILE = "<script>alert(1)</script>"
+
+
+class Kiosk:
+    """`python -m bot.channels.kiosk` as make run starts it."""
+
+    def __init__(self, rasa_url: str, idle: int = 120, countdown: int = 15) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.channels.kiosk", "--port", str(self.port), "--rasa-url", rasa_url,
+             "--idle-seconds", str(idle), "--countdown-seconds", str(countdown)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for(f"{self.url}/healthz", timeout=30)
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=15)
+        return err
+
+
+def scripted(message: str) -> List[Dict]:
+    if message == "/greet":
+        return [{"text": "您好！请问您要办什么事？", "buttons": [
+            {"title": "办护照", "payload": '/inquire_service{"service":"passport"}'},
+            {"title": "社保卡", "payload": '/inquire_service{"service":"social-security-card"}'}]}]
+    if message == "/restart":
+        return []
+    return [{"text": f"您问的是：{message}"}, {"text": '<img src=x onerror="alert(2)"><b>粗体</b>'}]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the kiosk tests need Debian's chromium (`make browser`).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def real_kiosk(rasa_server) -> Iterator[Kiosk]:
+    kiosk = Kiosk(rasa_server[0])
+    yield kiosk
+    assert "Traceback" not in kiosk.stop()
+
+
+@pytest.fixture(scope="module")
+def scripted_rasa() -> Iterator[ScriptedRasa]:
+    rasa = ScriptedRasa(scripted)
+    yield rasa
+    rasa.stop()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    yield page
+    context.close()
+
+
+def bot_bubbles(page):
+    return page.locator(".message.bot:not(.pending)")
+
+
+def replied(page, action) -> None:
+    """Do `action` (type, click…) and wait until the assistant's answer is on the screen."""
+    before = bot_bubbles(page).count()
+    action()
+    page.wait_for_function(f"() => document.querySelectorAll('.message.bot:not(.pending)').length > {before}",
+                           timeout=60_000)
+
+
+def ask(page, text: str) -> None:
+    page.fill("#question", text)
+    replied(page, lambda: page.press("#question", "Enter"))
+
+
+def test_main_screen_suggests_common_items_in_large_type(page, real_kiosk):
+    page.goto(real_kiosk.url)
+    suggestions = page.locator(".suggestions .buttons button")
+    suggestions.first.wait_for(timeout=60_000)
+    assert suggestions.count() >= 4 and "办护照" in suggestions.all_inner_texts()
+    assert page.locator("#call-staff").is_visible()
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 24
+    assert suggestions.first.bounding_box()["height"] >= 48  # a finger, not a mouse pointer
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "kiosk-main.png"))
+
+
+def test_a_typed_question_gets_the_answer_and_a_button_works(page, real_kiosk):
+    page.goto(real_kiosk.url)
+    page.locator(".suggestions .buttons button").first.wait_for(timeout=60_000)
+    ask(page, "办护照要带什么")
+    assert page.locator(".message.user").last.inner_text() == "办护照要带什么"
+    answer = bot_bubbles(page).last
+    assert "居民身份证" in answer.inner_text() and "护照" in answer.inner_text()
+    replied(page, answer.get_by_role("button", name="办理流程").click)
+    assert page.locator(".message.user").last.inner_text() == "办理流程"
+    assert "流程" in bot_bubbles(page).last.inner_text()
+
+
+def test_the_call_staff_button_asks_for_a_person(page, real_kiosk):
+    page.goto(real_kiosk.url)
+    page.locator(".suggestions .buttons button").first.wait_for(timeout=60_000)
+    replied(page, lambda: page.click("#call-staff"))
+    assert "工作人员" in bot_bubbles(page).last.inner_text()
+
+
+def test_font_size_and_high_contrast_toggles(page, scripted_rasa):
+    kiosk = Kiosk(scripted_rasa.url)
+    try:
+        page.goto(kiosk.url)
+        size = lambda: page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        normal = size()
+        page.click("#font-toggle")
+        assert size() > normal and page.get_attribute("#font-toggle", "aria-pressed") == "true"
+        page.click("#contrast-toggle")
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
+        assert page.evaluate("getComputedStyle(document.body).color") == "rgb(255, 255, 255)"
+    finally:
+        kiosk.stop()
+
+
+def test_the_checklist_can_be_printed(page, real_kiosk):
+    page.goto(real_kiosk.url)
+    page.locator(".suggestions .buttons button").first.wait_for(timeout=60_000)
+    ask(page, "帮我准备一下办护照的材料")
+    answers = {"本人办理": "本人办理", "旧护照": "没有", "16周岁": "否", "出入境证件相片": "还没有"}
+    for _ in range(12):
+        if page.locator(".print-sheet").count():
+            break
+        step = bot_bubbles(page).last
+        text = step.inner_text()
+        choice = next((a for fragment, a in answers.items() if fragment in text), "已备好")
+        replied(page, step.get_by_role("button", name=choice, exact=True).click)
+    sheet_bubble = page.locator(".message.bot", has=page.locator(".print-sheet"))
+    assert "结论：还缺 1 项：出入境证件相片" in sheet_bubble.inner_text()
+    page.evaluate("window.__printed = 0")
+    page.click(".print-sheet")
+    page.wait_for_function("() => document.getElementById('print-frame').dataset.loaded === '1'", timeout=10_000)
+    printed = page.frame_locator("#print-frame")
+    assert "一次性告知单" in printed.locator("h1").inner_text()
+    assert "✗ 出入境证件相片" in printed.locator("li.todo").first.inner_text()
+    # the printed page itself, as paper would show it
+    sheet_html = page.evaluate("document.getElementById('print-frame').srcdoc")
+    paper = page.context.new_page()
+    paper.set_content(sheet_html)
+    paper.emulate_media(media="print")
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = paper.pdf(path=str(ARTIFACTS / "checklist.pdf"), format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+
+
+def test_hostile_text_is_shown_literally_and_never_run(page, scripted_rasa):
+    kiosk = Kiosk(scripted_rasa.url)
+    try:
+        page.goto(kiosk.url)
+        page.locator(".suggestions .buttons button").first.wait_for()
+        ask(page, HOSTILE)
+        page.wait_for_timeout(500)
+        assert page.locator(".message.user").last.inner_text() == HOSTILE
+        assert bot_bubbles(page).last.inner_text() == '<img src=x onerror="alert(2)"><b>粗体</b>'
+        assert page.locator("#conversation script, #conversation img, #conversation b").count() == 0
+        assert page.dialogs == []
+    finally:
+        kiosk.stop()
+
+
+def test_an_idle_screen_counts_down_and_forgets_the_citizen(page, scripted_rasa):
+    kiosk = Kiosk(scripted_rasa.url, idle=2, countdown=2)
+    try:
+        page.goto(kiosk.url)
+        page.locator(".suggestions .buttons button").first.wait_for()
+        first_session = page.get_attribute("body", "data-session")
+        ask(page, "我的身份证号是110105199001010123")
+        page.wait_for_selector("#idle-overlay:not([hidden])", timeout=10_000)
+        assert "秒后将清除本次对话" in page.inner_text("#idle-overlay")
+        page.wait_for_function(f"() => document.body.dataset.session !== '{first_session}'", timeout=10_000)
+        page.locator(".suggestions .buttons button").first.wait_for()
+        assert "110105199001010123" not in page.inner_text("body")
+        assert page.locator(".message.user").count() == 0
+        assert page.is_hidden("#idle-overlay")
+        forgotten = [r for r in scripted_rasa.received if r["message"] == "/restart"]
+        assert forgotten and forgotten[-1]["sender"] == f"kiosk-{first_session}"
+        assert forgotten[-1]["input_channel"] == "kiosk"
+    finally:
+        kiosk.stop()
+
+
+def test_touching_the_screen_during_the_countdown_keeps_the_conversation(page, scripted_rasa):
+    kiosk = Kiosk(scripted_rasa.url, idle=2, countdown=5)
+    try:
+        page.goto(kiosk.url)
+        page.locator(".suggestions .buttons button").first.wait_for()
+        session = page.get_attribute("body", "data-session")
+        ask(page, "办护照要带什么")
+        page.wait_for_selector("#idle-overlay:not([hidden])", timeout=10_000)
+        page.click("#idle-continue")
+        assert page.is_hidden("#idle-overlay")
+        assert page.get_attribute("body", "data-session") == session
+        assert page.locator(".message.user").count() == 1
+    finally:
+        kiosk.stop()
+
+
+def test_an_unreachable_assistant_gets_a_polite_message(page):
+    kiosk = Kiosk(f"http://127.0.0.1:{free_port()}")
+    try:
+        page.goto(kiosk.url)
+        ask(page, "办护照要带什么")
+        assert "稍后再试" in bot_bubbles(page).last.inner_text()
+    finally:
+        assert "Traceback" not in kiosk.stop()
+
+
+def post(url: str, body: bytes):
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.mark.parametrize("body, status, says", [
+    (b"not json", 400, "请求格式不正确"),
+    (json.dumps({"session": "../../etc", "text": "你好"}).encode(), 400, "会话已失效"),
+    (json.dumps({"session": "abcdef123456", "text": "   "}).encode(), 400, "请输入您的问题"),
+    (json.dumps({"session": "abcdef123456", "text": "长" * 5000}).encode(), 413, "问题太长"),
+], ids=["not-json", "bad-session", "blank", "5000-chars"])
+def test_bad_requests_get_a_clear_answer(scripted_rasa, body, status, says):
+    kiosk = Kiosk(scripted_rasa.url)
+    try:
+        code, answer = post(f"{kiosk.url}/api/message", body)
+        assert code == status and says in answer["error"]
+    finally:
+        assert "Traceback" not in kiosk.stop()
+
+
+def test_the_page_and_its_assets_are_all_local(scripted_rasa):
+    kiosk = Kiosk(scripted_rasa.url)
+    try:
+        with urllib.request.urlopen(kiosk.url, timeout=10) as response:
+            page = response.read().decode()
+            csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp
+        assert "http://" not in page and "https://" not in page
+        for asset in ("/static/kiosk.css", "/static/kiosk.js"):
+            with urllib.request.urlopen(kiosk.url + asset, timeout=10) as response:
+                body = response.read().decode()
+                assert response.status == 200 and "http://" not in body and "https://" not in body
+    finally:
+        kiosk.stop()
