@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Dict, Iterator, List
 
 import pytest
@@ -44,6 +45,23 @@ class Kiosk:
         self.proc.terminate()
         _, err = self.proc.communicate(timeout=15)
         return err
+
+
+@contextmanager
+def kiosk_on_screen(page, rasa_url: str, **settings: int) -> Iterator[Kiosk]:
+    """A kiosk of its own (for its settings), open in `page` on the first screen."""
+    kiosk = Kiosk(rasa_url, **settings)
+    try:
+        open_first_screen(page, kiosk.url)
+        yield kiosk
+    finally:
+        stderr = kiosk.stop()
+    assert "Traceback" not in stderr
+
+
+def open_first_screen(page, url: str) -> None:
+    page.goto(url)
+    page.locator(".suggestions .buttons button").first.wait_for(timeout=60_000)
 
 
 def scripted(message: str) -> List[Dict]:
@@ -110,9 +128,8 @@ def ask(page, text: str) -> None:
 
 
 def test_main_screen_suggests_common_items_in_large_type(page, real_kiosk):
-    page.goto(real_kiosk.url)
+    open_first_screen(page, real_kiosk.url)
     suggestions = page.locator(".suggestions .buttons button")
-    suggestions.first.wait_for(timeout=60_000)
     assert suggestions.count() >= 4 and "办护照" in suggestions.all_inner_texts()
     assert page.locator("#call-staff").is_visible()
     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 24
@@ -122,8 +139,7 @@ def test_main_screen_suggests_common_items_in_large_type(page, real_kiosk):
 
 
 def test_a_typed_question_gets_the_answer_and_a_button_works(page, real_kiosk):
-    page.goto(real_kiosk.url)
-    page.locator(".suggestions .buttons button").first.wait_for(timeout=60_000)
+    open_first_screen(page, real_kiosk.url)
     ask(page, "办护照要带什么")
     assert page.locator(".message.user").last.inner_text() == "办护照要带什么"
     answer = bot_bubbles(page).last
@@ -134,16 +150,13 @@ def test_a_typed_question_gets_the_answer_and_a_button_works(page, real_kiosk):
 
 
 def test_the_call_staff_button_asks_for_a_person(page, real_kiosk):
-    page.goto(real_kiosk.url)
-    page.locator(".suggestions .buttons button").first.wait_for(timeout=60_000)
+    open_first_screen(page, real_kiosk.url)
     replied(page, lambda: page.click("#call-staff"))
     assert "工作人员" in bot_bubbles(page).last.inner_text()
 
 
 def test_font_size_and_high_contrast_toggles(page, scripted_rasa):
-    kiosk = Kiosk(scripted_rasa.url)
-    try:
-        page.goto(kiosk.url)
+    with kiosk_on_screen(page, scripted_rasa.url):
         size = lambda: page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         normal = size()
         page.click("#font-toggle")
@@ -151,13 +164,10 @@ def test_font_size_and_high_contrast_toggles(page, scripted_rasa):
         page.click("#contrast-toggle")
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
         assert page.evaluate("getComputedStyle(document.body).color") == "rgb(255, 255, 255)"
-    finally:
-        kiosk.stop()
 
 
 def test_the_checklist_can_be_printed(page, real_kiosk):
-    page.goto(real_kiosk.url)
-    page.locator(".suggestions .buttons button").first.wait_for(timeout=60_000)
+    open_first_screen(page, real_kiosk.url)
     ask(page, "帮我准备一下办护照的材料")
     answers = {"本人办理": "本人办理", "旧护照": "没有", "16周岁": "否", "出入境证件相片": "还没有"}
     for _ in range(12):
@@ -186,25 +196,17 @@ def test_the_checklist_can_be_printed(page, real_kiosk):
 
 
 def test_hostile_text_is_shown_literally_and_never_run(page, scripted_rasa):
-    kiosk = Kiosk(scripted_rasa.url)
-    try:
-        page.goto(kiosk.url)
-        page.locator(".suggestions .buttons button").first.wait_for()
+    with kiosk_on_screen(page, scripted_rasa.url):
         ask(page, HOSTILE)
         page.wait_for_timeout(500)
         assert page.locator(".message.user").last.inner_text() == HOSTILE
         assert bot_bubbles(page).last.inner_text() == '<img src=x onerror="alert(2)"><b>粗体</b>'
         assert page.locator("#conversation script, #conversation img, #conversation b").count() == 0
         assert page.dialogs == []
-    finally:
-        kiosk.stop()
 
 
 def test_an_idle_screen_counts_down_and_forgets_the_citizen(page, scripted_rasa):
-    kiosk = Kiosk(scripted_rasa.url, idle=2, countdown=2)
-    try:
-        page.goto(kiosk.url)
-        page.locator(".suggestions .buttons button").first.wait_for()
+    with kiosk_on_screen(page, scripted_rasa.url, idle=2, countdown=2):
         first_session = page.get_attribute("body", "data-session")
         ask(page, "我的身份证号是110105199001010123")
         page.wait_for_selector("#idle-overlay:not([hidden])", timeout=10_000)
@@ -217,15 +219,10 @@ def test_an_idle_screen_counts_down_and_forgets_the_citizen(page, scripted_rasa)
         forgotten = [r for r in scripted_rasa.received if r["message"] == "/restart"]
         assert forgotten and forgotten[-1]["sender"] == f"kiosk-{first_session}"
         assert forgotten[-1]["input_channel"] == "kiosk"
-    finally:
-        kiosk.stop()
 
 
 def test_touching_the_screen_during_the_countdown_keeps_the_conversation(page, scripted_rasa):
-    kiosk = Kiosk(scripted_rasa.url, idle=2, countdown=5)
-    try:
-        page.goto(kiosk.url)
-        page.locator(".suggestions .buttons button").first.wait_for()
+    with kiosk_on_screen(page, scripted_rasa.url, idle=2, countdown=5):
         session = page.get_attribute("body", "data-session")
         ask(page, "办护照要带什么")
         page.wait_for_selector("#idle-overlay:not([hidden])", timeout=10_000)
@@ -233,8 +230,6 @@ def test_touching_the_screen_during_the_countdown_keeps_the_conversation(page, s
         assert page.is_hidden("#idle-overlay")
         assert page.get_attribute("body", "data-session") == session
         assert page.locator(".message.user").count() == 1
-    finally:
-        kiosk.stop()
 
 
 def test_an_unreachable_assistant_gets_a_polite_message(page):
