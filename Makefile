@@ -28,7 +28,7 @@ PYTHON310 := $(shell \
 TRAINING_INPUTS = config.yml domain.yml $(shell find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py 2>/dev/null | sort)
 
-.PHONY: help run test eval validate train shell clean fonts browser kiosk telegram
+.PHONY: help run test eval validate train shell clean fonts browser kiosk telegram kb
 
 CHART_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -39,6 +39,7 @@ help:
 	@echo "make eval   intent and service-routing accuracy on the held-out questions"
 	@echo "make shell  chat in the terminal (with 'make run' running in another terminal)"
 	@echo "make kiosk / make telegram   start one channel on its own (with 'make run' running)"
+	@echo "make kb ARGS=\"…\"           the staff tool for the knowledge base (ARGS=--help)"
 
 $(VENV)/.installed: requirements.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -76,7 +77,7 @@ run: train
 	@mkdir -p var
 	@echo "Starting the action server on :$(ACTIONS_PORT), Rasa on :$(RASA_PORT), the kiosk on :$(KIOSK_PORT)…"
 	@trap 'kill $$ACTIONS $$KIOSK $$TELEGRAM 2>/dev/null' EXIT INT TERM; \
-	$(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) > var/actions.log 2>&1 & ACTIONS=$$!; \
+	$(PY) -m actions.server --port $(ACTIONS_PORT) > var/actions.log 2>&1 & ACTIONS=$$!; \
 	$(PY) -m bot.channels.kiosk --port $(KIOSK_PORT) --rasa-url http://localhost:$(RASA_PORT) > var/kiosk.log 2>&1 & KIOSK=$$!; \
 	if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
 	  RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m bot.channels.telegram_relay > var/telegram.log 2>&1 & TELEGRAM=$$!; fi; \
@@ -94,6 +95,10 @@ run: train
 
 shell: $(VENV)/.installed
 	@$(PY) -m bot.chat --url http://localhost:$(RASA_PORT)/webhooks/rest/webhook
+
+# The staff tool: make kb ARGS="validate" | ARGS="export --xlsx kb.xlsx" | … (python -m bot.kb --help)
+kb: $(VENV)/.installed
+	@$(PY) -m bot.kb $(ARGS)
 
 kiosk: $(VENV)/.installed
 	$(PY) -m bot.channels.kiosk --port $(KIOSK_PORT) --rasa-url http://localhost:$(RASA_PORT)
@@ -118,6 +123,7 @@ browser:
 	  { echo "错误：无法安装 Chromium。请运行：sudo apt-get install chromium"; exit 1; }; }
 
 test: train fonts browser
+	$(PY) -m bot.kb validate
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings --quiet
 	$(PY) -m pytest -q tests
 

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.catalogue import catalogue
+from actions.inbox_log import is_low_confidence, log_for_inbox
 from actions.safe_action import SafeAction
 from actions.service_context import POPULAR, buttons, service_in_context
 
@@ -60,6 +61,8 @@ class ActionAnswerQuestion(SafeAction):
                 buttons=choose_service_buttons(intent, POPULAR, cat))
             return [SlotSet("service", None)] if context.service else []
 
+        if is_low_confidence(tracker):
+            log_for_inbox(tracker, entry.id)
         answer = replies.ANSWERS[intent](entry)
         if context.guessed:
             answer = f"（按「{entry.name}」为您解答；如果不是您要办的事，请告诉我具体名称。）\n" + answer

@@ -1,8 +1,6 @@
 """When the bot is unsure: offer likely services and a human, never silence."""
 from __future__ import annotations
 
-import logging
-
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
@@ -12,11 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies
 from actions.answer_question import choose_service_buttons, next_step_buttons
 from actions.catalogue import catalogue
-from actions.feedback_flow import store as feedback_store
+from actions.inbox_log import log_for_inbox
 from actions.safe_action import SafeAction
 from actions.service_context import POPULAR, service_in_context
 
-logger = logging.getLogger(__name__)
 HELP_LINE = "您也可以拨打 12345 政务服务便民热线，或点“转人工”咨询工作人员。"
 
 
@@ -36,7 +33,7 @@ class ActionServiceFallback(SafeAction):
                                      buttons=next_step_buttons("inquire_service", entry.id, tracker))
             return [SlotSet("service", entry.id)]
 
-        self._log_unanswered(tracker)
+        log_for_inbox(tracker)
         candidates = context.candidates or POPULAR
         text = ("抱歉，我没有完全理解您的问题。您是想了解以下哪项业务？\n" if context.candidates
                 else "抱歉，我没有理解您的问题。可以换个说法，或直接说要办的事，比如“办护照要带什么”。常办事项：\n")
@@ -44,17 +41,3 @@ class ActionServiceFallback(SafeAction):
         buttons.append({"title": "转人工", "payload": "/request_human"})
         dispatcher.utter_message(text=text + HELP_LINE, buttons=buttons)
         return []
-
-    @staticmethod
-    def _log_unanswered(tracker: Tracker) -> None:
-        """Into the unanswered-questions log; a failure here never blocks the reply."""
-        text = tracker.latest_message.get("text") or ""
-        if not text.strip() or text.startswith("/"):
-            return
-        ranking = tracker.latest_message.get("intent_ranking") or []
-        guessed = next((r.get("name") for r in ranking if r.get("name") != "nlu_fallback"), None)
-        try:
-            feedback_store().log_unanswered(text, guessed, tracker.get_slot("service"),
-                                            tracker.get_latest_input_channel() or "rest")
-        except Exception:  # noqa: BLE001
-            logger.warning("could not log an unanswered question", exc_info=True)

@@ -44,7 +44,7 @@ class Catalogue:
         return {**self.shared_questions, **{q.id: q for q in item.questions}}
 
 
-def _own_checks(name: str, item: ServiceItem, expected_id: str,
+def own_checks(name: str, item: ServiceItem, expected_id: str,
                 shared: Dict[str, Question]) -> List[FileError]:
     """Checks the schema cannot express: file name and questionnaire references."""
     errors = []
@@ -99,7 +99,7 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogu
         item = None
         if not errors:
             item = ServiceItem.from_dict(data, source_file=str(path))
-            errors = _own_checks(str(path), item, path.stem, cat.shared_questions)
+            errors = own_checks(str(path), item, path.stem, cat.shared_questions)
             if not errors and item.id in cat.items:
                 errors = [FileError(str(path), "id", f"编码 {item.id!r} 与其他文件重复")]
         if errors:
@@ -157,6 +157,16 @@ class LiveCatalogue:
         self._catalogue = load_catalogue(self.root)
         self._checked_at = time.monotonic()
         self.version = 1
+
+    def reload(self) -> Catalogue:
+        """Re-read now (`kb reload`), whatever the files' timestamps say."""
+        with self._lock:
+            self._checked_at = time.monotonic()
+            self._signature = _signature(self.root)
+            self._catalogue = load_catalogue(self.root, previous=self._catalogue)
+            self.version += 1
+            logger.info("knowledge base reloaded on request (version %d)", self.version)
+        return self._catalogue
 
     def current(self) -> Catalogue:
         now = time.monotonic()

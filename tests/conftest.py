@@ -53,13 +53,13 @@ def catalogue():
 class ActionServer:
     """The real action server in its own process, as `make run` starts it."""
 
-    def __init__(self, checklist_db: Path, feedback_url: Optional[str] = None) -> None:
+    def __init__(self, checklist_db: Path, feedback_url: Optional[str] = None, **extra_env: str) -> None:
         self.port = free_port()
         feedback_url = feedback_url or f"sqlite:///{checklist_db.parent / 'feedback.db'}"
         env = {**os.environ, "CHECKLIST_DB_URL": f"sqlite:///{checklist_db}", "DATABASE_URL": feedback_url,
-               "SENDER_HASH_SALT": "test-salt"}
+               "SENDER_HASH_SALT": "test-salt", **extra_env}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.port)],
+            [sys.executable, "-m", "actions.server", "--port", str(self.port)],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(f"http://127.0.0.1:{self.port}/health")
         self.url = f"http://127.0.0.1:{self.port}/webhook"
@@ -83,24 +83,34 @@ def action_server(checklist_db) -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def rasa_server(action_server, tmp_path_factory):
-    """`rasa run --enable-api` with the trained model, a SQLite tracker store and the action server."""
+def start_rasa(action_url: str, folder: Path, **extra_env: str):
+    """`rasa run --enable-api` as `make run` starts it, with a SQLite tracker store in `folder`."""
     port = free_port()
-    tmp = tmp_path_factory.mktemp("rasa")
-    endpoints = tmp / "endpoints.yml"
+    endpoints = folder / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "{action_server}"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{tmp / "tracker.db"}"\n',
+        f'action_endpoint:\n  url: "{action_url}"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{folder / "tracker.db"}"\n',
         encoding="utf-8")
     rasa = Path(sys.executable).parent / "rasa"
     proc = subprocess.Popen(
         [str(rasa), "run", "--model", str(MODEL), "--enable-api", "--port", str(port),
          "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env={**os.environ, **extra_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(f"http://127.0.0.1:{port}/status", timeout=240)
-        yield f"http://127.0.0.1:{port}", tmp / "tracker.db"
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def rasa_server(action_server, tmp_path_factory):
+    """`rasa run --enable-api` with the trained model, a SQLite tracker store and the action server."""
+    tmp = tmp_path_factory.mktemp("rasa")
+    proc, url = start_rasa(action_server, tmp)
+    try:
+        yield url, tmp / "tracker.db"
     finally:
         proc.terminate()
         proc.wait(timeout=30)

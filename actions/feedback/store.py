@@ -84,8 +84,18 @@ unanswered = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False, index=True),
 )
 
+# What staff did with each unanswered question (`kb inbox`): it leaves the inbox once here.
+inbox_done = sa.Table(
+    "feedback_inbox_done", metadata,
+    sa.Column("unanswered_id", sa.Integer, sa.ForeignKey("feedback_unanswered.id"), primary_key=True),
+    sa.Column("outcome", sa.String(20), nullable=False),   # alias | faq | example | dismissed
+    sa.Column("detail", sa.Text),
+    sa.Column("operator", sa.String(60), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
 # Each migration takes the schema from version N-1 to N. Append, never edit.
-MIGRATIONS: Sequence[Sequence[sa.Table]] = ((ratings, cases, case_history), (unanswered,))
+MIGRATIONS: Sequence[Sequence[sa.Table]] = ((ratings, cases, case_history), (unanswered,), (inbox_done,))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -252,6 +262,24 @@ class FeedbackStore:
 
     def unanswered_between(self, start: datetime, end: datetime) -> List[dict]:
         return self._fetch(sa.select(unanswered).where(unanswered.c.at.between(start, end)))
+
+    def inbox(self) -> List[dict]:
+        """Unanswered questions no one has dealt with yet, oldest first."""
+        done = sa.select(inbox_done.c.unanswered_id)
+        return self._fetch(sa.select(unanswered).where(unanswered.c.id.notin_(done)).order_by(unanswered.c.id))
+
+    def resolve(self, ids: Sequence[int], outcome: str, detail: str, operator: str,
+                now: Optional[datetime] = None) -> None:
+        """Take questions out of the inbox, saying what was done with them."""
+        self._ready()
+        try:
+            with self.engine.begin() as conn:
+                for unanswered_id in ids:
+                    conn.execute(sa.insert(inbox_done).values(
+                        unanswered_id=unanswered_id, outcome=outcome, detail=detail, operator=operator,
+                        at=now or datetime.now()))
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     def rating_open_to_follow_up(self, sender_id: str) -> Optional[dict]:
         """The citizen's latest first rating that has no 追评 yet (one 追评 per rating)."""

@@ -51,6 +51,17 @@ def live_catalogue(root: Path) -> LiveCatalogue:
     return _live[root]
 
 
+def reload_live_catalogues() -> Dict[str, Any]:
+    """Re-read every knowledge base this process serves (the admin reload route)."""
+    result: Dict[str, Any] = {"version": 0, "entries": 0, "errors": []}
+    for live in _live.values():
+        catalogue = live.reload()
+        result["version"] = live.version
+        result["entries"] += len(list(catalogue.entries()))
+        result["errors"] += [str(e) for e in catalogue.errors]
+    return result
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class TextNormalizer(GraphComponent):
     """Rewrites the message text before tokenizing: 辦護照 → 办护照, length capped."""

@@ -1,0 +1,48 @@
+"""The action server, as rasa_sdk runs it, plus one admin route: POST /admin/reload.
+
+    python -m actions.server --port 5055
+
+`kb reload` calls the route (with the admin token) so a knowledge-base change is
+served at once; without it the server notices changed files within two seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from rasa_sdk import utils
+from rasa_sdk.endpoint import create_app
+from sanic import response
+
+from actions.catalogue import live_catalogue
+from knowledge_base.admin import authorised
+
+
+def build_app():
+    app = create_app("actions", cors_origins=None)
+
+    @app.post("/admin/reload")
+    async def reload(request):
+        if not authorised(request.headers.get("Authorization")):
+            return response.json({"error": "unauthorised"}, status=401)
+        live = live_catalogue()
+        catalogue = live.reload()
+        return response.json({"version": live.version, "entries": len(list(catalogue.entries())),
+                              "errors": [str(e) for e in catalogue.errors]})
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="政务服务助手 action server")
+    parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--loglevel", default=os.environ.get("LOG_LEVEL", "INFO"))
+    args = parser.parse_args()
+    utils.configure_colored_logging(args.loglevel)
+    logging.getLogger("matplotlib").setLevel(logging.WARN)
+    build_app().run(os.environ.get("SANIC_HOST", "0.0.0.0"), args.port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

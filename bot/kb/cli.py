@@ -1,0 +1,339 @@
+"""`kb`: the staff tool for the knowledge base (make kb ARGS="…", or python -m bot.kb …).
+
+    validate                      every error in every file, with file, line and field
+    list | show ID                the catalogue; one item as a citizen would read it
+    export --xlsx F | --csv DIR   the items as a workbook for Excel
+    import --xlsx F | --csv DIR   check it all, show what would change; --apply writes
+    add-alias ID 别名 | add-faq ID --q 问 --a 答
+    new ID --name 名称 | publish ID    start an item from the template in drafts/, then put it in service
+    history [ID]                  who changed what, when (全程留痕)
+    reload                        ask the running servers to re-read the knowledge base now
+    inbox [list]                  unanswered questions, grouped by similarity
+    inbox alias|faq|example|dismiss N… …   deal with inbox entries; they leave the inbox
+
+Who made a change comes from --by, else $KB_OPERATOR, else the login name.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import yaml
+
+from knowledge_base import KNOWLEDGE_BASE_DIR, load_catalogue
+from knowledge_base.admin import admin_token
+from knowledge_base.audit import AuditLog, Change, field_changes
+from knowledge_base.source import check_entry, entry_path, read_entry, save_entry
+from knowledge_base.validation import FileError
+from knowledge_base.workbook import READERS, from_tables, row_of, to_tables, write_csv, write_xlsx
+
+DRAFTS = "drafts"
+TEMPLATE = Path(__file__).with_name("template.yml")
+
+
+class KbError(Exception):
+    """A problem to tell the staff member in one line, with exit code 1."""
+
+
+def operator(args: argparse.Namespace) -> str:
+    return args.by or os.environ.get("KB_OPERATOR") or getpass.getuser()
+
+
+def print_errors(errors: Sequence[FileError]) -> None:
+    for e in errors:
+        print(f"  ✗ {e}")
+
+
+def items_on_disk(root: Path) -> Dict[str, Dict[str, Any]]:
+    """The item files that load cleanly, as data (a broken file cannot be exported)."""
+    broken = {e.file for e in load_catalogue(root).errors}
+    return {p.stem: read_entry(p) for p in sorted((root / "items").glob("*.yml")) if str(p) not in broken}
+
+
+# ---- commands ----------------------------------------------------------
+def cmd_validate(args) -> int:
+    root = args.root
+    cat = load_catalogue(root)
+    errors = list(cat.errors)
+    for path in sorted((root / DRAFTS).glob("*.yml")):  # drafts are checked too, as items
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        errors += [FileError(str(path), e.field, e.message, e.line) for e in
+                   check_entry(data, "item", str(path), cat)] if isinstance(data, dict) else \
+            [FileError(str(path), "", "文件内容应为键值对")]
+    files = len(list((root / "items").glob("*.yml"))) + len(list((root / "bundles").glob("*.yml")))
+    if errors:
+        print(f"发现 {len(errors)} 处错误：")
+        print_errors(errors)
+        return 1
+    print(f"全部 {files} 个文件通过校验。")
+    return 0
+
+
+def cmd_list(args) -> int:
+    cat = load_catalogue(args.root)
+    for entry in sorted(cat.entries(), key=lambda e: e.id):
+        kind = "联办" if entry.is_bundle else "事项"
+        print(f"{entry.id:<32} {kind}  {entry.name}")
+    print(f"共 {len(cat.items)} 个事项、{len(cat.bundles)} 个“一件事”。")
+    return 0
+
+
+def cmd_show(args) -> int:
+    from actions import replies  # the same wording the bot uses
+
+    entry = load_catalogue(args.root).get(args.id)
+    if entry is None:
+        raise KbError(f"没有编码为 {args.id} 的事项。用 kb list 查看全部。")
+    parts = [replies.overview(entry), replies.materials(entry), replies.process(entry), replies.conditions(entry),
+             replies.time_limit(entry), replies.fee(entry), replies.location(entry), replies.hours(entry),
+             replies.online(entry), replies.contact(entry)]
+    print("\n\n".join(parts))
+    if entry.aliases:
+        print(f"\n别名：{'、'.join(entry.aliases)}")
+    for f in entry.faq:
+        print(f"问：{f.q}\n答：{f.a}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    tables = to_tables(items_on_disk(args.root))
+    if args.xlsx:
+        write_xlsx(tables, Path(args.xlsx))
+        print(f"已导出 {len(tables['事项'])} 个事项到 {args.xlsx}")
+    else:
+        paths = write_csv(tables, Path(args.csv))
+        print(f"已导出 {len(tables['事项'])} 个事项到 {', '.join(map(str, paths))}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    source = Path(args.xlsx or args.csv)
+    if not source.exists():
+        raise KbError(f"找不到 {source}")
+    tables = READERS["xlsx" if args.xlsx else "csv"](source)
+    current = items_on_disk(args.root)
+    items, where, errors = from_tables(tables, current, source.name)
+    cat = load_catalogue(args.root)
+    for entry_id, data in items.items():
+        for e in check_entry(data, "item", str(args.root / "items" / f"{entry_id}.yml"), cat):
+            sheet, row = row_of(where[entry_id], e.field)
+            errors.append(FileError(f"{source.name}[{sheet}]", f"{entry_id}.{e.field}", e.message, row))
+    if errors:
+        print(f"导入前检查发现 {len(errors)} 处错误，没有写入任何内容：")
+        print_errors(errors)
+        return 1
+    changed = {i: field_changes(current.get(i), d) for i, d in items.items()}
+    changed = {i: c for i, c in changed.items() if c}
+    if not changed:
+        print("没有变化。")
+        return 0
+    for entry_id, changes in changed.items():
+        print(f"{entry_id}{'（新事项）' if entry_id not in current else ''}:")
+        for c in changes:
+            print(f"  {c.describe()}")
+    if not args.apply:
+        print(f"\n以上是预览（{len(changed)} 个事项有变化）。确认无误后加 --apply 写入。")
+        return 0
+    for entry_id in changed:
+        problems = save_entry(args.root, entry_id, items[entry_id], operator(args), f"import {source.name}")
+        if problems:  # checked above; only a concurrent edit can get here
+            print_errors(problems)
+            return 1
+    print(f"\n已写入 {len(changed)} 个事项。运行中的助手会在几秒内生效。")
+    return 0
+
+
+def _edit(args, entry_id: str, change, action: str) -> int:
+    path = entry_path(args.root, entry_id)
+    if path is None:
+        raise KbError(f"没有编码为 {entry_id} 的事项。")
+    data = read_entry(path)
+    message = change(data)
+    errors = save_entry(args.root, entry_id, data, operator(args), action)
+    if errors:
+        print("没有写入，因为：")
+        print_errors(errors)
+        return 1
+    print(message)
+    return 0
+
+
+def add_alias(args, entry_id: str, alias: str) -> int:
+    alias = alias.strip()
+
+    def change(data):
+        if alias in data["aliases"] or alias == data["name"]:
+            return f"{entry_id} 已有别名“{alias}”，未作改动。"
+        data["aliases"].append(alias)
+        return f"已给 {entry_id} 添加别名“{alias}”。下一条消息起即可识别。"
+    return _edit(args, entry_id, change, "add-alias")
+
+
+def add_faq(args, entry_id: str, question: str, answer: str) -> int:
+    def change(data):
+        data.setdefault("faq", []).append({"q": question.strip(), "a": answer.strip()})
+        return f"已给 {entry_id} 添加常见问题“{question.strip()}”。"
+    return _edit(args, entry_id, change, "add-faq")
+
+
+def cmd_add_alias(args) -> int:
+    return add_alias(args, args.id, args.alias)
+
+
+def cmd_add_faq(args) -> int:
+    return add_faq(args, args.id, args.q, args.a)
+
+
+def cmd_new(args) -> int:
+    if entry_path(args.root, args.id):
+        raise KbError(f"{args.id} 已经存在。")
+    draft = args.root / DRAFTS / f"{args.id}.yml"
+    if draft.exists():
+        raise KbError(f"草稿 {draft} 已经存在，请直接编辑。")
+    draft.parent.mkdir(parents=True, exist_ok=True)
+    text = TEMPLATE.read_text(encoding="utf-8").replace("__ID__", args.id).replace("__NAME__", args.name)
+    draft.write_text(text, encoding="utf-8")
+    AuditLog(args.root).record(args.id, operator(args), "new (draft)", [])
+    print(f"已从模板创建草稿 {draft}。\n把其中标“（待填写）”的内容换成办事指南的内容，然后运行 kb publish {args.id}。")
+    return 0
+
+
+def cmd_publish(args) -> int:
+    draft = args.root / DRAFTS / f"{args.id}.yml"
+    if not draft.exists():
+        raise KbError(f"没有草稿 {draft}。先运行 kb new {args.id} --name 名称。")
+    data = yaml.safe_load(draft.read_text(encoding="utf-8"))
+    if "（待填写）" in draft.read_text(encoding="utf-8"):
+        raise KbError("草稿里还有“（待填写）”的内容，请先填写完整。")
+    errors = save_entry(args.root, args.id, data, operator(args), "publish", kind="item")
+    if errors:
+        print("没有发布，因为：")
+        print_errors(errors)
+        return 1
+    draft.unlink()
+    print(f"{args.id} 已发布，运行中的助手会在几秒内生效。")
+    return 0
+
+
+def cmd_history(args) -> int:
+    records = AuditLog(args.root).history(args.id)
+    if not records:
+        print("没有修改记录。")
+        return 0
+    for r in records:
+        print(f"{r['at']}  {r['operator']}  {r['entry']}  {r['action']}")
+        for c in r["changes"]:
+            print(f"    {Change(c['field'], c['before'], c['after']).describe()}")
+    return 0
+
+
+def cmd_reload(args) -> int:
+    targets = {"助手（NLU）": f"{args.rasa_url.rstrip('/')}/webhooks/kb_admin/reload",
+               "动作服务器": f"{args.actions_url.rstrip('/')}/admin/reload"}
+    failed = 0
+    for name, url in targets.items():
+        request = urllib.request.Request(url, b"{}", {"Authorization": f"Bearer {admin_token()}",
+                                                      "Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                result = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            print(f"✗ {name}：{'令牌不对（KB_ADMIN_TOKEN）' if exc.code == 401 else f'HTTP {exc.code}'}")
+            failed += 1
+            continue
+        except OSError as exc:
+            print(f"✗ {name}：连不上 {url}（{exc}）。服务在运行吗？")
+            failed += 1
+            continue
+        print(f"✓ {name}：已重新加载，第 {result['version']} 版，{result['entries']} 个事项。")
+        if result["errors"]:
+            failed += 1
+            print("  以下文件有错误，仍使用其上一个正确版本：")
+            for e in result["errors"]:
+                print(f"  ✗ {e}")
+    return 1 if failed else 0
+
+
+def cmd_inbox(args) -> int:
+    from bot.kb.inbox import run_inbox
+    return run_inbox(args)
+
+
+# ---- the command line --------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", type=Path, default=Path(os.environ.get("KB_DIR") or KNOWLEDGE_BASE_DIR),
+                        help="知识库目录（默认 $KB_DIR 或 knowledge_base/）")
+    common.add_argument("--by", help="操作人（默认 $KB_OPERATOR 或登录名）")
+    parser = argparse.ArgumentParser(prog="kb", description="知识库维护工具",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add(*a, parents=[common], **k)  # every command takes --root and --by
+    sub.add_parser("validate", help="校验全部文件").set_defaults(run=cmd_validate)
+    sub.add_parser("list", help="列出全部事项").set_defaults(run=cmd_list)
+    p = sub.add_parser("show", help="按群众看到的样子显示一个事项")
+    p.add_argument("id")
+    p.set_defaults(run=cmd_show)
+    for name, run, help_text in (("export", cmd_export, "导出为 Excel 或 CSV"),
+                                 ("import", cmd_import, "从 Excel 或 CSV 导入（默认只预览）")):
+        p = sub.add_parser(name, help=help_text)
+        fmt = p.add_mutually_exclusive_group(required=True)
+        fmt.add_argument("--xlsx", help="Excel 文件")
+        fmt.add_argument("--csv", help="CSV 文件夹（每张表一个 .csv）")
+        if name == "import":
+            p.add_argument("--apply", action="store_true", help="确认写入")
+            p.add_argument("--dry-run", action="store_true", help="只预览（默认）")
+        p.set_defaults(run=run)
+    p = sub.add_parser("add-alias", help="添加别名")
+    p.add_argument("id")
+    p.add_argument("alias")
+    p.set_defaults(run=cmd_add_alias)
+    p = sub.add_parser("add-faq", help="添加常见问题")
+    p.add_argument("id")
+    p.add_argument("--q", required=True)
+    p.add_argument("--a", required=True)
+    p.set_defaults(run=cmd_add_faq)
+    p = sub.add_parser("new", help="从模板新建事项草稿")
+    p.add_argument("id")
+    p.add_argument("--name", required=True)
+    p.set_defaults(run=cmd_new)
+    p = sub.add_parser("publish", help="发布草稿")
+    p.add_argument("id")
+    p.set_defaults(run=cmd_publish)
+    p = sub.add_parser("history", help="修改记录")
+    p.add_argument("id", nargs="?")
+    p.set_defaults(run=cmd_history)
+    p = sub.add_parser("reload", help="让运行中的服务立即重新加载")
+    p.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
+    p.add_argument("--actions-url", default=os.environ.get("ACTIONS_URL", "http://localhost:5055"))
+    p.set_defaults(run=cmd_reload)
+    p = sub.add_parser("inbox", help="未能回答的问题")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "alias", "faq", "example", "dismiss"])
+    p.add_argument("entries", nargs="*", help="条目编号（kb inbox list 中的 #）")
+    p.add_argument("--item", help="alias/faq：归到哪个事项")
+    p.add_argument("--text", help="alias：别名（默认用问题原文）；faq：问题（默认用问题原文）")
+    p.add_argument("--answer", help="faq：回答")
+    p.add_argument("--intent", help="example：训练意图，如 ask_fee")
+    p.add_argument("--nlu-file", type=Path, default=Path(__file__).resolve().parents[2] / "nlu_data" / "nlu" /
+                   "from_inbox.yml", help="example：写到哪个训练数据文件")
+    p.add_argument("--db", help="数据库 URL（默认 $DATABASE_URL 或 var/feedback.db）")
+    p.set_defaults(run=cmd_inbox)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KbError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+
