@@ -14,10 +14,11 @@ from actions.fallback import ActionServiceFallback
 
 
 def tracker(intent: str, entities: Optional[List[Dict[str, Any]]] = None,
-            slot: Optional[str] = None, text: str = "") -> Tracker:
+            slot: Optional[str] = None, text: str = "", confidence: float = 0.9) -> Tracker:
     return Tracker(
         sender_id="unit", slots={"service": slot},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": confidence},
+                        "intent_ranking": [{"name": intent, "confidence": confidence}],
                         "entities": entities or []},
         events=[], paused=False, followup_action=None, active_loop={},
         latest_action_name="action_listen",
@@ -126,6 +127,27 @@ def test_fallback_offers_services_and_a_human():
     assert "12345" in text
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert "转人工" in titles and len(titles) >= 4
+
+
+def inbox_texts() -> List[str]:
+    from actions.feedback_flow import store
+
+    return [e["text"] for e in store().inbox()]
+
+
+def test_fallbacks_and_low_confidence_answers_go_to_the_staff_inbox_masked():
+    from actions.feedback_flow import store
+
+    run(ActionServiceFallback(), tracker("nlu_fallback", text="我电话13912345678，那个证怎么弄"))
+    run(ActionAnswerQuestion(), tracker("ask_fee", [named("passport")], text="护照那个钱咋算", confidence=0.41))
+    run(ActionAnswerQuestion(), tracker("ask_fee", [named("seal-engraving", 0.6)], text="刻个章多少钱呀"))
+    run(ActionAnswerQuestion(), tracker("ask_fee", [named("passport")], text="办护照多少钱"))  # confident
+    texts = inbox_texts()
+    assert "我电话139****5678，那个证怎么弄" in texts
+    assert "护照那个钱咋算" in texts and "刻个章多少钱呀" in texts
+    assert "办护照多少钱" not in texts
+    row = next(e for e in store().inbox() if e["text"] == "护照那个钱咋算")
+    assert (row["intent"], row["service"]) == ("ask_fee", "passport") and row["at"] is not None
 
 
 def test_fallback_with_a_named_service_shows_its_overview():

@@ -261,6 +261,17 @@ def cmd_reload(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_nlu_data(args) -> int:
+    from bot.kb.nlu_data import write_generated
+
+    cat = load_catalogue(args.root)
+    if cat.errors:
+        print_errors(cat.errors)
+    write_generated(cat, Path(args.out))
+    print(f"已生成 {args.out}")
+    return 0
+
+
 def cmd_inbox(args) -> int:
     from bot.kb.inbox import run_inbox
     return run_inbox(args)
@@ -315,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
     p.add_argument("--actions-url", default=os.environ.get("ACTIONS_URL", "http://localhost:5055"))
     p.set_defaults(run=cmd_reload)
+    p = sub.add_parser("nlu-data", help="由知识库生成训练数据（make train 调用）")
+    p.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "nlu_data" / "generated" /
+                                        "knowledge_base.yml"))
+    p.set_defaults(run=cmd_nlu_data)
     p = sub.add_parser("inbox", help="未能回答的问题")
     p.add_argument("action", nargs="?", default="list", choices=["list", "alias", "faq", "example", "dismiss"])
     p.add_argument("entries", nargs="*", help="条目编号（kb inbox list 中的 #）")
