@@ -28,7 +28,7 @@ PYTHON310 := $(shell \
 TRAINING_INPUTS = config.yml domain.yml $(shell find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py 2>/dev/null | sort)
 
-.PHONY: help run test eval validate train shell clean fonts browser kiosk telegram kb
+.PHONY: help run run-cluster test eval validate train shell clean fonts browser nginx kiosk telegram kb bench
 
 CHART_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -40,6 +40,8 @@ help:
 	@echo "make shell  chat in the terminal (with 'make run' running in another terminal)"
 	@echo "make kiosk / make telegram   start one channel on its own (with 'make run' running)"
 	@echo "make kb ARGS=\"…\"           the staff tool for the knowledge base (ARGS=--help)"
+	@echo "make run-cluster   2 Rasa + 2 action servers behind nginx, on PostgreSQL and Redis (RASA=n ACTIONS=m)"
+	@echo "make bench         the load benchmark (single machine and cluster side by side)"
 
 $(VENV)/.installed: requirements.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -73,6 +75,10 @@ train: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings
 
+# The admin token guards Rasa's HTTP API (/model/parse, /conversations…) and the kb reload routes;
+# the channels stay public. KB_ADMIN_TOKEN, else a random one kept in var/.admin_token.
+ADMIN_TOKEN = $$($(PY) -c 'from knowledge_base.admin import admin_token; print(admin_token())')
+
 # Rasa, the action server and the kiosk page; the Telegram relay too when TELEGRAM_BOT_TOKEN is set.
 run: train
 	@mkdir -p var
@@ -82,7 +88,8 @@ run: train
 	$(PY) -m bot.channels.kiosk --port $(KIOSK_PORT) --rasa-url http://localhost:$(RASA_PORT) > var/kiosk.log 2>&1 & KIOSK=$$!; \
 	if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
 	  RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m bot.channels.telegram_relay > var/telegram.log 2>&1 & TELEGRAM=$$!; fi; \
-	( until curl -sf localhost:$(RASA_PORT)/status >/dev/null 2>&1; do sleep 2; done; \
+	TOKEN=$(ADMIN_TOKEN); \
+	( until curl -sf "localhost:$(RASA_PORT)/status?token=$$TOKEN" >/dev/null 2>&1; do sleep 2; done; \
 	  echo; echo "================ 政务服务助手已启动 ================"; \
 	  echo "服务大厅自助屏：在浏览器打开  http://localhost:$(KIOSK_PORT)/"; \
 	  if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then echo "Telegram：已连接（日志 var/telegram.log）"; \
@@ -90,9 +97,20 @@ run: train
 	  echo "终端对话：另开一个终端运行  make shell"; \
 	  echo "REST 接口：curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' \\"; \
 	  echo "             -d '{\"sender\":\"me\",\"message\":\"办护照要带什么\"}'"; \
-	  echo "NLU 解析： curl -s localhost:$(RASA_PORT)/model/parse -d '{\"text\":\"办护照要带什么\"}'"; \
+	  echo "NLU 解析： curl -s \"localhost:$(RASA_PORT)/model/parse?token=$$TOKEN\" -d '{\"text\":\"办护照要带什么\"}'"; \
+	  echo "（HTTP API 需要管理令牌：KB_ADMIN_TOKEN 或 var/.admin_token；渠道接口无需令牌）"; \
 	  echo "按 Ctrl+C 停止。"; echo "==================================================" ) & \
-	$(RASA) run --model $(MODEL) --enable-api --port $(RASA_PORT) --endpoints endpoints.yml --credentials credentials.yml
+	$(RASA) run --model $(MODEL) --enable-api --auth-token "$$TOKEN" --port $(RASA_PORT) \
+	  --endpoints endpoints.yml --credentials credentials.yml
+
+# Scale-out on one machine: nginx in front, PostgreSQL tracker/feedback/checklist stores, Redis locks.
+RASA ?= 2
+ACTIONS ?= 2
+run-cluster: train nginx
+	$(PY) -m bot.cluster --rasa $(RASA) --actions $(ACTIONS)
+
+bench: train nginx
+	$(PY) -m bench.load
 
 shell: $(VENV)/.installed
 	@$(PY) -m bot.chat --url http://localhost:$(RASA_PORT)/webhooks/rest/webhook
@@ -123,7 +141,14 @@ browser:
 	  { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1; } || \
 	  { echo "错误：无法安装 Chromium。请运行：sudo apt-get install chromium"; exit 1; }; }
 
-test: train fonts browser
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  echo "Installing nginx for the cluster (Debian package nginx-light)…"; \
+	  $(SUDO) apt-get install -y -q nginx-light >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q nginx-light >/dev/null 2>&1; } || \
+	  { echo "错误：无法安装 nginx。请运行：sudo apt-get install nginx-light"; exit 1; }; }
+
+test: train fonts browser nginx
 	$(PY) -m bot.kb validate
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings --quiet
 	$(PY) -m pytest -q tests

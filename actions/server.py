@@ -16,6 +16,7 @@ from rasa_sdk.endpoint import create_app
 from sanic import response
 
 from actions.catalogue import live_catalogue
+from actions.privacy import install_log_masking
 from knowledge_base.admin import authorised
 
 
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--loglevel", default=os.environ.get("LOG_LEVEL", "INFO"))
     args = parser.parse_args()
+    install_log_masking()
     utils.configure_colored_logging(args.loglevel)
     logging.getLogger("matplotlib").setLevel(logging.WARN)
     build_app().run(os.environ.get("SANIC_HOST", "0.0.0.0"), args.port, workers=1, access_log=False)

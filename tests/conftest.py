@@ -24,6 +24,7 @@ _TEST_VAR = Path(tempfile.mkdtemp(prefix="zhengwu-tests-"))
 os.environ["DATABASE_URL"] = f"sqlite:///{_TEST_VAR / 'feedback.db'}"
 os.environ["CHECKLIST_DB_URL"] = f"sqlite:///{_TEST_VAR / 'checklists.db'}"
 os.environ["SENDER_HASH_SALT"] = "test-salt"
+API_TOKEN = "test-api-token"  # Rasa's HTTP API (`--auth-token`); the channels stay public
 
 
 def free_port() -> int:
@@ -53,14 +54,16 @@ def catalogue():
 class ActionServer:
     """The real action server in its own process, as `make run` starts it."""
 
-    def __init__(self, checklist_db: Path, feedback_url: Optional[str] = None, **extra_env: str) -> None:
-        self.port = free_port()
+    def __init__(self, checklist_db: Path, feedback_url: Optional[str] = None, port: int = 0,
+                 **extra_env: str) -> None:
+        self.port = port or free_port()
         feedback_url = feedback_url or f"sqlite:///{checklist_db.parent / 'feedback.db'}"
         env = {**os.environ, "CHECKLIST_DB_URL": f"sqlite:///{checklist_db}", "DATABASE_URL": feedback_url,
                "SENDER_HASH_SALT": "test-salt", **extra_env}
+        self.log = checklist_db.parent / f"actions-{self.port}.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "actions.server", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "actions.server", "--port", str(self.port), "--loglevel", "DEBUG"],
+            cwd=ROOT, env=env, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
         wait_for(f"http://127.0.0.1:{self.port}/health")
         self.url = f"http://127.0.0.1:{self.port}/webhook"
 
@@ -83,21 +86,23 @@ def action_server(checklist_db) -> Iterator[str]:
         server.stop()
 
 
-def start_rasa(action_url: str, folder: Path, **extra_env: str):
+def start_rasa(action_url: str, folder: Path, extra_endpoints: str = "", **extra_env: str):
     """`rasa run --enable-api` as `make run` starts it, with a SQLite tracker store in `folder`."""
     port = free_port()
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "{action_url}"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{folder / "tracker.db"}"\n',
+        f'tracker_store:\n  type: bot.rasa_runtime.MaskingSQLTrackerStore\n  dialect: sqlite\n'
+        f'  db: "{folder / "tracker.db"}"\n' + extra_endpoints,
         encoding="utf-8")
     rasa = Path(sys.executable).parent / "rasa"
     proc = subprocess.Popen(
-        [str(rasa), "run", "--model", str(MODEL), "--enable-api", "--port", str(port),
-         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+        [str(rasa), "run", "--model", str(MODEL), "--enable-api", "--auth-token", API_TOKEN, "--port", str(port),
+         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+         "--log-file", str(folder / "rasa.log"), "--debug"],
         cwd=ROOT, env={**os.environ, **extra_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(f"http://127.0.0.1:{port}/status", timeout=240)
+        wait_for(f"http://127.0.0.1:{port}/status?token={API_TOKEN}", timeout=240)
     except RuntimeError:
         proc.kill()
         raise
@@ -110,7 +115,7 @@ def rasa_server(action_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rasa")
     proc, url = start_rasa(action_server, tmp)
     try:
-        yield url, tmp / "tracker.db"
+        yield url, tmp / "tracker.db"  # the log is beside it: tmp / "rasa.log"
     finally:
         proc.terminate()
         proc.wait(timeout=30)

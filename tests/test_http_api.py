@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import MODEL
+from conftest import API_TOKEN, MODEL
 
 
 def post(url: str, payload: dict):
@@ -17,7 +18,7 @@ def post(url: str, payload: dict):
 
 def test_model_parse_returns_intent_and_service_id(rasa_server):
     url, _ = rasa_server
-    status, parse = post(f"{url}/model/parse", {"text": "办护照要带什么"})
+    status, parse = post(f"{url}/model/parse?token={API_TOKEN}", {"text": "办护照要带什么"})
     assert status == 200
     assert parse["intent"]["name"] == "ask_materials"
     services = [e["value"] for e in parse["entities"] if e["entity"] == "service"]
@@ -26,8 +27,19 @@ def test_model_parse_returns_intent_and_service_id(rasa_server):
 
 def test_model_parse_finds_no_service_in_unrelated_text(rasa_server):
     url, _ = rasa_server
-    _, parse = post(f"{url}/model/parse", {"text": "今天天气怎么样"})
+    _, parse = post(f"{url}/model/parse?token={API_TOKEN}", {"text": "今天天气怎么样"})
     assert not [e for e in parse["entities"] if e["entity"] == "service"]
+
+
+@pytest.mark.parametrize("path", ["/model/parse", "/conversations/someone/tracker", "/status"])
+def test_the_http_api_needs_the_token_but_the_channel_does_not(rasa_server, path):
+    url, _ = rasa_server
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post(f"{url}{path}", {"text": "办护照要带什么"}) if path == "/model/parse" else \
+            urllib.request.urlopen(f"{url}{path}", timeout=30)
+    assert refused.value.code == 401
+    status, replies = post(f"{url}/webhooks/rest/webhook", {"sender": "no-token", "message": "你好"})
+    assert status == 200 and replies
 
 
 def test_rest_channel_answers_and_stores_the_conversation_in_sqlite(rasa_server):

@@ -280,3 +280,17 @@ def test_the_page_and_its_assets_are_all_local(scripted_rasa):
                 assert response.status == 200 and "http://" not in body and "https://" not in body
     finally:
         kiosk.stop()
+
+
+def test_one_screen_cannot_flood_the_assistant(scripted_rasa):
+    kiosk = Kiosk(scripted_rasa.url)
+    try:
+        body = json.dumps({"session": "flood-session-1", "text": "你好"}).encode()
+        codes = [post(f"{kiosk.url}/api/message", body)[0] for _ in range(31)]
+        assert codes[:30] == [200] * 30  # RATE_LIMIT_PER_MINUTE, default 30
+        status, answer = post(f"{kiosk.url}/api/message", body)
+        assert status == 429 and "太频繁" in answer["error"]
+        other = json.dumps({"session": "another-session", "text": "你好"}).encode()
+        assert post(f"{kiosk.url}/api/message", other)[0] == 200  # other citizens are not held up
+    finally:
+        assert "Traceback" not in kiosk.stop()

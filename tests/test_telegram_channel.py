@@ -377,3 +377,19 @@ def test_a_single_line_longer_than_a_message_is_cut_between_characters_not_insid
     assert len(parts) == 2
     # what the citizen reads, part after part, is the whole text: no entity was cut in two
     assert "".join(TelegramHTML(p).visible for p in parts) == html.unescape(line) + "\n结尾"
+
+
+def test_a_chat_that_floods_is_asked_to_slow_down():
+    api, rasa = FakeBotAPI(), ScriptedRasa(scripted_reply)
+    relay = Relay(api, rasa.url, RATE_LIMIT_PER_MINUTE="3").wait_ready(api)
+    try:
+        for n in range(5):
+            api.message(190, f"第{n}条")
+        replies = api.wait_sent(5, chat_id=190)
+        assert sum("太频繁" in r["text"] for r in replies) == 2
+        assert [r["message"] for r in rasa.received] == ["第0条", "第1条", "第2条"]
+    finally:
+        stderr = relay.stop()
+        api.stop()
+        rasa.stop()
+    assert "Traceback" not in stderr

@@ -19,7 +19,9 @@ from typing import Any, Dict
 
 from aiohttp import web
 
+from actions.privacy import install_log_masking
 from bot.channels.rasa_client import UNAVAILABLE, RasaClient, RasaUnavailable
+from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 
 log = logging.getLogger("kiosk")
 STATIC = Path(__file__).with_name("kiosk_static")
@@ -31,6 +33,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'none'; frame-ancestors 'none'")
 RASA_CLIENT = "rasa_client"
+RATE_LIMITER = "rate_limiter"
 SETTINGS = "kiosk_settings"
 
 
@@ -70,10 +73,14 @@ async def post_message(request: web.Request) -> web.Response:
         return _error(400, "请输入您的问题。")
     if len(text) > MAX_TEXT:
         return _error(413, f"问题太长了，请控制在 {MAX_TEXT} 字以内。")
+    if not request.app[RATE_LIMITER].allow(session):
+        return _error(429, TOO_FAST)
     try:
         replies = await request.app[RASA_CLIENT].send(f"kiosk-{session}", text)
     except RasaUnavailable as exc:
         log.warning("assistant unreachable: %s", exc)
+        return _error(503, UNAVAILABLE)
+    if not replies:  # Rasa answered nothing: an action failed (e.g. the action server is down)
         return _error(503, UNAVAILABLE)
     messages = []
     for reply in replies:
@@ -123,6 +130,7 @@ async def health(request: web.Request) -> web.Response:
 def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 15) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
     app[RASA_CLIENT] = RasaClient(rasa_url, channel="kiosk")
+    app[RATE_LIMITER] = SenderRateLimiter()
     app[SETTINGS] = {"idleSeconds": idle_seconds, "countdownSeconds": countdown_seconds}
     app.router.add_get("/", get_index)
     app.router.add_get("/config.json", get_config)
@@ -147,6 +155,7 @@ def main() -> None:
     parser.add_argument("--countdown-seconds", type=int,
                         default=int(os.environ.get("KIOSK_COUNTDOWN_SECONDS", "15")))
     args = parser.parse_args()
+    install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = build_app(args.rasa_url, args.idle_seconds, args.countdown_seconds)
     web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)

@@ -13,7 +13,7 @@ import httpx
 
 DEFAULT_RASA_URL = "http://localhost:5005"
 # Said by every channel when the assistant cannot be reached.
-UNAVAILABLE = "系统暂时无法回答，请稍后再试。如需帮助，可拨打 12345 政务服务便民热线。"
+UNAVAILABLE = "抱歉，暂时无法查询，请稍后再试。如需帮助，可拨打 12345 政务服务便民热线。"
 # Said for anything that is not a text question: stickers, photos, voice, edits…
 TEXT_ONLY = "请用文字提问，比如“办护照要带什么”。"
 MAX_MESSAGE_CHARS = 2000  # longer input is cut here; the NLU itself reads at most 500

@@ -24,7 +24,9 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
+from actions.privacy import install_log_masking
 from bot.channels.rasa_client import TEXT_ONLY, UNAVAILABLE, RasaClient, RasaUnavailable
+from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from bot.channels.telegram_render import CallbackPayloads, keyboard, message_html, split_message
 
 log = logging.getLogger("telegram_relay")
@@ -47,6 +49,7 @@ class TelegramRelay:
     def __init__(self, rasa: RasaClient) -> None:
         self.rasa = rasa
         self.payloads = CallbackPayloads()
+        self.limiter = SenderRateLimiter()
         self._chat_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
 
     def install(self, app: Application) -> None:
@@ -122,6 +125,9 @@ class TelegramRelay:
         lock = self._chat_locks.get(sender)
         if lock is None:
             lock = self._chat_locks[sender] = asyncio.Lock()
+        if not self.limiter.allow(sender):
+            await self._send_plain(message, TOO_FAST)
+            return
         async with lock:
             try:
                 await message.chat.send_action(ChatAction.TYPING)
@@ -131,6 +137,9 @@ class TelegramRelay:
                 replies = await self.rasa.send(sender, text)
             except RasaUnavailable as exc:
                 log.warning("assistant unreachable: %s", exc)
+                await self._send_plain(message, UNAVAILABLE)
+                return
+            if not replies:  # Rasa answered nothing: an action failed (e.g. the action server is down)
                 await self._send_plain(message, UNAVAILABLE)
                 return
             for reply in replies:
@@ -213,6 +222,7 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--webhook-port", type=int, default=int(os.environ.get("TELEGRAM_WEBHOOK_PORT", "8443")))
     parser.add_argument("--webhook-listen", default=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"))
     args = parser.parse_args(argv)
+    install_log_masking()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token

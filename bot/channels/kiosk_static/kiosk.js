@@ -1,7 +1,7 @@
 // The kiosk page: every piece of text goes into the page with textContent, never as HTML.
 "use strict";
 
-const UNAVAILABLE = "系统暂时无法回答，请稍后再试。如需帮助，请到咨询台找工作人员。";
+const UNAVAILABLE = "抱歉，暂时无法查询，请稍后再试。如需帮助，请到咨询台找工作人员。";
 const state = { session: "", idleSeconds: 120, countdownSeconds: 15, lastActivity: Date.now(),
                 used: false, countdown: null, busy: false };
 const $ = (id) => document.getElementById(id);

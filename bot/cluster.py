@@ -1,0 +1,215 @@
+"""`make run-cluster`: N Rasa servers and M action servers behind nginx, on PostgreSQL and Redis.
+
+    python -m bot.cluster --rasa 2 --actions 2            (Ctrl+C stops everything)
+
+One machine here; the same files spread over several (README "Scaling out"):
+- nginx (deploy/nginx.conf.template) is the one entry point for the channels, and
+  balances Rasa's calls over the action servers;
+- every Rasa server keeps conversations in PostgreSQL (its SQL tracker store) and
+  takes a Redis lock per conversation, so any server can take any message and one
+  conversation's messages are handled in order (deploy/endpoints.cluster.yml);
+- the action servers keep checklists and ratings in the same PostgreSQL.
+PostgreSQL and Redis are the ones on 127.0.0.1 unless PG_HOST/PG_PORT/PG_USER/
+PG_PASSWORD/PG_DB and REDIS_HOST/REDIS_PORT/REDIS_DB say otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "zhengwu.tar.gz"
+
+
+class ClusterError(Exception):
+    """Something the operator has to fix; said in one line."""
+
+
+@dataclass
+class ClusterConfig:
+    rasa: int = 2
+    actions: int = 2
+    entry_port: int = 8000
+    actions_port: int = 8001
+    rasa_base_port: int = 5006
+    actions_base_port: int = 5056
+    kiosk_port: Optional[int] = 8080
+    run_dir: Path = ROOT / "var" / "cluster"
+    token: str = ""
+    pg: Dict[str, str] = field(default_factory=lambda: {
+        "PG_HOST": os.environ.get("PG_HOST", "127.0.0.1"), "PG_PORT": os.environ.get("PG_PORT", "5432"),
+        "PG_USER": os.environ.get("PG_USER", "postgres"), "PG_PASSWORD": os.environ.get("PG_PASSWORD", ""),
+        "PG_DB": os.environ.get("PG_DB", "zhengwu")})
+    redis: Dict[str, str] = field(default_factory=lambda: {
+        "REDIS_HOST": os.environ.get("REDIS_HOST", "127.0.0.1"), "REDIS_PORT": os.environ.get("REDIS_PORT", "6379"),
+        "REDIS_DB": os.environ.get("REDIS_DB", "0")})
+
+    @property
+    def database_url(self) -> str:
+        p = self.pg
+        auth = p["PG_USER"] + (f":{p['PG_PASSWORD']}" if p["PG_PASSWORD"] else "")
+        return f"postgresql://{auth}@{p['PG_HOST']}:{p['PG_PORT']}/{p['PG_DB']}"
+
+    def rasa_ports(self) -> List[int]:
+        return [self.rasa_base_port + i for i in range(self.rasa)]
+
+    def actions_ports(self) -> List[int]:
+        return [self.actions_base_port + i for i in range(self.actions)]
+
+
+def check_services(cfg: ClusterConfig) -> None:
+    """nginx installed, PostgreSQL and Redis reachable, the database there: or a clear message."""
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        raise ClusterError("找不到 nginx。请安装：sudo apt-get install nginx-light")
+    try:
+        with socket.create_connection((cfg.redis["REDIS_HOST"], int(cfg.redis["REDIS_PORT"])), timeout=3) as s:
+            s.sendall(b"PING\r\n")
+            if not s.recv(16).startswith(b"+PONG"):
+                raise OSError("no PONG")
+    except OSError as exc:
+        raise ClusterError(f"连不上 Redis {cfg.redis['REDIS_HOST']}:{cfg.redis['REDIS_PORT']}（{exc}）")
+    import psycopg2
+
+    p = cfg.pg
+    try:
+        conn = psycopg2.connect(host=p["PG_HOST"], port=p["PG_PORT"], user=p["PG_USER"],
+                                password=p["PG_PASSWORD"] or None, dbname="postgres", connect_timeout=3)
+    except psycopg2.Error as exc:
+        raise ClusterError(f"连不上 PostgreSQL {p['PG_HOST']}:{p['PG_PORT']}（{str(exc).strip()}）")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", (p["PG_DB"],))
+        if not cur.fetchone():
+            cur.execute(f'create database "{p["PG_DB"]}"')
+    conn.close()
+
+
+def write_nginx_conf(cfg: ClusterConfig) -> Path:
+    cfg.run_dir.mkdir(parents=True, exist_ok=True)
+    template = (ROOT / "deploy" / "nginx.conf.template").read_text(encoding="utf-8")
+    text = template.format(
+        user=getpass.getuser(), run_dir=cfg.run_dir, entry_port=cfg.entry_port, actions_port=cfg.actions_port,
+        rasa_servers="\n".join(f"        server 127.0.0.1:{p};" for p in cfg.rasa_ports()),
+        action_servers="\n".join(f"        server 127.0.0.1:{p};" for p in cfg.actions_ports()))
+    path = cfg.run_dir / "nginx.conf"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class Cluster:
+    """The processes of one cluster; `start` waits until the entry point answers."""
+
+    def __init__(self, cfg: ClusterConfig) -> None:
+        self.cfg = cfg
+        self.procs: List[subprocess.Popen] = []
+        self.logs = cfg.run_dir
+
+    def _spawn(self, name: str, argv: List[str], env: Dict[str, str]) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "w")
+        proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def start(self, timeout: float = 300) -> "Cluster":
+        cfg = self.cfg
+        if not MODEL.exists():
+            raise ClusterError("还没有训练好的模型：先运行 make train")
+        check_services(cfg)
+        conf = write_nginx_conf(cfg)
+        py, rasa = sys.executable, str(Path(sys.executable).parent / "rasa")
+        store_env = {"DATABASE_URL": cfg.database_url, "CHECKLIST_DB_URL": cfg.database_url}
+        for i, port in enumerate(cfg.actions_ports()):
+            self._spawn(f"actions-{i}", [py, "-m", "actions.server", "--port", str(port)], store_env)
+        rasa_env = {**cfg.pg, **cfg.redis, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{cfg.actions_port}/webhook"}
+        token = ["--auth-token", cfg.token] if cfg.token else []
+        for i, port in enumerate(cfg.rasa_ports()):
+            self._spawn(f"rasa-{i}", [rasa, "run", "--model", str(MODEL), "--enable-api", *token,
+                                      "--port", str(port), "--endpoints", str(ROOT / "deploy" / "endpoints.cluster.yml"),
+                                      "--credentials", str(ROOT / "credentials.yml")], rasa_env)
+        self._spawn("nginx", ["nginx", "-p", str(cfg.run_dir), "-c", str(conf)], {})
+        if cfg.kiosk_port:
+            self._spawn("kiosk", [py, "-m", "bot.channels.kiosk", "--port", str(cfg.kiosk_port),
+                                  "--rasa-url", f"http://127.0.0.1:{cfg.entry_port}"], {})
+        query = f"?token={cfg.token}" if cfg.token else ""
+        for port in cfg.rasa_ports():
+            self._wait(f"http://127.0.0.1:{port}/status{query}", timeout)
+        self._wait(f"http://127.0.0.1:{cfg.entry_port}/status{query}", 30)
+        return self
+
+    def _wait(self, url: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for proc in self.procs:
+                if proc.poll() is not None:
+                    self.stop()
+                    raise ClusterError(f"一个进程退出了（{proc.args[:3]}…），见 {self.logs}/*.log")
+            try:
+                with urllib.request.urlopen(url, timeout=3):
+                    return
+            except OSError:
+                time.sleep(1)
+        self.stop()
+        raise ClusterError(f"{url} 在 {timeout:.0f} 秒内没有启动，见 {self.logs}/*.log")
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.procs = []
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rasa", type=int, default=2, help="Rasa servers (default 2)")
+    parser.add_argument("--actions", type=int, default=2, help="action servers (default 2)")
+    parser.add_argument("--port", type=int, default=8000, help="the entry point (default 8000)")
+    parser.add_argument("--kiosk-port", type=int, default=8080)
+    args = parser.parse_args()
+    from knowledge_base.admin import admin_token
+
+    cfg = ClusterConfig(rasa=args.rasa, actions=args.actions, entry_port=args.port, kiosk_port=args.kiosk_port,
+                        token=admin_token())
+    cluster = Cluster(cfg)
+    try:
+        cluster.start()
+    except ClusterError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"\n======== 集群已启动：{cfg.rasa} 个 Rasa、{cfg.actions} 个动作服务器，nginx 入口 :{cfg.entry_port} ========")
+    print(f"对话存 PostgreSQL（{cfg.pg['PG_HOST']}:{cfg.pg['PG_PORT']}/{cfg.pg['PG_DB']}），"
+          f"会话锁在 Redis（{cfg.redis['REDIS_HOST']}:{cfg.redis['REDIS_PORT']}）")
+    print(f"服务大厅自助屏：http://localhost:{cfg.kiosk_port}/")
+    print(f"REST 接口：curl -s localhost:{cfg.entry_port}/webhooks/rest/webhook -d '{{\"sender\":\"me\",\"message\":\"办护照要带什么\"}}'")
+    print(f"日志：{cfg.run_dir}/*.log   按 Ctrl+C 停止。")
+    stop = lambda *_: (_ for _ in ()).throw(KeyboardInterrupt)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in cluster.procs):
+            time.sleep(1)
+        print("错误：有进程退出了，正在停止集群。", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""What the Rasa server needs that its configuration cannot say.
+
+Loaded by Rasa itself, as the tracker store named in endpoints.yml, so that every
+deployment (one machine or a cluster) gets it:
+
+- personal numbers are masked in the stored conversation (events) and in every log line;
+- the Redis lock store issues tickets atomically, so two servers cannot both take
+  the same conversation at once (Rasa's own reads, changes and writes the ticket
+  list in three steps, and two messages arriving together interleaved in our cluster test);
+- a call to the action server gives up after ACTION_TIMEOUT_SECONDS (default 3), not
+  Rasa's 300, so a citizen whose action server has died hears so at once from the
+  channel instead of waiting five minutes.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import rasa.core.actions.action as rasa_actions
+import redis
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from actions.privacy import install_log_masking, mask_in
+
+logger = logging.getLogger(__name__)
+
+install_log_masking()
+rasa_actions.DEFAULT_REQUEST_TIMEOUT = int(os.environ.get("ACTION_TIMEOUT_SECONDS", "3"))
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store (SQLite or PostgreSQL), writing events with personal numbers masked."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"),
+                    data=json.dumps(mask_in(data), ensure_ascii=False)))
+            session.commit()
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """Rasa's Redis lock store, with ticket changes done under a Redis mutex (SET NX with expiry)."""
+
+    def __init__(self, endpoint_config=None, **kwargs) -> None:
+        """Rasa builds a custom lock store from its endpoint config (url, port, db, key_prefix…)."""
+        if endpoint_config is not None:
+            options = dict(endpoint_config.kwargs)
+            for key in ("port", "db"):
+                if key in options:
+                    options[key] = int(options[key])
+            kwargs = {"host": endpoint_config.url or "localhost", **options, **kwargs}
+        super().__init__(**kwargs)
+
+    def _mutex(self, conversation_id: str):
+        return self.red.lock(f"{self.key_prefix}mutex:{conversation_id}", timeout=10, blocking_timeout=10)
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        try:
+            with self._mutex(conversation_id):
+                return super().issue_ticket(conversation_id, lock_lifetime)
+        except redis.exceptions.RedisError as exc:
+            raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        try:
+            with self._mutex(conversation_id):
+                super().cleanup(conversation_id, ticket_number)
+        except redis.exceptions.RedisError:
+            logger.warning("could not release the lock of a conversation; it expires by itself")

@@ -1,0 +1,123 @@
+"""The scale-out path for real: two Rasa servers and two action servers behind nginx,
+sharing PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+import uuid
+
+import psycopg2
+import pytest
+
+from conftest import API_TOKEN, ROOT, free_port, start_rasa, wait_for
+
+from bot.cluster import Cluster, ClusterConfig, ClusterError
+
+
+def say(base: str, sender: str, text: str) -> str:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(f"{base}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return "\n".join(m.get("text", "") for m in json.loads(response.read()))
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    db = f"zhengwu_test_{uuid.uuid4().hex[:8]}"
+    ports = [free_port() for _ in range(6)]
+    cfg = ClusterConfig(rasa=2, actions=2, entry_port=ports[0], actions_port=ports[1], rasa_base_port=0,
+                        actions_base_port=0, kiosk_port=None, run_dir=tmp_path_factory.mktemp("cluster"),
+                        token=API_TOKEN)
+    cfg.rasa_ports = lambda: ports[2:4]      # free ports, not a fixed range
+    cfg.actions_ports = lambda: ports[4:6]
+    cfg.pg["PG_DB"] = db
+    running = Cluster(cfg).start()
+    try:
+        yield cfg
+    finally:
+        running.stop()
+        conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'drop database if exists "{db}" with (force)')
+        conn.close()
+
+
+def test_turn_two_on_another_server_keeps_the_context(cluster):
+    a, b = (f"http://127.0.0.1:{p}" for p in cluster.rasa_ports())
+    sender = f"cluster-{uuid.uuid4().hex[:6]}"
+    assert "普通护照签发" in say(a, sender, "办护照要带什么")
+    answer = say(b, sender, "要多少钱")  # server B has never seen this citizen
+    assert "普通护照签发" in answer and "120元" in answer
+
+
+def test_the_entry_point_balances_and_stores_in_postgres(cluster):
+    entry = f"http://127.0.0.1:{cluster.entry_port}"
+    sender = f"cluster-{uuid.uuid4().hex[:6]}"
+    for text in ["社保卡在哪里办", "要带什么", "多久能办好"]:
+        assert "社会保障卡" in say(entry, sender, text)
+    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=cluster.pg["PG_DB"])
+    with conn.cursor() as cur:
+        cur.execute("select count(*) from events where sender_id = %s and type_name = 'user'", (sender,))
+        assert cur.fetchone()[0] == 3
+    conn.close()
+
+
+def test_four_messages_at_once_in_one_conversation_are_handled_one_after_the_other(cluster):
+    a, b = (f"http://127.0.0.1:{p}" for p in cluster.rasa_ports())
+    sender = f"cluster-{uuid.uuid4().hex[:6]}"
+    say(a, sender, "办护照要带什么")
+    answers = {}
+    threads = [threading.Thread(target=lambda u=u, t=t: answers.__setitem__(t, say(u, sender, t)))
+               for u, t in ((a, "要多少钱"), (b, "在哪里办"), (a, "多久能办好"), (b, "办理时间是几点"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert "120元" in answers["要多少钱"] and "出入境" in answers["在哪里办"]
+    assert all("普通护照签发" in a for a in answers.values()), answers
+    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=cluster.pg["PG_DB"])
+    with conn.cursor() as cur:
+        cur.execute("select type_name, data from events where sender_id = %s order by id", (sender,))
+        kinds = [(t, json.loads(d).get("text")) for t, d in cur.fetchall() if t in ("user", "bot")]
+    conn.close()
+    # each question is followed by its own answer: the Redis lock kept the turns apart
+    users = [i for i, (t, _) in enumerate(kinds) if t == "user"]
+    assert len(users) == 5, kinds
+    for i, j in zip(users, users[1:] + [len(kinds)]):
+        assert any(t == "bot" for t, _ in kinds[i + 1:j]), kinds
+
+
+def test_without_redis_the_citizen_gets_a_clear_error_not_a_reordered_conversation(tmp_path, action_server):
+    dead = free_port()  # nothing listens here
+    proc, url = start_rasa(action_server, tmp_path,
+                           extra_endpoints=f"lock_store:\n  type: bot.rasa_runtime.AtomicRedisLockStore\n  url: 127.0.0.1\n  port: {dead}\n")
+    kiosk_port = free_port()
+    kiosk = subprocess.Popen([sys.executable, "-m", "bot.channels.kiosk", "--port", str(kiosk_port),
+                              "--rasa-url", url], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert say(url, "no-redis", "办护照要带什么") == ""  # not processed unlocked: not processed at all
+        wait_for(f"http://127.0.0.1:{kiosk_port}/healthz")
+        request = urllib.request.Request(f"http://127.0.0.1:{kiosk_port}/api/message",
+                                         json.dumps({"session": "no-redis-1", "text": "办护照要带什么"}).encode(),
+                                         {"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 503 and "暂时无法查询" in json.loads(refused.value.read())["error"]
+    finally:
+        kiosk.terminate()
+        proc.terminate()
+        proc.wait(timeout=30)
+    log = (tmp_path / "rasa.log").read_text(encoding="utf-8")
+    assert "LockError" in log and "Connection refused" in log  # the operator's clear error
+
+
+def test_a_missing_service_is_named(tmp_path):
+    cfg = ClusterConfig(run_dir=tmp_path)
+    cfg.redis["REDIS_PORT"] = str(free_port())
+    with pytest.raises(ClusterError, match="连不上 Redis"):
+        Cluster(cfg).start()
