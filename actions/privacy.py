@@ -15,9 +15,10 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-_ID_CARD = re.compile(r"(?<![0-9])([1-9][0-9]{5})([0-9]{8})([0-9]{3}[0-9Xx])(?![0-9])")
-_BANK_CARD = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){15,18}(?![0-9])")
-_MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])([ -]?[0-9]{4})([ -]?)([0-9]{4})(?![0-9])")
+_START = r"(?<![0-9])"
+_ID_CARD = re.compile(_START + r"([1-9][0-9]{5})([0-9]{8})([0-9]{3}[0-9Xx])(?![0-9])")
+_BANK_CARD = re.compile(_START + r"[0-9](?:[ -]?[0-9]){15,18}(?![0-9])")
+_MOBILE = re.compile(_START + r"(1[3-9][0-9])([ -]?[0-9]{4})([ -]?)([0-9]{4})(?![0-9])")
 MOBILE_NUMBER = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _BIRTH_DATE = re.compile(r"(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])")
@@ -92,6 +93,14 @@ def mask_in(value):
     return value
 
 
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _unescape(match: re.Match) -> str:
+    code = int(match.group(1), 16)
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
 def _masking_record_factory(make_record):
     def factory(*args, **kwargs):
         record = make_record(*args, **kwargs)
@@ -99,6 +108,8 @@ def _masking_record_factory(make_record):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a malformed log call is logging's business
             return record
+        # Rasa's JSON log lines write 证 as \u8bc1, which would hide where a number starts.
+        message = _JSON_ESCAPE.sub(_unescape, message)
         masked = mask_personal_data(message)
         if masked != message:
             record.msg, record.args = masked, None
