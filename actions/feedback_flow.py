@@ -7,6 +7,8 @@ store is down the citizen is told so, and nothing is claimed.
 """
 from __future__ import annotations
 
+import logging
+
 import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
@@ -21,6 +23,7 @@ from actions.catalogue import catalogue
 from actions.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore, StoreUnavailable
 from actions.privacy import MOBILE_NUMBER, mask_personal_data
 from actions.safe_action import SafeAction
+from actions.spool import Spool
 
 FORM = "feedback_form"
 GENERAL = "assistant"  # a rating of the assistant itself, when no service is in context
@@ -29,6 +32,38 @@ FEEDBACK_SLOTS = ["rating", "dimension", "feedback_comment", "callback_consent",
                   "feedback_target", "follow_up_of"]
 CHANNELS = {"cmdline": "shell", "rest": "rest", "telegram": "telegram", "kiosk": "kiosk"}
 _WORDS = sorted(((word, score) for score, word in RATINGS.items()), key=lambda p: -len(p[0]))
+
+
+@lru_cache(maxsize=None)
+def spool() -> Spool:
+    return Spool()
+
+
+def drain_ratings() -> int:
+    """Write the ratings waiting in the local spool, if the database answers now."""
+    return spool().drain("rating", lambda r: store().add_rating(**r), StoreUnavailable)
+
+
+def save_rating(rating: dict) -> bool:
+    """Into the database (True), or, while it is unreachable, into the local spool (False).
+
+    Whatever waits in the spool goes first, so ratings keep their order; the
+    idempotency key makes a retried write count once. StoreUnavailable only
+    when neither can take it.
+    """
+    try:
+        drain_ratings()
+    except Exception:  # noqa: BLE001 - a broken spool must not block a rating the database can take
+        logging.getLogger(__name__).warning("could not drain the rating spool", exc_info=True)
+    try:
+        store().add_rating(**rating)
+        return True
+    except StoreUnavailable:
+        try:
+            spool().put("rating", rating["idempotency_key"], rating)
+        except Exception as exc:  # noqa: BLE001 - the local disk failed too
+            raise StoreUnavailable(str(exc)) from exc
+        return False
 
 
 @lru_cache(maxsize=None)
@@ -182,15 +217,16 @@ class ActionFeedbackSubmit(SafeAction):
         consent = tracker.get_slot("callback_consent") == "同意"
         phone = tracker.get_slot("callback_phone") if consent else None
         reset = [SlotSet(s, None) for s in FEEDBACK_SLOTS]
+        comment = tracker.get_slot("feedback_comment")
         try:
-            store().add_rating(
+            in_database = save_rating(dict(
                 entry_id=target, rating=rating,
                 channel=CHANNELS.get(tracker.get_latest_input_channel() or "", "rest"),
                 sender_id=tracker.sender_id, dimension=tracker.get_slot("dimension"),
-                comment=tracker.get_slot("feedback_comment"),
+                comment=mask_personal_data(comment) if comment else None,
                 callback_phone=phone if phone and phone != "无" else None,
                 follow_up_of=int(follow_up_of) if follow_up_of else None,
-                idempotency_key=f"{tracker.sender_id}:{tracker.latest_message.get('message_id') or ''}:{target}")
+                idempotency_key=f"{tracker.sender_id}:{tracker.latest_message.get('message_id') or ''}:{target}"))
         except StoreUnavailable:
             dispatcher.utter_message(text="抱歉，评价暂时无法保存，请稍后再试，或拨打 12345 政务服务便民热线反映。")
             return reset
@@ -201,5 +237,7 @@ class ActionFeedbackSubmit(SafeAction):
                      f"{'电话回访（' + mask_personal_data(phone) + '）' if phone and phone != '无' else '处理'}，"
                      "15 个工作日内完成整改并反馈。")
         text += "感谢您的评价！"
+        if not in_database:
+            text += "（系统繁忙，评价已先妥善保存，恢复后自动入库，无需重复评价。）"
         dispatcher.utter_message(text=text)
         return reset + [SlotSet("rated_services", rated_before(tracker) + [target])]

@@ -8,6 +8,7 @@ served at once; without it the server notices changed files within two seconds.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 
@@ -31,6 +32,20 @@ def build_app():
         catalogue = live.reload()
         return response.json({"version": live.version, "entries": len(list(catalogue.entries())),
                               "errors": [str(e) for e in catalogue.errors]})
+
+    @app.listener("after_server_start")
+    async def drain_spool_now_and_then(app, loop):
+        """Ratings kept locally while the database was unreachable go in when it is back."""
+        from actions.feedback_flow import drain_ratings
+
+        async def every_few_seconds():
+            while True:
+                await asyncio.sleep(float(os.environ.get("SPOOL_DRAIN_SECONDS", "5")))
+                try:
+                    await asyncio.to_thread(drain_ratings)
+                except Exception:  # noqa: BLE001 - try again next time
+                    logging.getLogger(__name__).warning("spool drain failed", exc_info=True)
+        app.add_task(every_few_seconds())
 
     return app
 

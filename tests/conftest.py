@@ -23,6 +23,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 _TEST_VAR = Path(tempfile.mkdtemp(prefix="zhengwu-tests-"))
 os.environ["DATABASE_URL"] = f"sqlite:///{_TEST_VAR / 'feedback.db'}"
 os.environ["CHECKLIST_DB_URL"] = f"sqlite:///{_TEST_VAR / 'checklists.db'}"
+os.environ["SPOOL_DB_URL"] = f"sqlite:///{_TEST_VAR / 'spool.db'}"
 os.environ["SENDER_HASH_SALT"] = "test-salt"
 API_TOKEN = "test-api-token"  # Rasa's HTTP API (`--auth-token`); the channels stay public
 
@@ -59,7 +60,8 @@ class ActionServer:
         self.port = port or free_port()
         feedback_url = feedback_url or f"sqlite:///{checklist_db.parent / 'feedback.db'}"
         env = {**os.environ, "CHECKLIST_DB_URL": f"sqlite:///{checklist_db}", "DATABASE_URL": feedback_url,
-               "SENDER_HASH_SALT": "test-salt", **extra_env}
+               "SENDER_HASH_SALT": "test-salt", "SPOOL_DB_URL": f"sqlite:///{checklist_db.parent / 'spool.db'}",
+               "SPOOL_DRAIN_SECONDS": "1", **extra_env}
         self.log = checklist_db.parent / f"actions-{self.port}.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "actions.server", "--port", str(self.port), "--loglevel", "DEBUG"],

@@ -1,6 +1,9 @@
 """好差评 in conversation, with the real action server writing to its store."""
 from __future__ import annotations
 
+import time
+import uuid
+
 import sqlite3
 
 import pytest
@@ -76,8 +79,9 @@ def test_follow_up_rating(conversation, feedback_db):
     assert "没有找到可以追评的评价" in conversation.text("我要追评")  # one 追评 per rating
 
 
-def test_store_down_is_admitted_not_hidden(tmp_path, event_loop_session):
-    server = ActionServer(tmp_path / "checklists.db", feedback_url="postgresql://postgres@127.0.0.1:1/nowhere")
+def test_store_and_local_spool_both_down_is_admitted_not_hidden(tmp_path, event_loop_session):
+    server = ActionServer(tmp_path / "checklists.db", feedback_url="postgresql://postgres@127.0.0.1:1/nowhere",
+                          SPOOL_DB_URL="sqlite:////proc/no-such-place/spool.db")
     try:
         citizen = Conversation(load_agent(server.url), event_loop_session, "store-down")
         citizen.say("护照多少钱")
@@ -86,3 +90,42 @@ def test_store_down_is_admitted_not_hidden(tmp_path, event_loop_session):
         assert "暂时无法保存" in reply and "已记录" not in reply
     finally:
         server.stop()
+
+
+def test_a_rating_given_while_postgres_is_away_is_stored_once_when_it_is_back(tmp_path, event_loop_session):
+    """The database does not exist yet (unreachable); the rating waits on local disk, then goes in once."""
+    import psycopg2
+
+    db = f"zhengwu_spool_{uuid.uuid4().hex[:8]}"
+    url = f"postgresql://postgres@127.0.0.1:5432/{db}"
+    server = ActionServer(tmp_path / "checklists.db", feedback_url=url)
+    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    admin.autocommit = True
+    try:
+        citizen = Conversation(load_agent(server.url), event_loop_session, f"spool-{uuid.uuid4().hex[:6]}")
+        citizen.say("护照多少钱")
+        reply = citizen.text(press(citizen.say("我要评价"), "满意"))
+        assert "已记录" in reply and "恢复后自动入库" in reply
+        with admin.cursor() as cur:
+            cur.execute(f'create database "{db}"')  # PostgreSQL is back
+        deadline = time.monotonic() + 30
+        count = None
+        while time.monotonic() < deadline:
+            try:
+                with psycopg2.connect(host="127.0.0.1", user="postgres", dbname=db) as conn, conn.cursor() as cur:
+                    cur.execute("select count(*) from feedback_ratings")
+                    count = cur.fetchone()[0]
+            except psycopg2.Error:
+                count = None
+            if count:
+                break
+            time.sleep(1)
+        time.sleep(3)  # a few more drains: still one rating
+        with psycopg2.connect(host="127.0.0.1", user="postgres", dbname=db) as conn, conn.cursor() as cur:
+            cur.execute("select entry_id, rating from feedback_ratings")
+            assert cur.fetchall() == [("passport", 4)]  # 满意
+    finally:
+        server.stop()
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{db}" with (force)')
+        admin.close()
