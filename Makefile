@@ -28,7 +28,7 @@ PYTHON310 := $(shell \
 TRAINING_INPUTS = config.yml domain.yml $(shell find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py 2>/dev/null | sort)
 
-.PHONY: help run run-cluster test eval validate train shell clean fonts browser nginx kiosk telegram kb bench
+.PHONY: help run run-cluster test eval validate train shell clean fonts browser nginx kiosk telegram kb bench audit
 
 CHART_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -111,6 +111,12 @@ run-cluster: train nginx
 
 bench: train nginx
 	$(PY) -m bench.load
+
+# Known vulnerabilities in the pinned dependencies. pip-audit lives in a venv of its own: its
+# dependencies clash with Rasa's pins (packaging<21). It needs the advisory database online.
+audit:
+	@test -x .venv-audit/bin/pip-audit || { $(PYTHON310) -m venv .venv-audit && .venv-audit/bin/pip install -q pip-audit; }
+	.venv-audit/bin/pip-audit -r requirements.txt --progress-spinner off
 
 shell: $(VENV)/.installed
 	@$(PY) -m bot.chat --url http://localhost:$(RASA_PORT)/webhooks/rest/webhook

@@ -125,8 +125,8 @@ class ValidateFeedbackForm(FormValidationAction):
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         """A 差评 asks more; a 追评 asks only the rating; consent decides the phone."""
-        rating = tracker.get_slot("rating")
-        if rating is None or tracker.get_slot("follow_up_of") or int(float(rating)) not in BAD:
+        rating = read_rating(tracker.get_slot("rating"))  # not yet validated: may be "" or anything
+        if rating is None or tracker.get_slot("follow_up_of") or rating not in BAD:
             return ["rating"]
         slots = ["rating"] + BAD_SLOTS
         if tracker.get_slot("callback_consent") == "同意":
