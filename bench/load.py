@@ -153,8 +153,8 @@ class Single:
     def __init__(self) -> None:
         from tests.conftest import API_TOKEN, ActionServer, start_rasa  # the same start-up as the tests
         self.dir = Path(tempfile.mkdtemp(prefix="bench-single-"))
-        self.actions = ActionServer(self.dir / "checklists.db")
-        self.rasa, self.url = start_rasa(self.actions.url, self.dir)
+        self.actions = ActionServer(self.dir / "checklists.db", loglevel="WARNING")
+        self.rasa, self.url = start_rasa(self.actions.url, self.dir, debug=False)
 
     def pids(self) -> Dict[str, List[int]]:
         return {"rasa": children(self.rasa.pid), "actions": children(self.actions.proc.pid)}

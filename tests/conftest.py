@@ -56,7 +56,7 @@ class ActionServer:
     """The real action server in its own process, as `make run` starts it."""
 
     def __init__(self, checklist_db: Path, feedback_url: Optional[str] = None, port: int = 0,
-                 **extra_env: str) -> None:
+                 loglevel: str = "DEBUG", **extra_env: str) -> None:
         self.port = port or free_port()
         feedback_url = feedback_url or f"sqlite:///{checklist_db.parent / 'feedback.db'}"
         env = {**os.environ, "CHECKLIST_DB_URL": f"sqlite:///{checklist_db}", "DATABASE_URL": feedback_url,
@@ -64,7 +64,7 @@ class ActionServer:
                "SPOOL_DRAIN_SECONDS": "1", **extra_env}
         self.log = checklist_db.parent / f"actions-{self.port}.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "actions.server", "--port", str(self.port), "--loglevel", "DEBUG"],
+            [sys.executable, "-m", "actions.server", "--port", str(self.port), "--loglevel", loglevel],
             cwd=ROOT, env=env, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
         wait_for(f"http://127.0.0.1:{self.port}/health")
         self.url = f"http://127.0.0.1:{self.port}/webhook"
@@ -88,7 +88,7 @@ def action_server(checklist_db) -> Iterator[str]:
         server.stop()
 
 
-def start_rasa(action_url: str, folder: Path, extra_endpoints: str = "", **extra_env: str):
+def start_rasa(action_url: str, folder: Path, extra_endpoints: str = "", debug: bool = True, **extra_env: str):
     """`rasa run --enable-api` as `make run` starts it, with a SQLite tracker store in `folder`."""
     port = free_port()
     endpoints = folder / "endpoints.yml"
@@ -101,7 +101,7 @@ def start_rasa(action_url: str, folder: Path, extra_endpoints: str = "", **extra
     proc = subprocess.Popen(
         [str(rasa), "run", "--model", str(MODEL), "--enable-api", "--auth-token", API_TOKEN, "--port", str(port),
          "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
-         "--log-file", str(folder / "rasa.log"), "--debug"],
+         "--log-file", str(folder / "rasa.log"), *(["--debug"] if debug else [])],
         cwd=ROOT, env={**os.environ, **extra_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(f"http://127.0.0.1:{port}/status?token={API_TOKEN}", timeout=240)
