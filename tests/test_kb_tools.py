@@ -210,6 +210,19 @@ def test_alias_faq_new_and_publish_are_recorded(kb_copy):
     assert "    aliases: 新增 '出国小本本'" in history
 
 
+def test_a_draft_with_a_yaml_mistake_is_reported_with_its_line_and_not_published(kb_copy):
+    assert kb(kb_copy, "new", "dog-license", "--name", "养犬登记").returncode == 0
+    draft = kb_copy / "drafts" / "dog-license.yml"
+    text = draft.read_text(encoding="utf-8").replace("（待填写）", "")
+    draft.write_text(text.replace("name: 养犬登记", "name: [养犬登记", 1), encoding="utf-8")  # a hurried edit
+
+    validate = kb(kb_copy, "validate")
+    assert validate.returncode == 1 and "dog-license.yml" in validate.stdout and "YAML 格式错误" in validate.stdout
+    publish = kb(kb_copy, "publish", "dog-license")
+    assert publish.returncode == 1 and "YAML 格式错误" in publish.stdout
+    assert draft.exists() and not (kb_copy / "items" / "dog-license.yml").exists()
+
+
 def test_an_edit_that_would_break_the_item_is_not_written(kb_copy):
     before = digest(kb_copy)
     result = kb(kb_copy, "add-faq", "passport", "--q", "  ", "--a", "随便")

@@ -31,7 +31,7 @@ from knowledge_base import KNOWLEDGE_BASE_DIR, load_catalogue
 from knowledge_base.admin import admin_token
 from knowledge_base.audit import AuditLog, Change, field_changes
 from knowledge_base.source import check_entry, entry_path, read_entry, save_entry
-from knowledge_base.validation import FileError
+from knowledge_base.validation import FileError, parse_file
 from knowledge_base.workbook import READERS, from_tables, row_of, to_tables, write_csv, write_xlsx
 
 DRAFTS = "drafts"
@@ -58,15 +58,22 @@ def items_on_disk(root: Path) -> Dict[str, Dict[str, Any]]:
 
 
 # ---- commands ----------------------------------------------------------
+def draft_errors(path: Path, cat) -> List[FileError]:
+    """Every problem in a draft, checked as an item; a YAML syntax error is reported, never raised."""
+    data, _node, errors = parse_file(path)
+    if errors:
+        return errors
+    if not isinstance(data, dict):
+        return [FileError(str(path), "", "文件内容应为键值对（一个事项）")]
+    return check_entry(data, "item", str(path), cat)
+
+
 def cmd_validate(args) -> int:
     root = args.root
     cat = load_catalogue(root)
     errors = list(cat.errors)
     for path in sorted((root / DRAFTS).glob("*.yml")):  # drafts are checked too, as items
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        errors += [FileError(str(path), e.field, e.message, e.line) for e in
-                   check_entry(data, "item", str(path), cat)] if isinstance(data, dict) else \
-            [FileError(str(path), "", "文件内容应为键值对")]
+        errors += draft_errors(path, cat)
     files = len(list((root / "items").glob("*.yml"))) + len(list((root / "bundles").glob("*.yml")))
     if errors:
         print(f"发现 {len(errors)} 处错误：")
@@ -209,7 +216,11 @@ def cmd_publish(args) -> int:
     draft = args.root / DRAFTS / f"{args.id}.yml"
     if not draft.exists():
         raise KbError(f"没有草稿 {draft}。先运行 kb new {args.id} --name 名称。")
-    data = yaml.safe_load(draft.read_text(encoding="utf-8"))
+    data, _node, errors = parse_file(draft)
+    if errors:
+        print("没有发布，因为：")
+        print_errors(errors)
+        return 1
     if "（待填写）" in draft.read_text(encoding="utf-8"):
         raise KbError("草稿里还有“（待填写）”的内容，请先填写完整。")
     errors = save_entry(args.root, args.id, data, operator(args), "publish", kind="item")
@@ -286,51 +297,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="知识库维护工具",
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    _add = sub.add_parser
-    sub.add_parser = lambda *a, **k: _add(*a, parents=[common], **k)  # every command takes --root and --by
-    sub.add_parser("validate", help="校验全部文件").set_defaults(run=cmd_validate)
-    sub.add_parser("list", help="列出全部事项").set_defaults(run=cmd_list)
-    p = sub.add_parser("show", help="按群众看到的样子显示一个事项")
+
+    def command(name: str, help_text: str, run) -> argparse.ArgumentParser:
+        """A sub-command; every one takes --root and --by."""
+        p = sub.add_parser(name, help=help_text, parents=[common])
+        p.set_defaults(run=run)
+        return p
+
+    command("validate", "校验全部文件", cmd_validate)
+    command("list", "列出全部事项", cmd_list)
+    p = command("show", "按群众看到的样子显示一个事项", cmd_show)
     p.add_argument("id")
-    p.set_defaults(run=cmd_show)
     for name, run, help_text in (("export", cmd_export, "导出为 Excel 或 CSV"),
                                  ("import", cmd_import, "从 Excel 或 CSV 导入（默认只预览）")):
-        p = sub.add_parser(name, help=help_text)
+        p = command(name, help_text, run)
         fmt = p.add_mutually_exclusive_group(required=True)
         fmt.add_argument("--xlsx", help="Excel 文件")
         fmt.add_argument("--csv", help="CSV 文件夹（每张表一个 .csv）")
         if name == "import":
             p.add_argument("--apply", action="store_true", help="确认写入")
             p.add_argument("--dry-run", action="store_true", help="只预览（默认）")
-        p.set_defaults(run=run)
-    p = sub.add_parser("add-alias", help="添加别名")
+    p = command("add-alias", "添加别名", cmd_add_alias)
     p.add_argument("id")
     p.add_argument("alias")
-    p.set_defaults(run=cmd_add_alias)
-    p = sub.add_parser("add-faq", help="添加常见问题")
+    p = command("add-faq", "添加常见问题", cmd_add_faq)
     p.add_argument("id")
     p.add_argument("--q", required=True)
     p.add_argument("--a", required=True)
-    p.set_defaults(run=cmd_add_faq)
-    p = sub.add_parser("new", help="从模板新建事项草稿")
+    p = command("new", "从模板新建事项草稿", cmd_new)
     p.add_argument("id")
     p.add_argument("--name", required=True)
-    p.set_defaults(run=cmd_new)
-    p = sub.add_parser("publish", help="发布草稿")
+    p = command("publish", "发布草稿", cmd_publish)
     p.add_argument("id")
-    p.set_defaults(run=cmd_publish)
-    p = sub.add_parser("history", help="修改记录")
+    p = command("history", "修改记录", cmd_history)
     p.add_argument("id", nargs="?")
-    p.set_defaults(run=cmd_history)
-    p = sub.add_parser("reload", help="让运行中的服务立即重新加载")
+    p = command("reload", "让运行中的服务立即重新加载", cmd_reload)
     p.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
     p.add_argument("--actions-url", default=os.environ.get("ACTIONS_URL", "http://localhost:5055"))
-    p.set_defaults(run=cmd_reload)
-    p = sub.add_parser("nlu-data", help="由知识库生成训练数据（make train 调用）")
+    p = command("nlu-data", "由知识库生成训练数据（make train 调用）", cmd_nlu_data)
     p.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "nlu_data" / "generated" /
                                         "knowledge_base.yml"))
-    p.set_defaults(run=cmd_nlu_data)
-    p = sub.add_parser("inbox", help="未能回答的问题")
+    p = command("inbox", "未能回答的问题", cmd_inbox)
     p.add_argument("action", nargs="?", default="list", choices=["list", "alias", "faq", "example", "dismiss"])
     p.add_argument("entries", nargs="*", help="条目编号（kb inbox list 中的 #）")
     p.add_argument("--item", help="alias/faq：归到哪个事项")
@@ -340,7 +347,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nlu-file", type=Path, default=Path(__file__).resolve().parents[2] / "nlu_data" / "nlu" /
                    "from_inbox.yml", help="example：写到哪个训练数据文件")
     p.add_argument("--db", help="数据库 URL（默认 $DATABASE_URL 或 var/feedback.db）")
-    p.set_defaults(run=cmd_inbox)
     return parser
 
 
