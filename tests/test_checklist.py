@@ -121,6 +121,10 @@ def test_store_saves_resumes_expires_and_forgets(tmp_path):
     short = ProgressStore(f"sqlite:///{tmp_path / 'c.db'}", ttl_days=0.5 / 86400)
     time.sleep(1)
     assert short.load("citizen-1") is None  # expired
+    short.save("citizen-4", Progress("passport"))  # and deleted from the database by the next save
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("select count(*) from checklist_progress where sender_key = ?",
+                                    (store.key("citizen-1"),)).scalar() == 0
 
     store.save("citizen-3", Progress("passport"))
     assert store.delete("citizen-3") == 1 and store.load("citizen-3") is None

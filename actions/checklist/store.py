@@ -18,6 +18,7 @@ from actions.database import default_sqlite_url, open_engine
 from actions.privacy import sender_key
 
 DEFAULT_TTL_DAYS = 30
+PURGE_EVERY_SECONDS = 600  # expired rows are deleted now and then, not on every step
 
 _metadata = sa.MetaData()
 progress_table = sa.Table(
@@ -35,6 +36,7 @@ class ProgressStore:
         _metadata.create_all(self.engine)
         days = ttl_days if ttl_days is not None else float(os.environ.get("CHECKLIST_TTL_DAYS", DEFAULT_TTL_DAYS))
         self.ttl_seconds = days * 86400
+        self._next_purge = 0.0
 
     @staticmethod
     def key(sender_id: str) -> str:
@@ -50,11 +52,13 @@ class ProgressStore:
             conn.execute(sa.delete(progress_table).where(
                 (progress_table.c.sender_key == row["sender_key"]) & (progress_table.c.entry_id == row["entry_id"])))
             conn.execute(sa.insert(progress_table).values(**row))
+        if time.monotonic() >= self._next_purge:
+            self.purge_expired()
 
     def load(self, sender_id: str, entry_id: Optional[str] = None) -> Optional[Progress]:
         """The citizen's progress on `entry_id`, or their most recent one; None if expired."""
-        self.purge_expired()
-        query = sa.select(progress_table.c.state).where(progress_table.c.sender_key == self.key(sender_id))
+        query = sa.select(progress_table.c.state).where((progress_table.c.sender_key == self.key(sender_id)) &
+                                                        (progress_table.c.updated_at >= self._fresh_after()))
         if entry_id:
             query = query.where(progress_table.c.entry_id == entry_id)
         query = query.order_by(progress_table.c.updated_at.desc()).limit(1)
@@ -69,5 +73,6 @@ class ProgressStore:
                 progress_table.c.sender_key == self.key(sender_id))).rowcount
 
     def purge_expired(self) -> None:
+        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
         with self.engine.begin() as conn:
             conn.execute(sa.delete(progress_table).where(progress_table.c.updated_at < self._fresh_after()))
