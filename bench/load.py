@@ -32,6 +32,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bot.cluster import Cluster, ClusterConfig  # noqa: E402
+from bot.local_servers import ActionServer, free_port, start_rasa  # noqa: E402
+
+TOKEN = "bench-api-token"
 
 FOLLOW_UPS = ["要多少钱", "在哪里办", "多久能办好", "需要什么条件", "可以网上办吗", "几点上班"]
 
@@ -46,6 +49,7 @@ class Results:
     latencies: List[float] = field(default_factory=list)
     errors: int = 0
     messages: int = 0
+    seconds: float = 0.0  # from the first message to the last reply
 
     def add(self, seconds: float, ok: bool) -> None:
         self.messages += 1
@@ -55,11 +59,15 @@ class Results:
 
 
 class Citizen:
-    def __init__(self, client: httpx.AsyncClient, url: str, results: Results, think: float) -> None:
+    def __init__(self, client: httpx.AsyncClient, url: str, results: Results, think: float,
+                 stop_at: float = float("inf")) -> None:
         self.client, self.url, self.results, self.think = client, url, results, think
+        self.stop_at = stop_at  # no new message after this (time.monotonic()), so the rate is per measured second
         self.sender = f"bench-{uuid.uuid4().hex[:12]}"
 
     async def say(self, text: str) -> List[dict]:
+        if time.monotonic() >= self.stop_at:
+            return []
         started = time.perf_counter()
         try:
             response = await self.client.post(self.url, json={"sender": self.sender, "message": text})
@@ -104,13 +112,15 @@ class Citizen:
 
 async def run_level(url: str, citizens: int, seconds: float, think: float, asked: List[str]) -> Results:
     results = Results()
-    stop_at = time.monotonic() + seconds
+    started = time.monotonic()
+    stop_at = started + seconds
     limits = httpx.Limits(max_connections=citizens + 10, max_keepalive_connections=citizens + 10)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         async def one():
             while time.monotonic() < stop_at:
-                await Citizen(client, url, results, think).conversation(asked)
+                await Citizen(client, url, results, think, stop_at).conversation(asked)
         await asyncio.gather(*(one() for _ in range(citizens)))
+    results.seconds = time.monotonic() - started
     return results
 
 
@@ -151,10 +161,9 @@ class Single:
     """The embedded default, as `make run` starts it, on free ports."""
 
     def __init__(self) -> None:
-        from tests.conftest import API_TOKEN, ActionServer, start_rasa  # the same start-up as the tests
         self.dir = Path(tempfile.mkdtemp(prefix="bench-single-"))
         self.actions = ActionServer(self.dir / "checklists.db", loglevel="WARNING")
-        self.rasa, self.url = start_rasa(self.actions.url, self.dir, debug=False)
+        self.rasa, self.url = start_rasa(self.actions.url, self.dir, TOKEN, debug=False)
 
     def pids(self) -> Dict[str, List[int]]:
         return {"rasa": children(self.rasa.pid), "actions": children(self.actions.proc.pid)}
@@ -166,13 +175,15 @@ class Single:
 
 
 class ClusterTarget:
-    def __init__(self) -> None:
-        from tests.conftest import API_TOKEN, free_port
-        ports = [free_port() for _ in range(6)]
-        cfg = ClusterConfig(entry_port=ports[0], actions_port=ports[1], kiosk_port=None, token=API_TOKEN,
-                            run_dir=Path(tempfile.mkdtemp(prefix="bench-cluster-")))
-        cfg.rasa_ports = lambda: ports[2:4]
-        cfg.actions_ports = lambda: ports[4:6]
+    """`make run-cluster` (nginx, PostgreSQL, Redis) with `rasa` Rasa and `actions` action servers, on free ports."""
+
+    def __init__(self, rasa: int = 2, actions: int = 2) -> None:
+        entry, actions_entry = free_port(), free_port()
+        rasa_ports, actions_ports = [free_port() for _ in range(rasa)], [free_port() for _ in range(actions)]
+        cfg = ClusterConfig(rasa=rasa, actions=actions, entry_port=entry, actions_port=actions_entry,
+                            kiosk_port=None, token=TOKEN, run_dir=Path(tempfile.mkdtemp(prefix="bench-cluster-")))
+        cfg.rasa_ports = lambda: rasa_ports
+        cfg.actions_ports = lambda: actions_ports
         cfg.pg["PG_DB"] = "zhengwu_bench"
         self.cluster = Cluster(cfg).start()
         self.url = f"http://127.0.0.1:{cfg.entry_port}"
@@ -209,7 +220,7 @@ def main() -> int:
                 r = asyncio.run(run_level(f"{target.url}/webhooks/rest/webhook", level, args.seconds, args.think,
                                           asked))
                 mem = {k: rss_mb(v) for k, v in target.pids().items()}
-                row = (name, level, r.messages / args.seconds, percentile(r.latencies, 50),
+                row = (name, level, r.messages / r.seconds, percentile(r.latencies, 50),
                        percentile(r.latencies, 95), percentile(r.latencies, 99), r.errors, r.messages,
                        mem["rasa"], mem["actions"])
                 rows.append(row)

@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from functools import partial
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "zhengwu.tar.gz"
 sys.path.insert(0, str(ROOT))
+from bot import local_servers  # noqa: E402
+from bot.local_servers import MODEL, free_port, wait_for  # noqa: E402,F401  (the tests import them from here)
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 # Stores used in this process write to a throw-away folder, never to var/.
@@ -25,24 +24,8 @@ os.environ["DATABASE_URL"] = f"sqlite:///{_TEST_VAR / 'feedback.db'}"
 os.environ["CHECKLIST_DB_URL"] = f"sqlite:///{_TEST_VAR / 'checklists.db'}"
 os.environ["SPOOL_DB_URL"] = f"sqlite:///{_TEST_VAR / 'spool.db'}"
 os.environ["SENDER_HASH_SALT"] = "test-salt"
+os.environ["SPOOL_DRAIN_SECONDS"] = "1"  # action servers retry spooled writes every second
 API_TOKEN = "test-api-token"  # Rasa's HTTP API (`--auth-token`); the channels stay public
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not come up within {timeout}s")
 
 
 @pytest.fixture(scope="session")
@@ -52,26 +35,10 @@ def catalogue():
     return load_catalogue(KNOWLEDGE_BASE_DIR)
 
 
-class ActionServer:
-    """The real action server in its own process, as `make run` starts it."""
-
-    def __init__(self, checklist_db: Path, feedback_url: Optional[str] = None, port: int = 0,
-                 loglevel: str = "DEBUG", **extra_env: str) -> None:
-        self.port = port or free_port()
-        feedback_url = feedback_url or f"sqlite:///{checklist_db.parent / 'feedback.db'}"
-        env = {**os.environ, "CHECKLIST_DB_URL": f"sqlite:///{checklist_db}", "DATABASE_URL": feedback_url,
-               "SENDER_HASH_SALT": "test-salt", "SPOOL_DB_URL": f"sqlite:///{checklist_db.parent / 'spool.db'}",
-               "SPOOL_DRAIN_SECONDS": "1", **extra_env}
-        self.log = checklist_db.parent / f"actions-{self.port}.log"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "actions.server", "--port", str(self.port), "--loglevel", loglevel],
-            cwd=ROOT, env=env, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
-        wait_for(f"http://127.0.0.1:{self.port}/health")
-        self.url = f"http://127.0.0.1:{self.port}/webhook"
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+# The processes as `make run` starts them (bot/local_servers.py), with the tests' API token
+# and a full debug log to scan for personal numbers.
+ActionServer = partial(local_servers.ActionServer, loglevel="DEBUG")
+start_rasa = partial(local_servers.start_rasa, token=API_TOKEN)
 
 
 @pytest.fixture(scope="session")
@@ -86,29 +53,6 @@ def action_server(checklist_db) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
-
-
-def start_rasa(action_url: str, folder: Path, extra_endpoints: str = "", debug: bool = True, **extra_env: str):
-    """`rasa run --enable-api` as `make run` starts it, with a SQLite tracker store in `folder`."""
-    port = free_port()
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "{action_url}"\n'
-        f'tracker_store:\n  type: bot.rasa_runtime.MaskingSQLTrackerStore\n  dialect: sqlite\n'
-        f'  db: "{folder / "tracker.db"}"\n' + extra_endpoints,
-        encoding="utf-8")
-    rasa = Path(sys.executable).parent / "rasa"
-    proc = subprocess.Popen(
-        [str(rasa), "run", "--model", str(MODEL), "--enable-api", "--auth-token", API_TOKEN, "--port", str(port),
-         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
-         "--log-file", str(folder / "rasa.log"), *(["--debug"] if debug else [])],
-        cwd=ROOT, env={**os.environ, **extra_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/status?token={API_TOKEN}", timeout=240)
-    except RuntimeError:
-        proc.kill()
-        raise
-    return proc, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")
