@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -13,8 +14,24 @@ def default_sqlite_url(name: str) -> str:
     return f"sqlite:///{VAR_DIR / name}"
 
 
-def open_engine(url: str) -> sa.engine.Engine:
-    """An engine for `url`; a SQLite file's folder is created if missing."""
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(url, future=True, pool_pre_ping=True)
+def open_engine(url: str, future: bool = True) -> sa.engine.Engine:
+    """An engine for `url`; a SQLite file's folder is created if missing.
+
+    SQLite connections are kept open in a pool and run in WAL mode (readers never wait
+    for a writer, and a commit is not flushed to disk each time), instead of SQLAlchemy
+    1.4's default of opening the file anew for every transaction.
+    """
+    if not url.startswith("sqlite:///"):
+        return sa.create_engine(url, future=future, pool_pre_ping=True)
+    Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, future=future, poolclass=sa.pool.QueuePool,
+                              connect_args={"check_same_thread": False})
+    sa.event.listen(engine, "connect", _sqlite_wal)
+    return engine
+
+
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # safe against a crash of the process; at checkpoints on disk
+    cursor.close()

@@ -23,7 +23,7 @@ from actions.catalogue import catalogue
 from actions.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore, StoreUnavailable
 from actions.privacy import MOBILE_NUMBER, mask_personal_data
 from actions.safe_action import SafeAction
-from actions.spool import Spool
+from actions.spool import local_spool
 
 FORM = "feedback_form"
 GENERAL = "assistant"  # a rating of the assistant itself, when no service is in context
@@ -34,14 +34,9 @@ CHANNELS = {"cmdline": "shell", "rest": "rest", "telegram": "telegram", "kiosk":
 _WORDS = sorted(((word, score) for score, word in RATINGS.items()), key=lambda p: -len(p[0]))
 
 
-@lru_cache(maxsize=None)
-def spool() -> Spool:
-    return Spool()
-
-
 def drain_ratings() -> int:
     """Write the ratings waiting in the local spool, if the database answers now."""
-    return spool().drain("rating", lambda r: store().add_rating(**r), StoreUnavailable)
+    return local_spool().drain("rating", lambda r: store().add_rating(**r), StoreUnavailable)
 
 
 def save_rating(rating: dict) -> bool:
@@ -60,7 +55,7 @@ def save_rating(rating: dict) -> bool:
         return True
     except StoreUnavailable:
         try:
-            spool().put("rating", rating["idempotency_key"], rating)
+            local_spool().put("rating", rating["idempotency_key"], rating)
         except Exception as exc:  # noqa: BLE001 - the local disk failed too
             raise StoreUnavailable(str(exc)) from exc
         return False

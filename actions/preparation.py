@@ -26,6 +26,7 @@ from actions.checklist.understand import read_option, read_statuses
 from actions.replies import material_line
 from actions.safe_action import SafeAction
 from actions.service_context import POPULAR, payload, service_in_context
+from actions.spool import local_spool
 
 FORM = "preparation_form"
 STEP_SLOT = "checklist_step"
@@ -36,7 +37,7 @@ OPENING_INTENTS = {"start_preparation", "resume_preparation"}
 @lru_cache(maxsize=None)
 def store() -> ProgressStore:
     """Opened on first use, so importing the action server needs no database."""
-    return ProgressStore()
+    return ProgressStore(spool=local_spool())
 
 
 def answer_button(answer: str) -> Dict[str, str]:

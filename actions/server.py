@@ -35,16 +35,18 @@ def build_app():
 
     @app.listener("after_server_start")
     async def drain_spool_now_and_then(app, loop):
-        """Ratings kept locally while the database was unreachable go in when it is back."""
+        """Ratings and checklist steps kept locally while the database was unreachable go in when it is back."""
         from actions.feedback_flow import drain_ratings
+        from actions.preparation import store as checklist_store
 
         async def every_few_seconds():
             while True:
                 await asyncio.sleep(float(os.environ.get("SPOOL_DRAIN_SECONDS", "5")))
-                try:
-                    await asyncio.to_thread(drain_ratings)
-                except Exception:  # noqa: BLE001 - try again next time
-                    logging.getLogger(__name__).warning("spool drain failed", exc_info=True)
+                for drain in (drain_ratings, lambda: checklist_store().drain()):
+                    try:
+                        await asyncio.to_thread(drain)
+                    except Exception:  # noqa: BLE001 - try again next time
+                        logging.getLogger(__name__).warning("spool drain failed", exc_info=True)
         app.add_task(every_few_seconds())
 
     return app

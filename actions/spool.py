@@ -1,9 +1,10 @@
 """A durable local queue for writes the shared database could not take right now.
 
-When PostgreSQL is unreachable for a moment, a rating is kept in a SQLite file
-on the action server's own disk (`var/spool.db`) under its idempotency key, and
-written to the database as soon as it answers again: nothing is lost, and the
-key makes sure nothing is written twice.
+When PostgreSQL is unreachable for a moment, a rating or a checklist step is kept
+in a SQLite file on the action server's own disk (`var/spool.db`) under its key (a
+rating's idempotency key; a checklist's citizen and item), and written to the
+database as soon as it answers again: nothing is lost, and the key makes sure
+nothing is written twice.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import json
 import logging
 import os
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from functools import lru_cache
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 import sqlalchemy as sa
 
@@ -41,13 +43,22 @@ class Spool:
             conn.execute(sa.insert(pending).values(kind=kind, key=key, payload=json.dumps(payload, ensure_ascii=False),
                                                    at=time.time()))
 
-    def waiting(self, kind: str) -> List[Tuple[str, Dict[str, Any]]]:
+    def waiting(self, kind: str, key_prefix: str = "") -> List[Tuple[str, Dict[str, Any]]]:
+        """What waits, oldest first; only keys starting with `key_prefix`, if given."""
+        query = sa.select(pending.c.key, pending.c.payload).where(
+            (pending.c.kind == kind) & pending.c.key.startswith(key_prefix, autoescape=True))
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(pending.c.key, pending.c.payload).where(pending.c.kind == kind)
-                                .order_by(pending.c.at)).all()
+            rows = conn.execute(query.order_by(pending.c.at)).all()
         return [(key, json.loads(payload)) for key, payload in rows]
 
-    def drain(self, kind: str, write: Callable[[Dict[str, Any]], Any], unavailable: type) -> int:
+    def forget(self, kind: str, key_prefix: str) -> int:
+        """Drop what waits under keys starting with `key_prefix` (a citizen asked to be forgotten)."""
+        with self.engine.begin() as conn:
+            return conn.execute(sa.delete(pending).where(
+                (pending.c.kind == kind) & pending.c.key.startswith(key_prefix, autoescape=True))).rowcount
+
+    def drain(self, kind: str, write: Callable[[Dict[str, Any]], Any],
+              unavailable: Union[Type[Exception], Tuple[Type[Exception], ...]]) -> int:
         """Write what waits, oldest first; stop at the first failure. Returns how many went through."""
         done = 0
         for key, payload in self.waiting(kind):
@@ -61,3 +72,9 @@ class Spool:
         if done:
             logger.info("spool: %d %s write(s) reached the database", done, kind)
         return done
+
+
+@lru_cache(maxsize=None)
+def local_spool() -> Spool:
+    """The action server's one spool, opened on first use."""
+    return Spool()

@@ -117,6 +117,7 @@ async def run_level(url: str, citizens: int, seconds: float, think: float, asked
     limits = httpx.Limits(max_connections=citizens + 10, max_keepalive_connections=citizens + 10)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         async def one():
+            await asyncio.sleep(random.uniform(0, 2 * think))  # citizens arrive over time, not all at one instant
             while time.monotonic() < stop_at:
                 await Citizen(client, url, results, think, stop_at).conversation(asked)
         await asyncio.gather(*(one() for _ in range(citizens)))

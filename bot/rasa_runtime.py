@@ -32,7 +32,7 @@ from typing import Any, Dict, Iterator, List, Optional, Type
 
 import rasa.core.actions.action as rasa_actions
 import redis
-import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -43,6 +43,7 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotS
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from actions.database import open_engine
 from actions.privacy import install_log_masking, mask_in
 
 logger = logging.getLogger(__name__)
@@ -90,15 +91,15 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     It also remembers how many of a loaded conversation's events are already stored, so
     that saving a turn does not count them again in the database (Rasa's store does, on
     every message; the conversation's lock guarantees nobody else wrote in between), and
-    it runs SQLite in WAL mode, where a commit does not wait for a disk flush.
+    it keeps SQLite connections open, in WAL mode (actions.database.open_engine).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_wal)
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            self.engine.dispose()
+            self.engine = open_engine(str(self.engine.url), future=False)  # Rasa's queries use the 1.x API
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         tracker = await super().retrieve(sender_id)
@@ -153,13 +154,6 @@ def continued_session(tracker: DialogueStateTracker, max_events: int) -> List[Ev
     slots = [SlotSet(name, slot.value) for name, slot in tracker.slots.items()
              if slot.value != slot.initial_value and name != SESSION_START_METADATA_SLOT]
     return [ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(), *slots, ActionExecuted(ACTION_LISTEN_NAME)]
-
-
-def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
-    """Each new SQLite connection: WAL journal, flushed at checkpoints (safe against a crash of the process)."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 class AtomicRedisLockStore(RedisLockStore):

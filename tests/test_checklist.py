@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 
@@ -128,3 +129,39 @@ def test_store_saves_resumes_expires_and_forgets(tmp_path):
 
     store.save("citizen-3", Progress("passport"))
     assert store.delete("citizen-3") == 1 and store.load("citizen-3") is None
+
+
+def test_a_step_saved_while_the_database_is_away_waits_locally_and_never_overwrites_a_newer_one(tmp_path):
+    import psycopg2
+
+    from actions.spool import Spool
+
+    db = f"zhengwu_progress_{uuid.uuid4().hex[:8]}"
+    url = f"postgresql://postgres@127.0.0.1:5432/{db}"
+    spool = Spool(f"sqlite:///{tmp_path / 'spool.db'}")
+    store = ProgressStore(url, spool=spool)  # the database does not exist yet: unreachable
+    store.save("citizen-1", Progress("passport", {"applicant": "本人办理"}))
+    store.save("citizen-2", Progress("passport", {"applicant": "本人办理"}))
+    assert store.load("citizen-1").answers == {"applicant": "本人办理"}, "the step counts at once"
+    assert len(spool.waiting("checklist")) == 2
+
+    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'create database "{db}"')
+        time.sleep(0.01)
+        ProgressStore(url).save("citizen-1", Progress("passport", {"applicant": "委托他人"}))  # a newer step
+        assert store.drain() == 2 and spool.waiting("checklist") == []
+        assert store.load("citizen-1").answers == {"applicant": "委托他人"}, "the older spooled step lost"
+        assert store.load("citizen-2").answers == {"applicant": "本人办理"}, "the spooled step went in"
+        assert store.drain() == 0
+
+        store.spool.put("checklist", f"{store.key('citizen-2')}|passport", {"sender_key": "x"})
+        assert store.delete("citizen-2") == 2, "deleted in the database and in the spool"
+        assert store.load("citizen-2") is None and spool.waiting("checklist") == []
+    finally:
+        store.engine.dispose()
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{db}" with (force)')
+        admin.close()

@@ -35,8 +35,8 @@ def test_personal_numbers_are_in_no_log_and_no_database(rasa_server, checklist_d
         assert rest(url, sender, text), "every message gets a reply"
     time.sleep(1)  # let the log handlers flush
 
-    files = [tracker_db.parent / "rasa.log", tracker_db, *checklist_db.parent.glob("*.log"),
-             *checklist_db.parent.glob("*.db")]
+    files = [tracker_db.parent / "rasa.log", *tracker_db.parent.glob("tracker.db*"),  # with its write-ahead log
+             *checklist_db.parent.glob("*.log"), *checklist_db.parent.glob("*.db*")]
     assert len(files) >= 4
     clear = [ID_CARD, ID_CARD.lower(), MOBILE, BANK_CARD, "6222 0212 3456 7890 128"]
     for path in files:

@@ -196,3 +196,50 @@ def test_an_answer_given_in_the_request_is_not_asked_again(conversation):
     assert "旧护照" in step["text"]  # 本人还是委托 was already answered
     sheet = run_through(conversation, conversation.say(press("没有")), PASSPORT_SELF, {})
     assert any("授权委托书" in line for line in marked_lines(sheet))
+
+
+def test_steps_taken_while_postgres_is_away_are_kept_and_stored_once_when_it_is_back(tmp_path, event_loop_session):
+    """The checklist database does not exist yet (unreachable): the steps wait on local disk, then go in once."""
+    import time
+    import uuid
+
+    import psycopg2
+
+    db = f"zhengwu_checklist_{uuid.uuid4().hex[:8]}"
+    server = ActionServer(tmp_path / "checklists.db", CHECKLIST_DB_URL=f"postgresql://postgres@127.0.0.1:5432/{db}")
+    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    admin.autocommit = True
+    try:
+        citizen = Conversation(load_agent(server.url), event_loop_session, f"outage-{uuid.uuid4().hex[:6]}")
+        citizen.say("帮我准备一下办护照的材料")
+        citizen.say(press("本人办理"))
+        asked = current_step(citizen.say(press("没有")))
+        assert "16周岁" in asked["text"], "the citizen goes on as if nothing happened"
+
+        with admin.cursor() as cur:
+            cur.execute(f'create database "{db}"')  # PostgreSQL is back
+        state = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and state is None:
+            time.sleep(1)
+            try:
+                with psycopg2.connect(host="127.0.0.1", user="postgres", dbname=db) as conn, conn.cursor() as cur:
+                    cur.execute("select state from checklist_progress")
+                    rows = cur.fetchall()
+                    state = json.loads(rows[0][0]) if rows else None
+            except psycopg2.Error:
+                pass
+        assert state and state["entry_id"] == "passport"
+        assert state["answers"] == {"applicant": "本人办理", "has_old_passport": "没有"}
+        time.sleep(3)  # a few more drains: still one row, still the newest step
+        with psycopg2.connect(host="127.0.0.1", user="postgres", dbname=db) as conn, conn.cursor() as cur:
+            cur.execute("select count(*) from checklist_progress")
+            assert cur.fetchone()[0] == 1
+
+        sheet = run_through(citizen, citizen.say(press("否")), PASSPORT_SELF, {})
+        assert "材料齐全" in sheet
+    finally:
+        server.stop()
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{db}" with (force)')
+        admin.close()
