@@ -101,11 +101,11 @@ class ActionPreparationStart(SafeAction):
                                      buttons=choose_service_buttons("start_preparation", ids, cat))
             return []
         sender = tracker.sender_id
-        progress = store().load(sender, entry.id)
+        progress = store().load(sender, entry.id, starting=True)
         if progress is not None and next_step(entry, cat, progress).done:
             progress = None  # that one was finished: prepare afresh
         if progress is None:
-            earlier = store().load(sender)
+            earlier = store().load(sender, starting=True)
             progress = Progress(entry.id, _prefill(entry, cat, tracker.latest_message.get("text") or "", earlier))
             dispatcher.utter_message(
                 text=f"好的，我们来准备「{entry.name}」。先问几个问题，只列出您需要的材料；"

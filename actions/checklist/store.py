@@ -87,14 +87,18 @@ class ProgressStore:
             conn.execute(sa.delete(progress_table).where(same))
             conn.execute(sa.insert(progress_table).values(**row))
 
-    def load(self, sender_id: str, entry_id: Optional[str] = None) -> Optional[Progress]:
-        """The citizen's progress on `entry_id`, or their most recent one; None if expired."""
+    def load(self, sender_id: str, entry_id: Optional[str] = None, starting: bool = False) -> Optional[Progress]:
+        """The citizen's progress on `entry_id`, or their most recent one; None if expired.
+
+        While the database is away, only the spooled steps are known: a checklist being
+        started (`starting`) begins afresh, one in the middle cannot go on (the error rises).
+        """
         key = self.key(sender_id)
         rows = self._spooled(key, entry_id)
         try:
             rows += self._stored(key, entry_id)
         except DATABASE_DOWN:
-            if not rows:
+            if not rows and not starting:
                 raise
         rows = [r for r in rows if r["updated_at"] >= self._fresh_after()]
         newest = max(rows, key=lambda r: r["updated_at"], default=None)

@@ -1,4 +1,4 @@
-"""Rasa pipeline components for Chinese: normaliser, tokenizer, service extractor.
+"""Rasa pipeline components for Chinese: normaliser, tokenizer, intent classifier, service extractor.
 
 They are thin adapters: the work is done by `normalize`, `terms` and
 `service_matcher`, which know nothing about Rasa.
@@ -14,6 +14,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
@@ -130,6 +131,27 @@ class KnowledgeBaseJiebaTokenizer(JiebaTokenizer):
             logger.warning("model has no jieba user dictionary; using the live knowledge base only")
         cls._add_live_terms(config)
         return cls(config, model_storage, resource)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class IntentClassifier(LogisticRegressionClassifier):
+    """Rasa's logistic regression, except that a message with no words (empty, spaces only) gets no intent.
+
+    Rasa's raises on it (a matrix with no features); with no intent, FallbackClassifier turns
+    it into nlu_fallback and the citizen is asked to rephrase.
+    """
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        with_words = []
+        for message in messages:
+            if message.get_sparse_features(TEXT)[1] is None:
+                message.set(INTENT, {INTENT_NAME_KEY: None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+            else:
+                with_words.append(message)
+        if with_words:
+            super().process(with_words)
+        return messages
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
