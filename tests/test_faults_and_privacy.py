@@ -96,3 +96,20 @@ def test_a_dead_or_hung_action_server_is_admitted_within_3_s_and_the_conversatio
         rasa.wait(timeout=30)
         actions.proc.send_signal(signal.SIGCONT)
         actions.stop()
+
+
+def test_a_conversation_resumes_from_the_tracker_store_after_rasa_is_killed_and_restarted(action_server, tmp_path):
+    rasa, url = start_rasa(action_server, tmp_path)
+    sender = f"restart-{uuid.uuid4().hex[:6]}"
+    try:
+        assert "普通护照签发" in rest(url, sender, "办护照要带什么")[0]["text"]
+    finally:
+        rasa.kill()  # a crash, not a clean stop
+        rasa.wait(timeout=30)
+    rasa, url = start_rasa(action_server, tmp_path)  # a new process on the same tracker store
+    try:
+        reply = rest(url, sender, "要多少钱")[0]["text"]
+        assert "普通护照签发" in reply and "120元" in reply, "the service in context came from the tracker store"
+    finally:
+        rasa.terminate()
+        rasa.wait(timeout=30)
