@@ -157,8 +157,10 @@ def test_a_step_saved_while_the_database_is_away_waits_locally_and_never_overwri
         assert store.load("citizen-2").answers == {"applicant": "本人办理"}, "the spooled step went in"
         assert store.drain() == 0
 
-        store.spool.put("checklist", f"{store.key('citizen-2')}|passport", {"sender_key": "x"})
-        assert store.delete("citizen-2") == 2, "deleted in the database and in the spool"
+        store.spool.put("checklist", f"{store.key('citizen-2')}|hukou-transfer",
+                        {"sender_key": store.key("citizen-2"), "entry_id": "hukou-transfer", "state": "{}",
+                         "updated_at": time.time()})
+        assert store.delete("citizen-2") == 2, "both checklists deleted, in the database and in the spool"
         assert store.load("citizen-2") is None and spool.waiting("checklist") == []
     finally:
         store.engine.dispose()

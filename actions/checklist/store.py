@@ -129,10 +129,15 @@ class ProgressStore:
     def delete(self, sender_id: str) -> int:
         """Forget everything saved for this citizen, here and in the spool; returns how many checklists went."""
         key = self.key(sender_id)
-        spooled = self.spool.forget(SPOOL_KIND, f"{key}|") if self.spool else 0
+        entries = {row["entry_id"] for row in self._spooled(key, None)}
+        if self.spool:
+            self.spool.forget(SPOOL_KIND, f"{key}|")
         self._ready()
+        mine = progress_table.c.sender_key == key
         with self.engine.begin() as conn:
-            return spooled + conn.execute(sa.delete(progress_table).where(progress_table.c.sender_key == key)).rowcount
+            entries |= set(conn.execute(sa.select(progress_table.c.entry_id).where(mine)).scalars())
+            conn.execute(sa.delete(progress_table).where(mine))
+        return len(entries)
 
     def purge_expired(self) -> None:
         self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
