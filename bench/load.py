@@ -32,7 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bot.cluster import Cluster, ClusterConfig  # noqa: E402
-from bot.local_servers import ActionServer, free_port, start_rasa  # noqa: E402
+from bot.local_servers import ActionServer, start_rasa  # noqa: E402
 
 TOKEN = "bench-api-token"
 
@@ -49,7 +49,7 @@ class Results:
     latencies: List[float] = field(default_factory=list)
     errors: int = 0
     messages: int = 0
-    seconds: float = 0.0  # from the first message to the last reply
+    seconds: float = 0.0  # from the start of the level to the last reply
 
     def add(self, seconds: float, ok: bool) -> None:
         self.messages += 1
@@ -179,13 +179,8 @@ class ClusterTarget:
     """`make run-cluster` (nginx, PostgreSQL, Redis) with `rasa` Rasa and `actions` action servers, on free ports."""
 
     def __init__(self, rasa: int = 2, actions: int = 2) -> None:
-        entry, actions_entry = free_port(), free_port()
-        rasa_ports, actions_ports = [free_port() for _ in range(rasa)], [free_port() for _ in range(actions)]
-        cfg = ClusterConfig(rasa=rasa, actions=actions, entry_port=entry, actions_port=actions_entry,
-                            kiosk_port=None, token=TOKEN, run_dir=Path(tempfile.mkdtemp(prefix="bench-cluster-")))
-        cfg.rasa_ports = lambda: rasa_ports
-        cfg.actions_ports = lambda: actions_ports
-        cfg.pg["PG_DB"] = "zhengwu_bench"
+        cfg = ClusterConfig.on_free_ports(Path(tempfile.mkdtemp(prefix="bench-cluster-")), TOKEN, "zhengwu_bench",
+                                          rasa, actions)
         self.cluster = Cluster(cfg).start()
         self.url = f"http://127.0.0.1:{cfg.entry_port}"
 

@@ -26,10 +26,9 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "zhengwu.tar.gz"
+from bot.local_servers import MODEL, ROOT, free_port
 
 
 class ClusterError(Exception):
@@ -54,6 +53,7 @@ class ClusterConfig:
     redis: Dict[str, str] = field(default_factory=lambda: {
         "REDIS_HOST": os.environ.get("REDIS_HOST", "127.0.0.1"), "REDIS_PORT": os.environ.get("REDIS_PORT", "6379"),
         "REDIS_DB": os.environ.get("REDIS_DB", "0")})
+    fixed_ports: Optional[Tuple[List[int], List[int]]] = None  # (Rasa, action servers), instead of base + i
 
     @property
     def database_url(self) -> str:
@@ -61,11 +61,20 @@ class ClusterConfig:
         auth = p["PG_USER"] + (f":{p['PG_PASSWORD']}" if p["PG_PASSWORD"] else "")
         return f"postgresql://{auth}@{p['PG_HOST']}:{p['PG_PORT']}/{p['PG_DB']}"
 
+    @classmethod
+    def on_free_ports(cls, run_dir: Path, token: str, db: str, rasa: int = 2, actions: int = 2) -> "ClusterConfig":
+        """A cluster on ports nobody uses and its own database, without a kiosk: for the tests and the benchmark."""
+        cfg = cls(rasa=rasa, actions=actions, entry_port=free_port(), actions_port=free_port(), kiosk_port=None,
+                  run_dir=run_dir, token=token,
+                  fixed_ports=([free_port() for _ in range(rasa)], [free_port() for _ in range(actions)]))
+        cfg.pg["PG_DB"] = db
+        return cfg
+
     def rasa_ports(self) -> List[int]:
-        return [self.rasa_base_port + i for i in range(self.rasa)]
+        return self.fixed_ports[0] if self.fixed_ports else [self.rasa_base_port + i for i in range(self.rasa)]
 
     def actions_ports(self) -> List[int]:
-        return [self.actions_base_port + i for i in range(self.actions)]
+        return self.fixed_ports[1] if self.fixed_ports else [self.actions_base_port + i for i in range(self.actions)]
 
 
 def check_services(cfg: ClusterConfig) -> None:

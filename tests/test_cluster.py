@@ -29,13 +29,7 @@ def say(base: str, sender: str, text: str, timeout: float = 60) -> str:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     db = f"zhengwu_test_{uuid.uuid4().hex[:8]}"
-    ports = [free_port() for _ in range(6)]
-    cfg = ClusterConfig(rasa=2, actions=2, entry_port=ports[0], actions_port=ports[1], rasa_base_port=0,
-                        actions_base_port=0, kiosk_port=None, run_dir=tmp_path_factory.mktemp("cluster"),
-                        token=API_TOKEN)
-    cfg.rasa_ports = lambda: ports[2:4]      # free ports, not a fixed range
-    cfg.actions_ports = lambda: ports[4:6]
-    cfg.pg["PG_DB"] = db
+    cfg = ClusterConfig.on_free_ports(tmp_path_factory.mktemp("cluster"), API_TOKEN, db)
     running = Cluster(cfg).start()
     try:
         yield cfg
