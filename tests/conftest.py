@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import tempfile
 import time
+import urllib.request
 from functools import partial
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
@@ -115,6 +117,18 @@ class Conversation:
 @pytest.fixture
 def conversation(agent, event_loop_session, request) -> Conversation:
     return Conversation(agent, event_loop_session, f"test-{request.node.name}-{time.monotonic_ns()}")
+
+
+def rest(url: str, sender: str, text: str, timeout: float = 60) -> List[Dict]:
+    """One message to Rasa's REST channel at `url`; its replies."""
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def texts(replies: List[Dict]) -> str:
+    return "\n".join(m.get("text", "") for m in replies)
 
 
 def buttons_of(messages: List[Dict]) -> List[Dict]:

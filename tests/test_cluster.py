@@ -14,16 +14,13 @@ import uuid
 import psycopg2
 import pytest
 
-from conftest import API_TOKEN, ROOT, free_port, start_rasa, wait_for
+from conftest import API_TOKEN, ROOT, free_port, rest, start_rasa, texts, wait_for
 
 from bot.cluster import Cluster, ClusterConfig, ClusterError
 
 
 def say(base: str, sender: str, text: str, timeout: float = 60) -> str:
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(f"{base}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return "\n".join(m.get("text", "") for m in json.loads(response.read()))
+    return texts(rest(base, sender, text, timeout))
 
 
 @pytest.fixture(scope="module")

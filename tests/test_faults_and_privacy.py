@@ -15,16 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, ActionServer, free_port, start_rasa, wait_for
+from conftest import ROOT, ActionServer, free_port, rest, start_rasa, wait_for
 
 ID_CARD, MOBILE, BANK_CARD = "11010519491231002X", "13812345678", "6222021234567890128"
-
-
-def rest(url: str, sender: str, text: str):
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
 
 
 def test_personal_numbers_are_in_no_log_and_no_database(rasa_server, checklist_db):

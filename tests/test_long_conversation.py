@@ -11,8 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import start_rasa
-from test_faults_and_privacy import rest
+from conftest import buttons_of, rest, start_rasa, texts
 
 MAX_EVENTS = 30
 
@@ -28,12 +27,8 @@ def short_sessions(action_server, tmp_path_factory):
         proc.wait(timeout=30)
 
 
-def texts(replies) -> str:
-    return "\n".join(m.get("text", "") for m in replies)
-
-
 def button_payload(replies, title: str):
-    return next((b["payload"] for m in replies for b in m.get("buttons") or [] if b["title"] == title), None)
+    return next((b["payload"] for b in buttons_of(replies) if b["title"] == title), None)
 
 
 def sessions_of(tracker_db, sender: str):
@@ -57,7 +52,7 @@ def test_a_long_conversation_is_continued_in_bounded_sessions_that_keep_the_cont
     rate = button_payload(first, "评价本次服务")
     assert rate, "a rating is offered after the first answer"
     stars = rest(url, sender, rate)
-    rated = rest(url, sender, next(b["payload"] for m in stars for b in m.get("buttons") or []))
+    rated = rest(url, sender, buttons_of(stars)[0]["payload"])
     assert rated, "the rating is acknowledged"
 
     follow_ups = ["要多少钱", "在哪里办", "多久能办好"]

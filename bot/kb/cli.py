@@ -61,11 +61,7 @@ def items_on_disk(root: Path) -> Dict[str, Dict[str, Any]]:
 def draft_errors(path: Path, cat) -> List[FileError]:
     """Every problem in a draft, checked as an item; a YAML syntax error is reported, never raised."""
     data, _node, errors = parse_file(path)
-    if errors:
-        return errors
-    if not isinstance(data, dict):
-        return [FileError(str(path), "", "文件内容应为键值对（一个事项）")]
-    return check_entry(data, "item", str(path), cat)
+    return errors or check_entry(data, "item", str(path), cat)  # check_entry reports a file that is no mapping
 
 
 def cmd_validate(args) -> int:
@@ -217,13 +213,9 @@ def cmd_publish(args) -> int:
     if not draft.exists():
         raise KbError(f"没有草稿 {draft}。先运行 kb new {args.id} --name 名称。")
     data, _node, errors = parse_file(draft)
-    if errors:
-        print("没有发布，因为：")
-        print_errors(errors)
-        return 1
-    if "（待填写）" in draft.read_text(encoding="utf-8"):
+    if not errors and "（待填写）" in draft.read_text(encoding="utf-8"):
         raise KbError("草稿里还有“（待填写）”的内容，请先填写完整。")
-    errors = save_entry(args.root, args.id, data, operator(args), "publish", kind="item")
+    errors = errors or save_entry(args.root, args.id, data, operator(args), "publish", kind="item")
     if errors:
         print("没有发布，因为：")
         print_errors(errors)
