@@ -19,9 +19,9 @@ from knowledge_base.validation import FileError, schema_errors
 
 KINDS = {"items": "item", "bundles": "bundle"}
 # The order fields are written in: the national 办事指南 order, as in the schema.
-FIELD_ORDER = ["id", "name", "aliases", "department", "service_object", "category", "summary", "members",
+FIELD_ORDER = ["id", "name", "kind", "aliases", "department", "department_id", "service_object", "category", "summary", "members",
                "implied_answers", "extra_steps", "conditions", "questions", "materials", "process",
-               "time_limit", "fees", "location", "contact", "online", "trips", "delivery", "result", "faq",
+               "time_limit", "fees", "location", "contact", "channels", "online", "trips", "delivery", "result", "faq",
                "legal_basis", "local_note"]
 HEADERS = {"item": "办事指南", "bundle": "联办指南"}
 
