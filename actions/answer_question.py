@@ -1,7 +1,7 @@
 """Answer a citizen's question about a service from its guide."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -11,7 +11,7 @@ from actions import replies
 from actions.catalogue import catalogue
 from actions.inbox_log import is_low_confidence, log_for_inbox
 from actions.safe_action import SafeAction
-from actions.service_context import POPULAR, buttons, service_in_context
+from actions.service_context import POPULAR, NoGuide, buttons, service_in_context
 
 DEFAULT_INTENT = "inquire_service"
 
@@ -28,7 +28,38 @@ def next_step_buttons(answered: str, service: str, tracker: Tracker) -> List[Dic
     """
     rated = tracker.get_slot("rated_services") or []
     skip = {answered} | ({"give_feedback"} if service in rated or tracker.active_loop_name else set())
+    entry = catalogue().get(service)
+    if entry is not None and not entry.preparable:
+        skip.add("start_preparation")  # nothing to hand in, nothing to prepare
     return buttons([(title, intent, service) for title, intent in replies.NEXT_STEPS if intent not in skip])
+
+
+def ask_to_choose(dispatcher: CollectingDispatcher, intent: str, candidates: Sequence[str],
+                  previous: Optional[str], cat) -> None:
+    """Candidates of one family get the family's own question (丢了、到期了……); others a generic one,
+    with the service in context as a further option (they may still mean it)."""
+    families = {getattr(cat.get(i), "family", None) for i in candidates}
+    family = cat.families.get(families.pop() or "") if len(families) == 1 else None
+    options = list(candidates)
+    if family is not None:
+        text = replies.family_question(family.ask)
+    else:
+        text = "您说的可能是以下几项，请选择一项："
+        if previous and previous not in options:
+            options.append(previous)
+    dispatcher.utter_message(text=text, buttons=choose_service_buttons(intent, options, cat))
+
+
+def tell_no_guide(dispatcher: CollectingDispatcher, tracker: Tracker, gap: NoGuide, cat) -> List[Dict[Text, Any]]:
+    """No entry covers it: say so, name who handles it, offer what the family does cover; log it for staff."""
+    department = cat.departments.get(gap.department) if gap.department else None
+    log_for_inbox(tracker)
+    family = next((f for f in cat.families.values() if any(u.name == gap.matter for u in f.uncovered)), None)
+    related = [item.id for item in cat.members_of(family.id)] if family else []
+    options = choose_service_buttons("inquire_service", related, cat)
+    options.append({"title": "转人工", "payload": "/request_human"})
+    dispatcher.utter_message(text=replies.no_guide(gap.matter, department), buttons=options)
+    return [SlotSet("service", None)] if tracker.get_slot("service") else []
 
 
 class ActionAnswerQuestion(SafeAction):
@@ -45,13 +76,10 @@ class ActionAnswerQuestion(SafeAction):
         cat = catalogue()
         context = service_in_context(tracker)
 
+        if context.gap:
+            return tell_no_guide(dispatcher, tracker, context.gap, cat)
         if context.candidates:
-            options = list(context.candidates)
-            if context.previous and context.previous not in options:
-                options.append(context.previous)  # or they still mean the one in context
-            dispatcher.utter_message(
-                text="您说的可能是以下几项，请选择一项：",
-                buttons=choose_service_buttons(intent, options, cat))
+            ask_to_choose(dispatcher, intent, context.candidates, context.previous, cat)
             return []
 
         entry = cat.get(context.service) if context.service else None

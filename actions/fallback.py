@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.answer_question import choose_service_buttons, next_step_buttons
+from actions.answer_question import ask_to_choose, choose_service_buttons, next_step_buttons, tell_no_guide
 from actions.catalogue import catalogue
 from actions.inbox_log import log_for_inbox
 from actions.safe_action import SafeAction
@@ -27,6 +27,8 @@ class ActionServiceFallback(SafeAction):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cat = catalogue()
         context = service_in_context(tracker)
+        if context.gap:
+            return tell_no_guide(dispatcher, tracker, context.gap, cat)
         entry = cat.get(context.service) if context.service and context.named_now else None
         if entry is not None:
             dispatcher.utter_message(text=replies.overview(entry),
@@ -40,4 +42,20 @@ class ActionServiceFallback(SafeAction):
         buttons = choose_service_buttons("inquire_service", candidates, cat)
         buttons.append({"title": "转人工", "payload": "/request_human"})
         dispatcher.utter_message(text=text + HELP_LINE, buttons=buttons)
+        return []
+
+
+class ActionOutOfScope(SafeAction):
+    """Outside what the assistant answers: if it is a government matter with a known department,
+    say who handles it; otherwise the general out-of-scope reply."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+               domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        context = service_in_context(tracker)
+        if context.gap:
+            return tell_no_guide(dispatcher, tracker, context.gap, catalogue())
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []

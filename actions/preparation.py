@@ -16,7 +16,8 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.answer_question import choose_service_buttons
+from actions import replies
+from actions.answer_question import choose_service_buttons, next_step_buttons, tell_no_guide
 from actions.catalogue import catalogue
 from actions.checklist.plan import (MISSING, READY, UNKNOWN, UNSURE, Progress, Step, materials_for,
                                     next_step, questions_for)
@@ -94,12 +95,20 @@ class ActionPreparationStart(SafeAction):
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
         cat = catalogue()
         context = service_in_context(tracker)
+        if context.gap:
+            return tell_no_guide(dispatcher, tracker, context.gap, cat)
         entry = cat.get(context.service) if context.service else None
         if entry is None:
             ids = context.candidates or POPULAR
             dispatcher.utter_message(text="请问要准备哪一项业务的材料？",
                                      buttons=choose_service_buttons("start_preparation", ids, cat))
             return []
+        if not entry.preparable:
+            # A look-up or a help service: there is nothing to hand in, so nothing to prepare.
+            dispatcher.utter_message(text=f"「{entry.name}」不需要提前准备申请材料，直接按下面的方法办理就可以：\n"
+                                          + replies.overview(entry),
+                                     buttons=next_step_buttons("start_preparation", entry.id, tracker))
+            return [SlotSet("service", entry.id)]
         sender = tracker.sender_id
         progress = store().load(sender, entry.id, starting=True)
         if progress is not None and next_step(entry, cat, progress).done:

@@ -5,9 +5,9 @@ returns plain text; channels decide how to dress it up.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, List, Union
+from typing import Callable, Dict, Iterable, List, Optional, Union
 
-from knowledge_base import Bundle, Material, ServiceItem
+from knowledge_base import Bundle, Channel, Department, Material, ServiceItem
 
 Entry = Union[ServiceItem, Bundle]
 
@@ -36,7 +36,21 @@ def _trips_text(trips: int) -> str:
     return "全程网办，无需到现场" if trips == 0 else f"最多跑 {trips} 次"
 
 
+def channels(entry: Entry) -> str:
+    """How to look it up or get help, online first: the heart of a look-up's answer."""
+    return _numbered(channel_line(c) for c in entry.channels)
+
+
+def channel_line(c: Channel) -> str:
+    return f"{c.name}：{c.how}"
+
+
 def materials(entry: Entry) -> str:
+    if isinstance(entry, ServiceItem) and not entry.preparable:
+        bring = "、".join(material_line(m) for m in entry.materials)
+        head = f"「{entry.name}」不需要提交申请材料。" + (f"查询或现场办理时请带：{bring}。" if bring else "")
+        how = f"\n可以通过以下渠道办理：\n{channels(entry)}" if entry.channels else ""
+        return f"{head}{how}\n{entry.local_note}"
     if isinstance(entry, Bundle):
         lines = []
         names = {item.id: item.name for item in entry.members}
@@ -110,7 +124,15 @@ def contact(entry: Entry) -> str:
 
 
 def overview(entry: Entry) -> str:
-    """What a citizen needs to decide what to ask next."""
+    """What a citizen needs to decide what to ask next; a look-up leads with where to look."""
+    if isinstance(entry, ServiceItem) and entry.is_lookup:
+        bring = "、".join(m.name for m in entry.materials)
+        return (f"「{entry.name}」可以通过以下渠道查询：\n{channels(entry)}\n"
+                + (f"到窗口或自助终端查询请带：{bring}。\n" if bring else "")
+                + f"{entry.summary}\n{entry.local_note}")
+    if isinstance(entry, ServiceItem) and not entry.materials:
+        how = f"\n可以通过以下渠道办理：\n{channels(entry)}" if entry.channels else ""
+        return f"「{entry.name}」：{entry.summary}{how}\n{entry.local_note}"
     if isinstance(entry, Bundle):
         members = _numbered(item.name for item in entry.members)
         return (f"「{entry.name}」：{entry.summary}\n一次申请可联办：\n{members}\n"
@@ -132,6 +154,22 @@ ANSWERS: Dict[str, Callable[[Entry], str]] = {
     "ask_contact": contact,
     "inquire_service": overview,
 }
+
+def no_guide(matter: Optional[str], department: Optional[Department]) -> str:
+    """The honest answer for a matter without a guide: say so, and who can help, never a sibling's guide."""
+    what = f"「{matter}」的办事指南" if matter else "这方面的办事指南"
+    text = f"抱歉，我这里还没有{what}，不能给您准确的材料清单，以免您白跑一趟。"
+    if department is None:
+        return text + "\n您可以拨打 12345 政务服务便民热线咨询，或到当地政务服务中心咨询台问询。"
+    return (f"{text}\n这类事项由{department.name}部门办理（{department.handles}）。您可以：\n"
+            f"{_numbered(channel_line(c) for c in department.channels)}\n"
+            "也可以拨打 12345 政务服务便民热线。具体以当地政务服务中心公布为准。")
+
+
+def family_question(ask: str) -> str:
+    """驾驶证: 您的驾驶证是到期了、丢了、损坏了……？ (the family's own question, from the knowledge base)."""
+    return f"{ask}请选择一项："
+
 
 NEXT_STEPS: List[tuple] = [
     ("需要什么材料", "ask_materials"),

@@ -11,6 +11,8 @@ from actions.catalogue import catalogue
 
 SERVICE = "service"
 CANDIDATE = "service_candidate"
+UNCOVERED = "uncovered"
+DEPARTMENT = "department"
 # Below this the NLU only guessed from resemblance, not from a name or alias.
 NAMED_CONFIDENCE = 0.7
 
@@ -26,6 +28,15 @@ class ServiceInContext:
     named_now: bool                 # named in this message (not carried over)
     guessed: bool = False           # inferred from resemblance; say so in the answer
     previous: Optional[str] = None  # the service in context before this message
+    gap: Optional["NoGuide"] = None  # a matter the catalogue has no guide for
+
+
+@dataclass(frozen=True)
+class NoGuide:
+    """What the citizen asked about that no entry covers, and who handles it."""
+
+    department: Optional[str]       # departments.yml id
+    matter: Optional[str] = None    # the uncovered 办理项's name, when a family names it
 
 
 def _entities(tracker: Tracker, name: str) -> List[Dict[str, Any]]:
@@ -44,6 +55,13 @@ def service_in_context(tracker: Tracker) -> ServiceInContext:
     """
     previous = tracker.get_slot(SERVICE)
     named = _entities(tracker, SERVICE)
+    uncovered = _entities(tracker, UNCOVERED)
+    departments = _entities(tracker, DEPARTMENT)
+    department = departments[0]["value"] if departments else None
+    if uncovered and not named:
+        # 居住证丢了 names another matter: it never falls back on the service in context.
+        gap = NoGuide(department, uncovered[0]["value"])
+        return ServiceInContext(None, (), True, previous=previous, gap=gap)
     if named:
         top = named[0]
         confident = float(top.get("confidence") or 1.0) >= NAMED_CONFIDENCE
@@ -56,6 +74,8 @@ def service_in_context(tracker: Tracker) -> ServiceInContext:
         if previous and tracker.active_loop_name and _names_a_material_of(previous, candidate_entities, tracker):
             return ServiceInContext(previous, (), False, previous=previous)
         return ServiceInContext(None, candidates, True, previous=previous)
+    if department and not previous:
+        return ServiceInContext(None, (), False, previous=previous, gap=NoGuide(department))
     return ServiceInContext(previous, (), False, previous=previous)
 
 

@@ -10,11 +10,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
 
 import yaml
 
-from knowledge_base.model import Bundle, Question, ServiceItem
+from knowledge_base.model import Bundle, Department, Family, Question, ServiceItem
 from knowledge_base.validation import FileError, parse_file, schema_errors
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ class Catalogue:
     items: Dict[str, ServiceItem] = field(default_factory=dict)
     bundles: Dict[str, Bundle] = field(default_factory=dict)
     shared_questions: Dict[str, Question] = field(default_factory=dict)
+    departments: Dict[str, Department] = field(default_factory=dict)
+    families: Dict[str, Family] = field(default_factory=dict)
     errors: List[FileError] = field(default_factory=list)
 
     def get(self, entry_id: str) -> Optional[Entry]:
@@ -43,13 +45,41 @@ class Catalogue:
         """Shared questions overlaid with the item's own."""
         return {**self.shared_questions, **{q.id: q for q in item.questions}}
 
+    def members_of(self, family_id: str) -> List[ServiceItem]:
+        """The items of one family, in catalogue order."""
+        return [item for item in self.items.values() if item.family == family_id]
 
-def own_checks(name: str, item: ServiceItem, expected_id: str,
-                shared: Dict[str, Question]) -> List[FileError]:
-    """Checks the schema cannot express: file name and questionnaire references."""
+    def department_of(self, entry: Entry) -> Optional[Department]:
+        """The directory entry of the department that handles an item (a bundle's first member's)."""
+        item = entry.members[0] if isinstance(entry, Bundle) else entry
+        return self.departments.get(item.department_id)
+
+
+def own_checks(name: str, item: ServiceItem, expected_id: str, shared: Dict[str, Question],
+               departments: Optional[Dict[str, Department]] = None,
+               families: Optional[Dict[str, Family]] = None) -> List[FileError]:
+    """Checks the schema cannot express: file name, references to the questionnaire,
+    the department directory and the families, and a look-up's materials.
+
+    `departments` or `families` is None when its file could not be read: then
+    references to it are not checked, rather than failing every item.
+    """
     errors = []
     if item.id != expected_id:
         errors.append(FileError(name, "id", f"编码 {item.id!r} 应与文件名 {expected_id!r} 一致"))
+    if departments is not None and item.department_id not in departments:
+        errors.append(FileError(name, "department_id",
+                                f"部门目录（departments.yml）中没有部门 {item.department_id!r}"))
+    if families is not None and item.family and item.family not in families:
+        errors.append(FileError(name, "family", f"事项族目录（families.yml）中没有 {item.family!r}"))
+    if item.is_lookup:
+        if item.questions:
+            errors.append(FileError(name, "questions", "查询类事项不需要问卷：群众只需出示证件查询"))
+        for i, material in enumerate(item.materials):
+            if material.copies or material.when or material.required != "必要":
+                errors.append(FileError(name, f"materials[{i}]",
+                                        "查询类事项的材料只应是查询时出示的证件（必要、0份、不设适用条件）；"
+                                        "要提交材料的请把事项类型改为“办理”"))
     questions = {**shared, **{q.id: q for q in item.questions}}
     for i, material in enumerate(item.materials):
         for qid, answer in material.when.items():
@@ -74,14 +104,74 @@ def _load_shared_questions(root: Path, errors: List[FileError]) -> Dict[str, Que
         return {}
 
 
+T = TypeVar("T", Department, Family)
+
+
+def _load_directory(path: Path, kind: str, build: Callable[[Any], T], errors: List[FileError],
+                    previous: Optional[Dict[str, T]]) -> Optional[Dict[str, T]]:
+    """departments.yml or families.yml by id; on an error the version in service, else None."""
+    if not path.exists():
+        return {}
+    data, node, problems = parse_file(path)
+    problems = problems or schema_errors(str(path), data, node, kind)
+    if not problems:
+        seen: Dict[str, T] = {}
+        for i, d in enumerate(data):
+            if d["id"] in seen:
+                problems.append(FileError(str(path), f"[{i}].id", f"编码 {d['id']!r} 重复"))
+            seen[d["id"]] = build(d)
+        if not problems:
+            return seen
+    errors.extend(problems)
+    if previous:
+        logger.warning("%s is broken; keeping the version in service", path)
+    return previous or None
+
+
+def family_checks(cat: Catalogue, path: Path) -> List[FileError]:
+    """Each family has members, a known department, and cues that tell its members apart.
+
+    Two cues overlap when one contains the other (换 and 换证): a sentence with
+    换证 would then point to two siblings, so the pair is reported.
+    """
+    errors = []
+    for family in cat.families.values():
+        members = cat.members_of(family.id)
+        if cat.departments and family.department_id not in cat.departments:
+            errors.append(FileError(str(path), f"{family.id}.department_id",
+                                    f"部门目录中没有部门 {family.department_id!r}"))
+        if not members:
+            errors.append(FileError(str(path), family.id, "这个事项族还没有成员事项（在事项文件里写 family）"))
+        for item in members:
+            for alias in set(item.aliases) & set(family.terms):
+                errors.append(FileError(item.source_file, "aliases",
+                                        f"别名 {alias!r} 指整个“{family.name}”族，已写在 families.yml 的 terms 里；"
+                                        "请改成带区分词的说法（如“{alias}丢了”）".replace("{alias}", alias)))
+        owners: List[Tuple[str, str, str]] = [(item.id, item.source_file, cue)
+                                              for item in members for cue in item.cues]
+        owners += [(f"{family.id}.uncovered「{u.name}」", str(path), cue)
+                   for u in family.uncovered for cue in u.cues]
+        for i, (owner_a, _, cue_a) in enumerate(owners):
+            for owner_b, file_b, cue_b in owners[i + 1:]:
+                if owner_a != owner_b and (cue_a in cue_b or cue_b in cue_a):
+                    errors.append(FileError(file_b, "cues",
+                                            f"区分词 {cue_b!r} 与同族的 {owner_a} 的 {cue_a!r} 重叠，无法区分"))
+    return errors
+
+
 def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogue:
-    """Load every item and bundle under `root`.
+    """Load every item and bundle under `root`, with the department directory and the families.
 
     `previous` is the catalogue in service: when a file that loaded before is
     now broken, its last good version is kept and the error is still reported.
     """
     cat = Catalogue()
     cat.shared_questions = _load_shared_questions(root, cat.errors)
+    departments = _load_directory(root / "departments.yml", "departments", Department.from_dict, cat.errors,
+                                  previous.departments if previous else None)
+    families = _load_directory(root / "families.yml", "families", Family.from_dict, cat.errors,
+                               previous.families if previous else None)
+    cat.departments, cat.families = departments or {}, families or {}
 
     def keep_previous(path: Path, kind: str) -> None:
         if previous is None:
@@ -99,7 +189,7 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogu
         item = None
         if not errors:
             item = ServiceItem.from_dict(data, source_file=str(path))
-            errors = own_checks(str(path), item, path.stem, cat.shared_questions)
+            errors = own_checks(str(path), item, path.stem, cat.shared_questions, departments, families)
             if not errors and item.id in cat.items:
                 errors = [FileError(str(path), "id", f"编码 {item.id!r} 与其他文件重复")]
         if errors:
@@ -124,6 +214,7 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogu
             members = tuple(cat.items[m] for m in data["members"])
             cat.bundles[data["id"]] = Bundle.from_dict(data, members, source_file=str(path))
 
+    cat.errors.extend(family_checks(cat, root / "families.yml"))
     for err in cat.errors:
         logger.error("knowledge base: %s", err)
     return cat
@@ -131,7 +222,8 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogu
 
 def _signature(root: Path) -> Tuple[Tuple[str, int, int], ...]:
     """What changes when a staff member edits, adds or removes a file."""
-    files = [root / "questions.yml", *(root / "items").glob("*.yml"), *(root / "bundles").glob("*.yml")]
+    files = [root / "questions.yml", root / "departments.yml", root / "families.yml",
+             *(root / "items").glob("*.yml"), *(root / "bundles").glob("*.yml")]
     sig = []
     for f in files:
         try:

@@ -54,6 +54,15 @@ class Material:
 
 
 @dataclass(frozen=True)
+class Channel:
+    """One way to look something up or get help: an App, a website, a hotline, a machine, a window."""
+
+    type: str  # App / 小程序 / 网站 / 热线 / 自助终端 / 窗口
+    name: str
+    how: str
+
+
+@dataclass(frozen=True)
 class Fee:
     name: str
     standard: str
@@ -98,9 +107,23 @@ class ServiceItem:
     legal_basis: Tuple[str, ...] = ()
     category: Optional[str] = None
     result: Optional[str] = None
+    kind: str = "办理"  # 办理 (an application) / 查询 (a look-up) / 服务 (help)
+    department_id: str = ""
+    channels: Tuple[Channel, ...] = ()
+    family: Optional[str] = None
+    cues: Tuple[str, ...] = ()  # words that point to this item rather than to its siblings
     source_file: str = ""
 
     is_bundle = False
+
+    @property
+    def is_lookup(self) -> bool:
+        return self.kind == "查询"
+
+    @property
+    def preparable(self) -> bool:
+        """Whether a checklist makes sense: an application or a service with materials to hand in."""
+        return bool(self.materials) and not self.is_lookup
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], source_file: str = "") -> "ServiceItem":
@@ -121,8 +144,51 @@ class ServiceItem:
             faq=tuple(FAQ(f["q"], f["a"]) for f in d["faq"]), local_note=d["local_note"],
             questions=tuple(Question.from_dict(q) for q in d.get("questions", [])),
             legal_basis=tuple(d.get("legal_basis", [])), category=d.get("category"),
-            result=d.get("result"), source_file=source_file,
+            result=d.get("result"), kind=d.get("kind", "办理"), department_id=d.get("department_id", ""),
+            channels=tuple(Channel(**c) for c in d.get("channels", [])), family=d.get("family"),
+            cues=tuple(d.get("cues", [])), source_file=source_file,
         )
+
+
+@dataclass(frozen=True)
+class Department:
+    """One department of the directory: what it handles and how a citizen reaches it."""
+
+    id: str
+    name: str
+    handles: str
+    topics: Tuple[str, ...]
+    channels: Tuple[Channel, ...]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Department":
+        return cls(d["id"], d["name"], d["handles"], tuple(d["topics"]),
+                   tuple(Channel(type="", **c) for c in d["channels"]))
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """A 办理项 of a family that the catalogue has no guide for (驾驶证注销)."""
+
+    name: str
+    cues: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Family:
+    """Sibling items under one 主项 (驾驶证: 申领, 补领, 换证…) and how to tell them apart."""
+
+    id: str
+    name: str
+    department_id: str
+    terms: Tuple[str, ...]       # words that name the family as a whole (驾照, 驾驶证)
+    ask: str                     # the question that tells its members apart
+    uncovered: Tuple[Sibling, ...] = ()
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Family":
+        return cls(d["id"], d["name"], d["department_id"], tuple(d["terms"]), d["ask"],
+                   tuple(Sibling(u["name"], tuple(u["cues"])) for u in d.get("uncovered", [])))
 
 
 @dataclass(frozen=True)
@@ -178,6 +244,12 @@ class Bundle:
     @property
     def fees(self) -> Tuple[Fee, ...]:
         return tuple(f for item in self.members for f in item.fees)
+
+    # A life event is always an application with materials to prepare (class attributes, not fields).
+    kind = "办理"
+    preparable = True
+    is_lookup = False
+    channels = ()
 
     @property
     def free(self) -> bool:

@@ -6,6 +6,7 @@ would before anything is written, so a tool can never put a broken file in servi
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
-from knowledge_base.catalogue import Catalogue, load_catalogue, own_checks
+from knowledge_base.catalogue import Catalogue, family_checks, load_catalogue, own_checks
 from knowledge_base.model import ServiceItem
 from knowledge_base.validation import FileError, schema_errors
 
@@ -52,7 +53,15 @@ def check_entry(data: Dict[str, Any], kind: str, name: str, catalogue: Catalogue
     if errors:
         return errors
     if kind == "item":
-        return own_checks(name, ServiceItem.from_dict(data), Path(name).stem, catalogue.shared_questions)
+        item = ServiceItem.from_dict(data, source_file=name)
+        errors = own_checks(name, item, Path(name).stem, catalogue.shared_questions,
+                            catalogue.departments, catalogue.families)
+        if errors or not item.family:
+            return errors
+        # The new version beside its siblings: its cues must still tell them apart.
+        trial = dataclasses.replace(catalogue, items={**catalogue.items, item.id: item}, errors=[])
+        return [e for e in family_checks(trial, Path(name).parent.parent / "families.yml")
+                if e.file == name or item.id in e.message]
     missing = [m for m in data["members"] if m not in catalogue.items]
     return [FileError(name, "members", f"找不到事项：{'、'.join(missing)}")] if missing else []
 

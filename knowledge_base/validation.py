@@ -110,7 +110,10 @@ def parse_file(path: Path) -> Tuple[Any, Optional[yaml.Node], List[FileError]]:
 
 def schema_errors(name: str, data: Any, node: Optional[yaml.Node], kind: str) -> List[FileError]:
     """All schema violations of one parsed file, sorted by line."""
-    if not isinstance(data, dict):
+    if _validator(kind).schema.get("type") == "array":
+        if not isinstance(data, list):
+            return [FileError(name, "", "文件内容应为列表（每项以 - 开头），现在是空的或格式不对")]
+    elif not isinstance(data, dict):
         return [FileError(name, "", "文件内容应为键值对（一个事项），现在是空的或格式不对")]
     errors = []
     for err in _validator(kind).iter_errors(data):

@@ -1,7 +1,7 @@
 """The knowledge base as a workbook for staff who live in Excel (xlsx, or one CSV per sheet).
 
-Four sheets: 事项 (one row per item), 材料 (one row per material), 收费 (one row
-per fee) and 别名和常见问题. `to_tables` and `from_tables` are exact inverses,
+Five sheets: 事项 (one row per item), 材料 (one row per material), 收费 (one row
+per fee), 渠道 (one row per look-up or help channel) and 别名和常见问题. `to_tables` and `from_tables` are exact inverses,
 so exporting and importing an untouched workbook changes nothing. The
 questionnaire (`questions`) stays in the YAML files: it is not for a spreadsheet.
 """
@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from knowledge_base.validation import FileError
 
-ITEMS, MATERIALS, FEES, WORDS = "事项", "材料", "收费", "别名和常见问题"
+ITEMS, MATERIALS, FEES, CHANNELS, WORDS = "事项", "材料", "收费", "渠道", "别名和常见问题"
 ALIAS, FAQ = "别名", "常见问题"
 YES, NO = "是", "否"
 LINES = "lines"  # a list written one element per line in a cell
@@ -29,7 +29,9 @@ class Column:
 
 
 ITEM_COLUMNS = [
-    Column("事项编码", ("id",)), Column("事项名称", ("name",)), Column("实施部门", ("department",)),
+    Column("事项编码", ("id",)), Column("事项名称", ("name",)), Column("事项类型", ("kind",)),
+    Column("实施部门", ("department",)), Column("部门编码", ("department_id",)),
+    Column("事项族", ("family",), optional=True), Column("区分词", ("cues",), "list", optional=True),
     Column("服务对象", ("service_object",)), Column("主题分类", ("category",), optional=True),
     Column("事项简介", ("summary",)), Column("受理条件", ("conditions",), LINES),
     Column("办理流程", ("process",), LINES),
@@ -50,11 +52,13 @@ MATERIAL_COLUMNS = [
     Column("来源渠道", ("source",)), Column("填报须知", ("notes",), optional=True),
 ]
 FEE_COLUMNS = [Column("收费项目", ("name",)), Column("收费标准", ("standard",)), Column("收费依据", ("basis",))]
+CHANNEL_COLUMNS = [Column("渠道类型", ("type",)), Column("渠道名称", ("name",)), Column("怎么用", ("how",))]
 REFERENCE = ["事项编码", "事项名称"]  # the first columns of every detail sheet; the name is for reading only
 HEADERS = {
     ITEMS: [c.title for c in ITEM_COLUMNS],
     MATERIALS: REFERENCE + ["序号"] + [c.title for c in MATERIAL_COLUMNS],
     FEES: REFERENCE + [c.title for c in FEE_COLUMNS],
+    CHANNELS: REFERENCE + [c.title for c in CHANNEL_COLUMNS],
     WORDS: REFERENCE + ["类型", "别名或问题", "回答"],
 }
 
@@ -86,7 +90,7 @@ def _cell(value: Any, kind: str) -> Any:
 
 
 def to_tables(items: Dict[str, Dict[str, Any]]) -> Tables:
-    tables: Tables = {ITEMS: [], MATERIALS: [], FEES: [], WORDS: []}
+    tables: Tables = {ITEMS: [], MATERIALS: [], FEES: [], CHANNELS: [], WORDS: []}
     for entry_id in sorted(items):
         item = items[entry_id]
         ref = {"事项编码": entry_id, "事项名称": item.get("name", "")}
@@ -96,6 +100,9 @@ def to_tables(items: Dict[str, Dict[str, Any]]) -> Tables:
                                                           for c in MATERIAL_COLUMNS}})
         for fee in item.get("fees", {}).get("items", []):
             tables[FEES].append({**ref, **{c.title: _cell(_get(fee, c.path), c.kind) for c in FEE_COLUMNS}})
+        for channel in item.get("channels", []):
+            tables[CHANNELS].append({**ref, **{c.title: _cell(_get(channel, c.path), c.kind)
+                                               for c in CHANNEL_COLUMNS}})
         for alias in item.get("aliases", []):
             tables[WORDS].append({**ref, "类型": ALIAS, "别名或问题": alias, "回答": ""})
         for faq in item.get("faq", []):
@@ -200,7 +207,10 @@ def from_tables(tables: Tables, current: Dict[str, Dict[str, Any]], source: str
             continue
         item = _copy(current.get(entry_id, {}))
         _fill(item, ITEM_COLUMNS, reader, ITEMS, row)
-        item["materials"], item["aliases"], item["faq"] = [], [], []
+        had_channels = "channels" in item
+        item["materials"], item["aliases"], item["faq"], item["channels"] = [], [], [], []
+        if not had_channels:
+            item["_no_channels"] = True
         if item.get("fees", {}).get("free") is False or "items" in item.get("fees", {}):
             item["fees"]["items"] = []
         items[entry_id] = item
@@ -234,6 +244,13 @@ def from_tables(tables: Tables, current: Dict[str, Dict[str, Any]], source: str
             fees = item.setdefault("fees", {}).setdefault("items", [])
             where[item["id"]][f"fees.items[{len(fees)}]"] = row.get("_row", 0)
             fees.append(fee)
+    for row in tables[CHANNELS]:
+        item = owner(CHANNELS, row)
+        if item is not None:
+            channel: Dict[str, Any] = {}
+            _fill(channel, CHANNEL_COLUMNS, reader, CHANNELS, row)
+            where[item["id"]][f"channels[{len(item['channels'])}]"] = row.get("_row", 0)
+            item["channels"].append(channel)
     for row in tables[WORDS]:
         item = owner(WORDS, row)
         if item is None:
@@ -248,6 +265,9 @@ def from_tables(tables: Tables, current: Dict[str, Dict[str, Any]], source: str
             item["faq"].append({"q": text, "a": answer})
         else:
             reader.error(WORDS, row, "类型", f"应填“{ALIAS}”或“{FAQ}”，实际是 {kind!r}")
+    for item in items.values():  # no channel list where there was none and none was added
+        if item.pop("_no_channels", False) and not item["channels"]:
+            del item["channels"]
     for item in items.values():  # a free item carries no fee list unless it had one
         fees = item.get("fees", {})
         if fees.get("free") and not fees.get("items") and "items" not in current.get(item["id"], {}).get("fees", {}):
@@ -265,7 +285,8 @@ def _copy(data: Any) -> Any:
 
 def row_of(where: Dict[str, int], field: str) -> Tuple[str, int]:
     """The sheet and row an error in `field` (materials[2].form…) points at."""
-    for prefix, sheet in (("materials[", MATERIALS), ("fees.items[", FEES), ("aliases[", WORDS), ("faq[", WORDS)):
+    for prefix, sheet in (("materials[", MATERIALS), ("fees.items[", FEES), ("channels[", CHANNELS),
+                          ("aliases[", WORDS), ("faq[", WORDS)):
         if field.startswith(prefix):
             key = field[:field.index("]") + 1]
             if key in where:

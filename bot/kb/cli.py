@@ -30,7 +30,7 @@ import yaml
 from knowledge_base import KNOWLEDGE_BASE_DIR, load_catalogue
 from knowledge_base.admin import admin_token
 from knowledge_base.audit import AuditLog, Change, field_changes
-from knowledge_base.source import check_entry, entry_path, read_entry, save_entry
+from knowledge_base.source import check_entry, entry_path, kind_of, read_entry, save_entry
 from knowledge_base.validation import FileError, parse_file
 from knowledge_base.workbook import READERS, from_tables, row_of, to_tables, write_csv, write_xlsx
 
@@ -70,7 +70,8 @@ def cmd_validate(args) -> int:
     errors = list(cat.errors)
     for path in sorted((root / DRAFTS).glob("*.yml")):  # drafts are checked too, as items
         errors += draft_errors(path, cat)
-    files = len(list((root / "items").glob("*.yml"))) + len(list((root / "bundles").glob("*.yml")))
+    files = len(list((root / "items").glob("*.yml"))) + len(list((root / "bundles").glob("*.yml"))) + sum(
+        (root / name).exists() for name in ("departments.yml", "families.yml"))
     if errors:
         print(f"发现 {len(errors)} 处错误：")
         print_errors(errors)
@@ -85,6 +86,54 @@ def cmd_list(args) -> int:
         kind = "联办" if entry.is_bundle else "事项"
         print(f"{entry.id:<32} {kind}  {entry.name}")
     print(f"共 {len(cat.items)} 个事项、{len(cat.bundles)} 个“一件事”。")
+    return 0
+
+
+def cmd_families(args) -> int:
+    """Every family with its question, members and their cues, and the 办理项 we have no guide for."""
+    cat = load_catalogue(args.root)
+    for family in cat.families.values():
+        print(f"【{family.name}】{family.id}（部门：{family.department_id}；泛称：{'、'.join(family.terms)}）")
+        print(f"  区分问题：{family.ask}")
+        for item in cat.members_of(family.id):
+            print(f"  - {item.id:<34} {item.name}    区分词：{'、'.join(item.cues)}")
+        for gap in family.uncovered:
+            print(f"  × 暂无指南：{gap.name}    区分词：{'、'.join(gap.cues)}")
+    return 0
+
+
+def cmd_departments(args) -> int:
+    """The department directory, with the number of items each one handles."""
+    cat = load_catalogue(args.root)
+    for dept in cat.departments.values():
+        count = sum(1 for item in cat.items.values() if item.department_id == dept.id)
+        channels = "；".join(c.name for c in dept.channels)
+        print(f"{dept.id:<22} {dept.name}（{count} 个事项）  {channels}")
+    return 0
+
+
+def cmd_add_cue(args) -> int:
+    """A word that points to this item rather than to its siblings; checked against them before writing."""
+    root = args.root
+    path = entry_path(root, args.id)
+    if path is None or kind_of(path) != "item":
+        raise KbError(f"没有编码为 {args.id} 的事项。")
+    data = read_entry(path)
+    if args.family:
+        data["family"] = args.family
+    if not data.get("family"):
+        raise KbError(f"{args.id} 还不属于任何事项族；请同时用 --family 指定（kb families 可查看）。")
+    cues = data.setdefault("cues", [])
+    if args.cue in cues:
+        print(f"{args.id} 已有区分词“{args.cue}”，未作改动。")
+        return 0
+    cues.append(args.cue)
+    errors = save_entry(root, args.id, data, operator(args), "add-cue")
+    if errors:
+        print("未保存，发现以下问题：")
+        print_errors(errors)
+        return 1
+    print(f"已为 {args.id} 添加区分词“{args.cue}”。运行中的服务几秒内自动生效。")
     return 0
 
 
@@ -298,6 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("validate", "校验全部文件", cmd_validate)
     command("list", "列出全部事项", cmd_list)
+    command("families", "列出事项族、成员和区分词", cmd_families)
+    command("departments", "列出部门目录", cmd_departments)
+    p = command("add-cue", "为事项添加区分词（可同时加入事项族）", cmd_add_cue)
+    p.add_argument("id")
+    p.add_argument("cue")
+    p.add_argument("--family", help="把事项加入这个事项族（families.yml 的编码）")
     p = command("show", "按群众看到的样子显示一个事项", cmd_show)
     p.add_argument("id")
     for name, run, help_text in (("export", cmd_export, "导出为 Excel 或 CSV"),

@@ -34,6 +34,8 @@ SERVICE_INTENTS = {"ask_materials", "ask_process", "ask_conditions", "ask_time_l
                    "ask_location", "ask_hours", "ask_online", "ask_contact", "inquire_service",
                    "start_preparation"}
 CANDIDATE_ENTITY = "service_candidate"
+UNCOVERED_ENTITY = "uncovered"    # a 办理项 the catalogue has no guide for
+DEPARTMENT_ENTITY = "department"  # who handles it, or the domain a message names
 USER_DICT_FILE = "kb_userdict.txt"
 
 
@@ -209,4 +211,9 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
             m = result.mention
             return [{"entity": CANDIDATE_ENTITY, "value": c, "start": m.start, "end": m.end,
                      "confidence": m.confidence} for c in result.candidates]
-        return []
+        entities = []
+        if result.uncovered:
+            entities.append({"entity": UNCOVERED_ENTITY, "value": result.uncovered.name})
+        if result.department:
+            entities.append({"entity": DEPARTMENT_ENTITY, "value": result.department})
+        return entities

@@ -10,6 +10,12 @@ Three tiers, tried in order, each more tolerant than the last:
    names, aliases and FAQ questions share the most distinctive character
    n-grams with it (TF-IDF), above a threshold (公司要注销, 刻一套公章多少钱).
 Longer matches beat shorter ones, so 身份证丢了 wins over the ambiguous 身份证.
+
+A term that names a whole family (驾照, 社保卡) is settled by the members' cues
+(丢 → 补领, 到期 → 换证). A cue of a 办理项 the catalogue has no guide for
+(驾驶证注销) makes the result `uncovered`, so the bot says so instead of
+answering with a sibling's guide. With no service named at all, the words of a
+department's domain (交警, 公积金…) give that department.
 """
 from __future__ import annotations
 
@@ -25,8 +31,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from bot.nlu.terms import name_variants, service_terms
-from knowledge_base import Catalogue
+from bot.nlu.terms import name_variants, normalize_term, service_terms
+from knowledge_base import Catalogue, Family, Sibling
 
 EXACT, HOMOPHONE, FUZZY, SIMILAR = 0, 1, 2, 3
 TIER_CONFIDENCE = {EXACT: 1.0, HOMOPHONE: 0.9, FUZZY: 0.8, SIMILAR: 0.6}
@@ -61,11 +67,13 @@ class Mention:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """The entry named (if exactly one), or the candidates to ask about."""
+    """The entry named (if exactly one), or the candidates to ask about, or a matter we have no guide for."""
 
     service: Optional[str]
     mention: Optional[Mention]
     candidates: Tuple[str, ...]  # ambiguous mention, or near misses to suggest
+    uncovered: Optional[Sibling] = None   # a family's 办理项 with no guide (驾驶证注销)
+    department: Optional[str] = None      # who handles an uncovered matter, or the domain named
 
 
 def _pinyin(text: str) -> List[str]:
@@ -91,6 +99,13 @@ class ServiceMatcher:
         self._gapped = [(t, re.compile(".{0,%d}?".join(map(re.escape, t)) % ((MAX_GAP_CHARS,) * (len(t) - 1))))
                         for t in self._terms if len(t) >= MIN_GAPPED_CHARS]
         self._profile_ids, self._vectorizer, self._profiles = self._build_profiles(catalogue)
+        self._family_of = {item.id: item.family for item in catalogue.items.values() if item.family}
+        self._families: Dict[str, Family] = dict(catalogue.families)
+        self._cues = {item.id: item.cues for item in catalogue.items.values()}
+        self._members = {f: [i for i, fam in self._family_of.items() if fam == f] for f in self._families}
+        self._family_terms = {normalize_term(t): f for f in self._families.values() for t in (f.name, *f.terms)}
+        self._topics = sorted(((normalize_term(t), d.id) for d in catalogue.departments.values() for t in d.topics),
+                              key=lambda pair: -len(pair[0]))
 
     @staticmethod
     def _build_profiles(catalogue: Catalogue):
@@ -180,18 +195,51 @@ class ServiceMatcher:
             similar = self._similar_entry(text)
             mentions = [similar] if similar else []
         if not mentions:
-            return MatchResult(None, None, ())
+            return MatchResult(None, None, (), department=self.department_named(text))
         best = self._prefer_items_over_their_bundles(mentions)
+        if best.term in self._family_terms:  # 驾照 names the whole family, even one of a single member
+            return self._settle_by_cues(text, best, self._family_terms[best.term])
         if len(best.ids) == 1:
             return MatchResult(best.ids[0], best, ())
         # An ambiguous term: another, unambiguous mention may settle it, or the rest of the sentence.
         for other in mentions:
             if len(other.ids) == 1 and other.ids[0] in best.ids:
                 return MatchResult(other.ids[0], other, ())
+        family = self._family_of_all(best.ids)
+        if family is not None:
+            return self._settle_by_cues(text, best, family)
         settled = self._settle_by_resemblance(text.replace(best.term, " "), best.ids)
         if settled:
             return MatchResult(settled, Mention(best.start, best.end, best.term, (settled,), SIMILAR), ())
         return MatchResult(None, best, best.ids)
+
+    def _family_of_all(self, ids: Sequence[str]) -> Optional[Family]:
+        """The family every candidate belongs to, if they share one."""
+        families = {self._family_of.get(i) for i in ids}
+        if len(families) == 1:
+            family_id = families.pop()
+            return self._families.get(family_id) if family_id else None
+        return None
+
+    def _settle_by_cues(self, text: str, mention: Mention, family: Family) -> MatchResult:
+        """驾照丢了 → 补领; 驾照注销 → no guide; 驾照 alone → ask the family's question.
+
+        A member's cue beats an uncovered 办理项's; several members' cues narrow the choice.
+        """
+        hits = [m for m in self._members[family.id] if any(normalize_term(c) in text for c in self._cues[m])]
+        if len(hits) == 1:
+            return MatchResult(hits[0], Mention(mention.start, mention.end, mention.term, (hits[0],), mention.tier), ())
+        if not hits:
+            gap = next((u for u in family.uncovered if any(normalize_term(c) in text for c in u.cues)), None)
+            if gap is not None:
+                return MatchResult(None, mention, (), uncovered=gap, department=family.department_id)
+        candidates = tuple(hits) or tuple(self._members[family.id])
+        return MatchResult(None, Mention(mention.start, mention.end, mention.term, candidates, mention.tier), candidates)
+
+    def department_named(self, text: str) -> Optional[str]:
+        """The department whose domain the sentence names (the longest topic word found)."""
+        text = text.lower()
+        return next((dept for topic, dept in self._topics if topic in text), None)
 
     def _prefer_items_over_their_bundles(self, mentions: Sequence[Mention]) -> Mention:
         """孩子出生了要上户口 is about 上户口, not the whole 新生儿出生一件事."""

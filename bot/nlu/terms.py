@@ -33,11 +33,20 @@ def normalize_term(term: str) -> str:
 
 
 def service_terms(catalogue: Catalogue) -> Dict[str, Set[str]]:
-    """term → ids of the entries it names (more than one id means ambiguous)."""
+    """term → ids of the entries it names (more than one id means ambiguous).
+
+    A family's terms (驾照, 社保卡) name every member of the family: the rest of
+    the sentence, through the members' cues, says which one is meant.
+    """
     index: Dict[str, Set[str]] = {}
     for entry in catalogue.entries():
         for term in _terms_of(entry.name, entry.aliases):
             index.setdefault(term, set()).add(entry.id)
+    for family in catalogue.families.values():
+        members = {item.id for item in catalogue.members_of(family.id)}
+        for term in _terms_of(family.name, family.terms):
+            if members:
+                index.setdefault(term, set()).update(members)
     return index
 
 
