@@ -163,3 +163,70 @@ def test_a_failing_answer_becomes_a_polite_apology(monkeypatch):
     messages, events = run(ActionAnswerQuestion(), tracker("ask_fee", [named("passport")]))
     assert [m["text"] for m in messages] == ["抱歉，暂时无法查询，请稍后再试，或拨打 12345 政务服务便民热线。"]
     assert events == []
+
+
+# ---- catalogue v2: look-ups, help services and matters without a guide ----------------------
+def test_a_look_up_leads_with_its_channels_and_offers_no_checklist():
+    messages, events = run(ActionAnswerQuestion(), tracker("inquire_service", [named("driving-license-query")]))
+    text = messages[0]["text"]
+    assert text.startswith("「驾驶证信息与记分查询（含满分学习）」可以通过以下渠道查询：\n1. ")
+    assert "12123" in text.split("\n")[1]
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert "开始准备材料" not in titles and "需要什么材料" in titles
+    assert events[0]["value"] == "driving-license-query"
+
+
+def test_an_application_still_offers_the_checklist():
+    messages, _ = run(ActionAnswerQuestion(), tracker("inquire_service", [named("driving-license-reissue")]))
+    assert "需准备" in messages[0]["text"]
+    assert "开始准备材料" in [b["title"] for b in messages[0]["buttons"]]
+
+
+def test_asking_what_to_bring_for_a_help_service_says_there_is_nothing_to_hand_in():
+    messages, _ = run(ActionAnswerQuestion(), tracker("ask_materials", [named("complaint-report")]))
+    text = messages[0]["text"]
+    assert "不需要提交申请材料" in text and "12345" in text and "96110" in text
+
+
+def test_preparing_a_look_up_is_declined_politely_with_how_to_do_it():
+    from actions.preparation import ActionPreparationStart
+
+    messages, events = run(ActionPreparationStart(), tracker("start_preparation", [named("housing-fund-query")]))
+    assert "不需要提前准备申请材料" in messages[0]["text"] and "12329" in messages[0]["text"]
+    assert not any(e.get("event") == "followup" for e in events)  # the form is not opened
+    assert "开始准备材料" not in [b["title"] for b in messages[0]["buttons"]]
+
+
+def gap(matter: str, department: str) -> List[Dict[str, Any]]:
+    return [{"entity": "uncovered", "value": matter}, {"entity": "department", "value": department}]
+
+
+def test_a_sibling_without_a_guide_gets_the_honest_answer_not_the_service_in_context():
+    messages, events = run(ActionAnswerQuestion(), tracker("ask_materials", gap("居住证补领（遗失）", "police-hukou"),
+                                                           slot="passport", text="居住证丢了怎么办"))
+    text = messages[0]["text"]
+    assert "还没有「居住证补领（遗失）」的办事指南" in text
+    assert "公安户政" in text and "派出所" in text
+    assert "普通护照" not in text and "需要准备" not in text
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert "居住证申领" in titles and "转人工" in titles  # what the family does cover
+    assert events == [{"event": "slot", "timestamp": None, "name": "service", "value": None}]
+
+
+def test_a_domain_without_a_service_names_the_department():
+    from actions.fallback import ActionOutOfScope
+
+    messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", [{"entity": "department", "value": "anti-fraud"}],
+                                                  text="接到电话说我涉嫌洗钱"))
+    assert "96110" in messages[0]["text"] and "110" in messages[0]["text"]
+    messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", text="今天天气怎么样"))
+    assert messages[0]["response"] == "utter_out_of_scope"
+
+
+def test_a_family_term_alone_asks_the_family_question():
+    candidates = [{"entity": "service_candidate", "value": v} for v in
+                  ("driving-license-renewal", "driving-license-reissue", "driving-license-damaged")]
+    messages, _ = run(ActionAnswerQuestion(), tracker("ask_materials", candidates, slot="passport", text="驾照要带什么"))
+    assert messages[0]["text"].startswith("您的驾驶证是要考取、到期换证、丢了补领")
+    assert [b["title"] for b in messages[0]["buttons"]] == ["机动车驾驶证期满换证", "机动车驾驶证补领（遗失）",
+                                                             "机动车驾驶证损毁换领"]

@@ -83,7 +83,7 @@ def test_show_prints_what_a_citizen_would_read(kb_copy):
     assert "办理「普通护照签发」需要准备：" in result.stdout and "普通护照证件费：120元/本" in result.stdout
     assert kb(kb_copy, "show", "no-such-item").returncode == 1
     listing = kb(kb_copy, "list").stdout
-    assert "passport" in listing and "共 40 个事项、5 个“一件事”" in listing
+    assert "passport" in listing and "共 95 个事项、5 个“一件事”" in listing
 
 
 # ---- the workbook ------------------------------------------------------------
