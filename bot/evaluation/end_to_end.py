@@ -1,0 +1,194 @@
+"""`make eval`: the frozen citizen questions through the REST channel, each as a new conversation.
+
+Starts the action server and `rasa run` as `make run` does (bot/local_servers.py), sends
+every question as the first message of a fresh conversation, reads each reply as a
+citizen would (`reading.py`), and prints the figures by family and department. The
+multi-turn scenarios are conversations of their own, every turn judged.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import tempfile
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import yaml
+
+from bot.evaluation.reading import Reading, Verdict, judge, read_reply
+from bot.local_servers import ActionServer, start_rasa
+from knowledge_base import KNOWLEDGE_BASE_DIR, Catalogue, load_catalogue
+
+EVAL_DIR = Path(__file__).resolve().parents[2] / "tests" / "eval" / "citizens"
+QUESTION_FILES = ("in_catalogue_a.yml", "in_catalogue_b.yml", "outside.yml")
+SCENARIOS = "scenarios.yml"
+
+
+def ask(url: str, sender: str, text: str) -> List[Dict]:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+@dataclass
+class Result:
+    question: Dict
+    reading: Reading
+    verdict: Verdict
+
+
+class Reader:
+    """The catalogue's names as a citizen sees them, for reading replies."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.names = {e.name: e.id for e in catalogue.entries()}
+        self.departments = {d.name: d.id for d in catalogue.departments.values()}
+
+    def read(self, messages: Sequence[Dict]) -> Reading:
+        return read_reply(messages, self.names, self.departments)
+
+    def family_of(self, entry_id: str) -> str:
+        entry = self.catalogue.get(entry_id)
+        if entry is None:
+            return "?"
+        if entry.is_bundle:
+            return "一件事"
+        family = self.catalogue.families.get(entry.family or "")
+        return family.name if family else "其他"
+
+
+def run_questions(url: str, reader: Reader, questions: List[Dict], workers: int = 4) -> List[Result]:
+    def one(pair: Tuple[int, Dict]) -> Result:
+        n, q = pair
+        reading = reader.read(ask(url, f"eval-{n}-{secrets.token_hex(4)}", q["q"]))
+        return Result(q, reading, judge(reading, q["expect"], q.get("department")))
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, enumerate(questions)))
+
+
+def run_scenarios(url: str, reader: Reader, scenarios: List[Dict]) -> List[Tuple[Dict, List[Result]]]:
+    out = []
+    for n, scenario in enumerate(scenarios):
+        sender = f"scenario-{n}-{secrets.token_hex(4)}"
+        turns = []
+        for turn in scenario["turns"]:
+            reading = reader.read(ask(url, sender, turn["say"]))
+            turns.append(Result(turn, reading, judge(reading, turn["expect"], turn.get("department"))))
+        out.append((scenario, turns))
+    return out
+
+
+def turn_passed(result: Result) -> bool:
+    return result.verdict.category in ("right", "honest")
+
+
+def pct(n: int, d: int) -> str:
+    return f"{100 * n / d:5.1f}%" if d else "   — "
+
+
+def report(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]], reader: Reader,
+           show_errors: bool) -> str:
+    inside = [r for r in results if r.question["expect"] != "outside"]
+    outside = [r for r in results if r.question["expect"] == "outside"]
+    c_in = Counter(r.verdict.category for r in inside)
+    c_out = Counter(r.verdict.category for r in outside)
+    government = [r for r in outside if r.verdict.department_named is not None]
+    named = sum(1 for r in government if r.verdict.department_named)
+    passed = sum(1 for _, turns in scenarios if all(turn_passed(t) for t in turns))
+    lines = [
+        f"questions: {len(results)} ({len(inside)} name a catalogue item, {len(outside)} outside it)",
+        "",
+        "naming a catalogue item:",
+        f"  right item answered             {pct(c_in['right'], len(inside))}  ({c_in['right']})",
+        f"  asked, right item among options {pct(c_in['asked_right'], len(inside))}  ({c_in['asked_right']})",
+        f"  right or asked with it          {pct(c_in['right'] + c_in['asked_right'], len(inside))}",
+        f"  another item answered           {pct(c_in['wrong'], len(inside))}  ({c_in['wrong']})",
+        f"  no answer                       {pct(c_in['no_answer'], len(inside))}  ({c_in['no_answer']})",
+        "outside the catalogue:",
+        f"  another item claimed            {pct(c_out['claimed'], len(outside))}  ({c_out['claimed']})",
+        f"  honest                          {pct(c_out['honest'], len(outside))}  ({c_out['honest']})",
+        f"  right department named          {pct(named, len(government))}  ({named} of {len(government)} "
+        "government matters)",
+        f"multi-turn scenarios passed:      {pct(passed, len(scenarios))}  ({passed}/{len(scenarios)})",
+        "",
+        "by family                 n   right  asked  wrong   none",
+    ]
+    by_family: Dict[str, Counter] = defaultdict(Counter)
+    for r in inside:
+        by_family[reader.family_of(r.question["expect"])][r.verdict.category] += 1
+    for family, c in sorted(by_family.items(), key=lambda kv: -sum(kv[1].values())):
+        n = sum(c.values())
+        lines.append(f"  {family:<20}{n:4d} {pct(c['right'], n)} {pct(c['asked_right'], n)} "
+                     f"{pct(c['wrong'], n)} {pct(c['no_answer'], n)}")
+    lines.append("\noutside, by department     n  claimed  dept named")
+    by_dept: Dict[str, List[Result]] = defaultdict(list)
+    for r in outside:
+        by_dept[str(r.question.get("department") or "none")].append(r)
+    for dept, rs in sorted(by_dept.items(), key=lambda kv: -len(kv[1])):
+        claimed = sum(1 for r in rs if r.verdict.category == "claimed")
+        gov = [r for r in rs if r.verdict.department_named is not None]
+        lines.append(f"  {dept:<22}{len(rs):4d}  {pct(claimed, len(rs))}  "
+                     f"{pct(sum(1 for r in gov if r.verdict.department_named), len(gov))}")
+    if show_errors:
+        lines.append("\nerrors:")
+        for r in results:
+            if r.verdict.category in ("wrong", "no_answer", "claimed") or r.verdict.department_named is False:
+                lines.append(f"  [{r.verdict.category}] {r.question['q'][:50]!r} want {r.question['expect']}"
+                             f"/{r.question.get('department', '')} got {r.reading.outcome} {r.reading.entry or ''}"
+                             f" {','.join(r.reading.options[:3])} {','.join(r.reading.departments)}")
+        for scenario, turns in scenarios:
+            if not all(turn_passed(t) for t in turns):
+                steps = " → ".join(f"{t.question['say'][:16]}[{t.verdict.category}:{t.reading.entry or t.reading.outcome}]"
+                                   for t in turns)
+                lines.append(f"  [scenario] {scenario['name']}: {steps}")
+    return "\n".join(lines)
+
+
+def load_yaml_lists(files: Iterable[Path]) -> List[Dict]:
+    out: List[Dict] = []
+    for path in files:
+        out += yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return out
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dir", type=Path, default=EVAL_DIR, help="the frozen evaluation set")
+    parser.add_argument("--errors", action="store_true", help="list every question answered wrongly or not at all")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions of each file (a quick look)")
+    args = parser.parse_args(argv)
+    files = [args.dir / name for name in QUESTION_FILES]
+    questions = []
+    for path in files:
+        batch = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        questions += batch[:args.limit] if args.limit else batch
+    scenarios = yaml.safe_load((args.dir / SCENARIOS).read_text(encoding="utf-8")) or []
+    scenarios = scenarios[:args.limit] if args.limit else scenarios
+    reader = Reader(load_catalogue(KNOWLEDGE_BASE_DIR))
+    folder = Path(tempfile.mkdtemp(prefix="zhengwu-eval-"))
+    actions = ActionServer(folder / "checklists.db")
+    proc, url = start_rasa(actions.url, folder, token=secrets.token_hex(8), debug=False)
+    try:
+        started = time.monotonic()
+        results = run_questions(url, reader, questions)
+        turns = run_scenarios(url, reader, scenarios)
+        print(report(results, turns, reader, args.errors))
+        print(f"\n({time.monotonic() - started:.0f} s through the REST channel)")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        actions.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

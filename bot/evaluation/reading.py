@@ -1,0 +1,84 @@
+"""How a citizen reads the bot's reply: which guide it gave, which options it offered, or that it had none.
+
+The reading uses only what the citizen sees — the text and the buttons — plus
+the catalogue's names, so it judges the wording, not the bot's internals.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+ANSWERED, ASKED, NO_GUIDE, NO_ANSWER = "answered", "asked", "no_guide", "no_answer"
+_QUOTED = re.compile(r"「([^」]+)」")
+_ASKING = ("请选择", "您说的可能是", "您是想了解以下哪项", "请问要准备哪一项", "请问您要办理的是哪一项")
+_NO_GUIDE = ("还没有", "没有这方面的办事指南")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reply amounts to for the citizen."""
+
+    outcome: str                       # answered | asked | no_guide | no_answer
+    entry: Optional[str] = None        # the entry whose guide was given
+    options: Tuple[str, ...] = ()      # the entries offered as buttons
+    departments: Tuple[str, ...] = ()  # departments named in an honest answer
+
+
+def _button_services(messages: Sequence[Dict]) -> Tuple[str, ...]:
+    ids: List[str] = []
+    for m in messages:
+        for b in m.get("buttons") or []:
+            payload = str(b.get("payload", ""))
+            if "{" in payload:
+                try:
+                    service = json.loads(payload[payload.index("{"):]).get("service")
+                except ValueError:
+                    continue
+                if service and service not in ids:
+                    ids.append(service)
+    return tuple(ids)
+
+
+def read_reply(messages: Sequence[Dict], names: Dict[str, str], departments: Dict[str, str]) -> Reading:
+    """`names`: entry name → id; `departments`: department name → id."""
+    text = "\n".join(str(m.get("text") or "") for m in messages)
+    options = _button_services(messages)
+    if "办事指南" in text and any(p in text for p in _NO_GUIDE):
+        named = tuple(d for name, d in departments.items() if name in text)
+        return Reading(NO_GUIDE, options=options, departments=named)
+    first = str(messages[0].get("text") or "") if messages else ""
+    if any(p in first for p in _ASKING):
+        return Reading(ASKED, options=options)
+    for quoted in _QUOTED.findall(first):
+        if quoted in names:
+            return Reading(ANSWERED, entry=names[quoted], options=options)
+    return Reading(NO_ANSWER, options=options)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One question's result, in the issue's categories."""
+
+    category: str   # right | asked_right | wrong | no_answer | honest | claimed
+    department_named: Optional[bool] = None
+
+
+def judge(reading: Reading, expect: str, department: Optional[str] = None) -> Verdict:
+    """`expect`: the entry id that should answer; "clarify" (a vague turn: the bot should ask back);
+    or "outside" (then `department` handles it, or none)."""
+    if expect == "clarify":
+        return Verdict({ASKED: "right", ANSWERED: "wrong"}.get(reading.outcome, "no_answer"))
+    if expect != "outside":
+        if reading.outcome == ANSWERED:
+            return Verdict("right" if reading.entry == expect else "wrong")
+        if reading.outcome == ASKED and expect in reading.options:
+            return Verdict("asked_right")
+        return Verdict("no_answer")
+    named = None
+    if department and department != "none":
+        named = department in reading.departments
+    if reading.outcome == ANSWERED:
+        return Verdict("claimed", named)
+    return Verdict("honest", named)
