@@ -137,9 +137,10 @@ def overview(entry: Entry) -> str:
         members = _numbered(item.name for item in entry.members)
         return (f"「{entry.name}」：{entry.summary}\n一次申请可联办：\n{members}\n"
                 f"整件事{_trips_text(entry.trips)}。\n\n{materials(entry)}")
+    how = f"\n办理渠道：\n{channels(entry)}" if entry.channels else ""
     return (f"「{entry.name}」：{entry.summary}\n实施部门：{entry.department}\n"
             f"需准备 {len(entry.materials)} 项材料，承诺 {entry.promised_time_limit} 办结，"
-            f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。")
+            f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。{how}")
 
 
 ANSWERS: Dict[str, Callable[[Entry], str]] = {

@@ -50,7 +50,7 @@ def test_turn_two_on_another_server_keeps_the_context(cluster):
 def test_the_entry_point_balances_and_stores_in_postgres(cluster):
     entry = f"http://127.0.0.1:{cluster.entry_port}"
     sender = f"cluster-{uuid.uuid4().hex[:6]}"
-    for text in ["社保卡在哪里办", "要带什么", "多久能办好"]:
+    for text in ["第一次办社保卡在哪里办", "要带什么", "多久能办好"]:
         assert "社会保障卡" in say(entry, sender, text)
     conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=cluster.pg["PG_DB"])
     with conn.cursor() as cur:

@@ -38,7 +38,7 @@ def test_good_rating_is_stored_and_offered_once_per_item(conversation, feedback_
 
 
 def test_bad_rating_asks_aspect_comment_and_callback(conversation, feedback_db):
-    conversation.say("社保卡在哪里办")
+    conversation.say("第一次办社保卡在哪里办")
     prompt = conversation.say("我要评价")
     aspect = conversation.say(press(prompt, "不满意"))
     assert "哪方面" in aspect[0]["text"]

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import API_TOKEN, MODEL
+from conftest import API_TOKEN, MODEL, buttons_of, rest, texts
 
 
 def post(url: str, payload: dict):
@@ -44,7 +45,7 @@ def test_the_http_api_needs_the_token_but_the_channel_does_not(rasa_server, path
 
 def test_rest_channel_answers_and_stores_the_conversation_in_sqlite(rasa_server):
     url, db = rasa_server
-    status, replies = post(f"{url}/webhooks/rest/webhook", {"sender": "http-test", "message": "社保卡在哪里办"})
+    status, replies = post(f"{url}/webhooks/rest/webhook", {"sender": "http-test", "message": "第一次办社保卡在哪里办"})
     assert status == 200
     assert "社会保障卡申领" in replies[0]["text"]
     assert [b["title"] for b in replies[0]["buttons"]][:2] == ["需要什么材料", "办理流程"]
@@ -81,3 +82,31 @@ def test_preparation_flow_over_the_rest_channel(rasa_server):
     assert "✗ 出入境证件相片" in sheet["text"] and "还缺 1 项" in sheet["text"]
     printable = next(r["custom"]["checklist"] for r in replies if "custom" in r)
     assert printable["html"].startswith("<!doctype html>") and printable["verdict"].startswith("还缺 1 项")
+
+
+def test_an_uncatalogued_sibling_gets_an_honest_answer_with_its_department(rasa_server, checklist_db):
+    """居住证 has guides for 申领 and 签注, none for 补领: say so and name 公安户政, even with 护照 in context."""
+    from actions.feedback.store import FeedbackStore
+
+    url, _ = rasa_server
+    sender = f"gap-{time.monotonic_ns()}"
+    assert "普通护照" in texts(rest(url, sender, "办护照要带什么"))
+    replies = rest(url, sender, "我的居住证丢了怎么补办")
+    text = texts(replies)
+    assert "还没有「居住证补领（遗失）」的办事指南" in text
+    assert "公安户政" in text and "派出所" in text and "12345" in text
+    assert "普通护照" not in text and "需要准备" not in text and "居住证申领」：" not in text
+    titles = [b["title"] for b in buttons_of(replies)]
+    assert "居住证申领" in titles and "转人工" in titles
+    inbox = FeedbackStore(f"sqlite:///{checklist_db.parent / 'feedback.db'}").inbox()  # the action server's store
+    assert "我的居住证丢了怎么补办" in [e["text"] for e in inbox]
+    # the family's covered members are still answered from their guides
+    assert "「居住证签注（续期）与换领」" in texts(rest(url, sender, "居住证过期了要签注"))
+
+
+def test_a_family_word_alone_asks_the_family_question_over_rest(rasa_server):
+    url, _ = rasa_server
+    replies = rest(url, f"family-{time.monotonic_ns()}", "驾照的事要带什么")
+    assert texts(replies).startswith("您的驾驶证是要考取、到期换证、丢了补领")
+    titles = [b["title"] for b in buttons_of(replies)]
+    assert "机动车驾驶证补领（遗失）" in titles and "机动车驾驶证期满换证" in titles

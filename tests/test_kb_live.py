@@ -71,12 +71,12 @@ def test_a_new_alias_is_understood_in_the_next_messages_without_retraining(live_
 
 def test_a_published_item_is_served_at_once(live_bot):
     url, _, kb_dir = live_bot
-    assert kb(kb_dir, "new", "dog-license", "--name", "养犬登记证办理").returncode == 0
-    draft = kb_dir / "drafts" / "dog-license.yml"
-    text = draft.read_text(encoding="utf-8").replace("（待填写）群众的口语叫法", "狗证").replace("（待填写）", "")
+    assert kb(kb_dir, "new", "fishing-license", "--name", "休闲垂钓证办理").returncode == 0
+    draft = kb_dir / "drafts" / "fishing-license.yml"
+    text = draft.read_text(encoding="utf-8").replace("（待填写）群众的口语叫法", "钓鱼证").replace("（待填写）", "")
     draft.write_text(text, encoding="utf-8")
-    assert kb(kb_dir, "publish", "dog-license").returncode == 0
-    assert eventually(lambda: "养犬登记证办理" in say(url, "办狗证要带什么"))
+    assert kb(kb_dir, "publish", "fishing-license").returncode == 0
+    assert eventually(lambda: "休闲垂钓证办理" in say(url, "办钓鱼证要带什么"))
 
 
 def test_a_broken_edit_leaves_the_good_version_serving_and_reload_reports_it(live_bot):
