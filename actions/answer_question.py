@@ -11,7 +11,7 @@ from actions import replies
 from actions.catalogue import catalogue
 from actions.inbox_log import is_low_confidence, log_for_inbox
 from actions.safe_action import SafeAction
-from actions.service_context import POPULAR, NoGuide, buttons, service_in_context
+from actions.service_context import FAMILY, POPULAR, NoGuide, ServiceInContext, buttons, service_in_context
 
 DEFAULT_INTENT = "inquire_service"
 
@@ -34,20 +34,29 @@ def next_step_buttons(answered: str, service: str, tracker: Tracker) -> List[Dic
     return buttons([(title, intent, service) for title, intent in replies.NEXT_STEPS if intent not in skip])
 
 
-def ask_to_choose(dispatcher: CollectingDispatcher, intent: str, candidates: Sequence[str],
-                  previous: Optional[str], cat) -> None:
-    """Candidates of one family get the family's own question (丢了、到期了……); others a generic one,
-    with the service in context as a further option (they may still mean it)."""
-    families = {getattr(cat.get(i), "family", None) for i in candidates}
+def ask_to_choose(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, context: ServiceInContext,
+                  cat) -> List[Dict[Text, Any]]:
+    """Ask which one is meant, never guess. Candidates of one family get the family's own question
+    (丢了、到期了……); entries the sentence only resembled are offered as possibilities, with the
+    department that handles such matters; an ambiguous name also offers the service in context."""
+    families = {getattr(cat.get(i), "family", None) for i in context.candidates}
     family = cat.families.get(families.pop() or "") if len(families) == 1 else None
-    options = list(candidates)
-    if family is not None:
+    options = list(context.candidates)
+    if context.guessed:
+        department = cat.departments.get(context.gap.department) if context.gap and context.gap.department else None
+        text = replies.not_sure(department)
+        log_for_inbox(tracker)
+    elif family is not None:
         text = replies.family_question(family.ask)
     else:
         text = "您说的可能是以下几项，请选择一项："
-        if previous and previous not in options:
-            options.append(previous)
-    dispatcher.utter_message(text=text, buttons=choose_service_buttons(intent, options, cat))
+        if context.previous and context.previous not in options:
+            options.append(context.previous)
+    choices = choose_service_buttons(intent, options, cat)
+    if context.guessed:
+        choices.append({"title": "转人工", "payload": "/request_human"})
+    dispatcher.utter_message(text=text, buttons=choices)
+    return [SlotSet(FAMILY, family.id if family else None)]
 
 
 def tell_no_guide(dispatcher: CollectingDispatcher, tracker: Tracker, gap: NoGuide, cat) -> List[Dict[Text, Any]]:
@@ -59,7 +68,16 @@ def tell_no_guide(dispatcher: CollectingDispatcher, tracker: Tracker, gap: NoGui
     options = choose_service_buttons("inquire_service", related, cat)
     options.append({"title": "转人工", "payload": "/request_human"})
     dispatcher.utter_message(text=replies.no_guide(gap.matter, department), buttons=options)
-    return [SlotSet("service", None)] if tracker.get_slot("service") else []
+    return [SlotSet("service", None), SlotSet(FAMILY, family.id if family else None)]
+
+
+def tell_policy(dispatcher: CollectingDispatcher, tracker: Tracker, entry, cat) -> List[Dict[Text, Any]]:
+    """能领多少、报销比例: a figure of local policy that no guide states; say who knows, offer the guide."""
+    log_for_inbox(tracker, entry.id)
+    options = choose_service_buttons("inquire_service", [entry.id], cat)
+    options.append({"title": "转人工", "payload": "/request_human"})
+    dispatcher.utter_message(text=replies.policy_question(entry, cat.department_of(entry)), buttons=options)
+    return [SlotSet("service", entry.id), SlotSet(FAMILY, getattr(entry, "family", None))]
 
 
 class ActionAnswerQuestion(SafeAction):
@@ -76,11 +94,10 @@ class ActionAnswerQuestion(SafeAction):
         cat = catalogue()
         context = service_in_context(tracker)
 
+        if context.candidates:
+            return ask_to_choose(dispatcher, tracker, intent, context, cat)
         if context.gap:
             return tell_no_guide(dispatcher, tracker, context.gap, cat)
-        if context.candidates:
-            ask_to_choose(dispatcher, intent, context.candidates, context.previous, cat)
-            return []
 
         entry = cat.get(context.service) if context.service else None
         if entry is None:
@@ -89,10 +106,12 @@ class ActionAnswerQuestion(SafeAction):
                 buttons=choose_service_buttons(intent, POPULAR, cat))
             return [SlotSet("service", None)] if context.service else []
 
+        if context.policy:
+            return tell_policy(dispatcher, tracker, entry, cat)
         if is_low_confidence(tracker):
             log_for_inbox(tracker, entry.id)
         answer = replies.ANSWERS[intent](entry)
         if context.guessed:
             answer = f"（按「{entry.name}」为您解答；如果不是您要办的事，请告诉我具体名称。）\n" + answer
         dispatcher.utter_message(text=answer, buttons=next_step_buttons(intent, entry.id, tracker))
-        return [SlotSet("service", entry.id)]
+        return [SlotSet("service", entry.id), SlotSet(FAMILY, getattr(entry, "family", None))]

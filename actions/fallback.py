@@ -8,7 +8,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.answer_question import ask_to_choose, choose_service_buttons, next_step_buttons, tell_no_guide
+from actions.answer_question import (ask_to_choose, choose_service_buttons, next_step_buttons, tell_no_guide,
+                                     tell_policy)
 from actions.catalogue import catalogue
 from actions.inbox_log import log_for_inbox
 from actions.safe_action import SafeAction
@@ -27,9 +28,13 @@ class ActionServiceFallback(SafeAction):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cat = catalogue()
         context = service_in_context(tracker)
+        if context.guessed and context.candidates:
+            return ask_to_choose(dispatcher, tracker, "inquire_service", context, cat)
         if context.gap:
             return tell_no_guide(dispatcher, tracker, context.gap, cat)
         entry = cat.get(context.service) if context.service and context.named_now else None
+        if entry is not None and context.policy:
+            return tell_policy(dispatcher, tracker, entry, cat)
         if entry is not None:
             dispatcher.utter_message(text=replies.overview(entry),
                                      buttons=next_step_buttons("inquire_service", entry.id, tracker))
@@ -55,6 +60,8 @@ class ActionOutOfScope(SafeAction):
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         context = service_in_context(tracker)
+        if context.guessed and context.candidates:
+            return ask_to_choose(dispatcher, tracker, "inquire_service", context, catalogue())
         if context.gap:
             return tell_no_guide(dispatcher, tracker, context.gap, catalogue())
         dispatcher.utter_message(response="utter_out_of_scope")

@@ -162,9 +162,30 @@ def no_guide(matter: Optional[str], department: Optional[Department]) -> str:
     text = f"抱歉，我这里还没有{what}，不能给您准确的材料清单，以免您白跑一趟。"
     if department is None:
         return text + "\n您可以拨打 12345 政务服务便民热线咨询，或到当地政务服务中心咨询台问询。"
-    return (f"{text}\n这类事项由{department.name}部门办理（{department.handles}）。您可以：\n"
-            f"{_numbered(channel_line(c) for c in department.channels)}\n"
+    return (f"{text}\n{_department_channels(department)}\n"
             "也可以拨打 12345 政务服务便民热线。具体以当地政务服务中心公布为准。")
+
+
+def _department_channels(department: Department) -> str:
+    return (f"这类事项由{department.name}部门办理（{department.handles}）。您可以：\n"
+            f"{_numbered(channel_line(c) for c in department.channels)}")
+
+
+def not_sure(department: Optional[Department]) -> str:
+    """The sentence only resembles some entries: offer them, never answer as if it named one."""
+    text = "我不太确定您问的是哪一项。您是想了解以下哪项？"
+    if department is not None:
+        text += f"\n如果都不是：{_department_channels(department)}\n也可以拨打 12345 政务服务便民热线。"
+    return text
+
+
+def policy_question(entry: Entry, department: Optional[Department]) -> str:
+    """An amount, rate or age of local policy: the guide has no figure, and a guessed one would mislead."""
+    text = (f"您问的是当地的政策标准（金额、比例、年限等），各地不同、常有调整，我这里没有这方面的办事指南，"
+            f"不能给您准确的数字。")
+    if department is not None:
+        text += f"\n{_department_channels(department)}"
+    return text + f"\n如需办理「{entry.name}」，可以点下面的按钮查看办事指南。具体以当地政务服务中心公布为准。"
 
 
 def family_question(ask: str) -> str:

@@ -13,6 +13,12 @@ SERVICE = "service"
 CANDIDATE = "service_candidate"
 UNCOVERED = "uncovered"
 DEPARTMENT = "department"
+POLICY = "policy"
+SIBLING = "sibling"
+SIBLING_GAP = "sibling_gap"
+FAMILY = "service_family"
+# A message this long that names another department's matter is a new topic, not a follow-up.
+MIN_NEW_TOPIC_CHARS = 8
 # Below this the NLU only guessed from resemblance, not from a name or alias.
 NAMED_CONFIDENCE = 0.7
 
@@ -29,6 +35,7 @@ class ServiceInContext:
     guessed: bool = False           # inferred from resemblance; say so in the answer
     previous: Optional[str] = None  # the service in context before this message
     gap: Optional["NoGuide"] = None  # a matter the catalogue has no guide for
+    policy: bool = False            # asks for a figure (能领多少) that no guide states
 
 
 @dataclass(frozen=True)
@@ -49,9 +56,11 @@ def _entities(tracker: Tracker, name: str) -> List[Dict[str, Any]]:
 
 
 def service_in_context(tracker: Tracker) -> ServiceInContext:
-    """A service named now wins; an ambiguous mention asks; else the slot carries over.
+    """A service named now wins; an ambiguous mention asks; a sibling's cue (丢了呢) moves within the
+    family in context; a matter without a guide, or another department's domain, is answered
+    honestly; else the slot carries over.
 
-    A guess (low confidence) is used only when no service is in context yet.
+    A guess (low confidence) is offered as options only when no service is in context yet.
     """
     previous = tracker.get_slot(SERVICE)
     named = _entities(tracker, SERVICE)
@@ -66,17 +75,64 @@ def service_in_context(tracker: Tracker) -> ServiceInContext:
         top = named[0]
         confident = float(top.get("confidence") or 1.0) >= NAMED_CONFIDENCE
         if confident or not previous:
-            return ServiceInContext(top["value"], (), True, guessed=not confident, previous=previous)
+            return ServiceInContext(top["value"], (), True, guessed=not confident, previous=previous,
+                                    policy=bool(_entities(tracker, POLICY)))
     candidate_entities = _entities(tracker, CANDIDATE)
     candidates = tuple(e["value"] for e in candidate_entities)
-    if candidates:
+    guesses = bool(candidates) and all(float(e.get("confidence") or 1.0) < NAMED_CONFIDENCE
+                                       for e in candidate_entities)
+    if candidates and not guesses:
         # While preparing, "身份证复印件要几份" asks about a material, not about the 身份证 services.
         if previous and tracker.active_loop_name and _names_a_material_of(previous, candidate_entities, tracker):
             return ServiceInContext(previous, (), False, previous=previous)
         return ServiceInContext(None, candidates, True, previous=previous)
-    if department and not previous:
+    within_family = _sibling_in_family(tracker, previous)
+    if within_family is not None:
+        return within_family
+    if guesses and not previous:
+        return ServiceInContext(None, candidates, True, previous=previous, guessed=True,
+                                gap=NoGuide(department) if department else None)
+    text = tracker.latest_message.get("text") or ""
+    if department and (not previous or _another_department(previous, department, text)):
         return ServiceInContext(None, (), False, previous=previous, gap=NoGuide(department))
     return ServiceInContext(previous, (), False, previous=previous)
+
+
+def family_in_context(tracker: Tracker, previous: Optional[str]) -> Optional[str]:
+    """The family just answered or asked about."""
+    family = tracker.get_slot(FAMILY)
+    if family:
+        return family
+    entry = catalogue().get(previous) if previous else None
+    return getattr(entry, "family", None)
+
+
+def _sibling_in_family(tracker: Tracker, previous: Optional[str]) -> Optional[ServiceInContext]:
+    """那要是丢了呢 after 驾驶证到期换证 → 补领; 快过期了 after the 居住证 question → 签注."""
+    family = family_in_context(tracker, previous)
+    if not family:
+        return None
+    cat = catalogue()
+    siblings = tuple(e["value"] for e in _entities(tracker, SIBLING)
+                     if getattr(cat.get(e["value"]), "family", None) == family)
+    if len(siblings) == 1:
+        return ServiceInContext(siblings[0], (), True, previous=previous)
+    if len(siblings) > 1:
+        return ServiceInContext(None, siblings, True, previous=previous)
+    gaps = [e["value"].split(":", 1)[1] for e in _entities(tracker, SIBLING_GAP)
+            if e["value"].split(":", 1)[0] == family]
+    if gaps and family in cat.families:
+        return ServiceInContext(None, (), True, previous=previous,
+                                gap=NoGuide(cat.families[family].department_id, gaps[0]))
+    return None
+
+
+def _another_department(previous: str, department: str, text: str) -> bool:
+    """A message that names another department's matter starts a new topic; a short follow-up
+    such as 在派出所办吗 stays with the service in context."""
+    entry = catalogue().get(previous)
+    own = getattr(entry, "department_id", None) if entry and not entry.is_bundle else None
+    return department != own and len(text) >= MIN_NEW_TOPIC_CHARS
 
 
 def _names_a_material_of(service: str, mentions: List[Dict[str, Any]], tracker: Tracker) -> bool:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 import yaml
 
-from knowledge_base.model import Bundle, Department, Family, Question, ServiceItem
+from knowledge_base.model import Bundle, Department, Family, Question, ServiceItem, Sibling
 from knowledge_base.validation import FileError, parse_file, schema_errors
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,17 @@ class Catalogue:
     def members_of(self, family_id: str) -> List[ServiceItem]:
         """The items of one family, in catalogue order."""
         return [item for item in self.items.values() if item.family == family_id]
+
+    def settle_by_cues(self, family_id: str, text: str) -> Tuple[Tuple[str, ...], Optional[Sibling]]:
+        """The members of a family whose cues occur in `text` (lower-case, simplified); with none,
+        the first 办理项 without a guide whose cue occurs. The one place cues are matched."""
+        text = text.lower()
+        members = tuple(item.id for item in self.members_of(family_id)
+                        if any(cue.lower() in text for cue in item.cues))
+        if members or family_id not in self.families:
+            return members, None
+        gap = next((u for u in self.families[family_id].uncovered if any(c.lower() in text for c in u.cues)), None)
+        return (), gap
 
     def department_of(self, entry: Entry) -> Optional[Department]:
         """The directory entry of the department that handles an item (a bundle's first member's)."""

@@ -45,12 +45,12 @@ def read_reply(messages: Sequence[Dict], names: Dict[str, str], departments: Dic
     """`names`: entry name → id; `departments`: department name → id."""
     text = "\n".join(str(m.get("text") or "") for m in messages)
     options = _button_services(messages)
+    named = tuple(d for name, d in departments.items() if name in text)
     if "办事指南" in text and any(p in text for p in _NO_GUIDE):
-        named = tuple(d for name, d in departments.items() if name in text)
         return Reading(NO_GUIDE, options=options, departments=named)
     first = str(messages[0].get("text") or "") if messages else ""
     if any(p in first for p in _ASKING):
-        return Reading(ASKED, options=options)
+        return Reading(ASKED, options=options, departments=named)
     for quoted in _QUOTED.findall(first):
         if quoted in names:
             return Reading(ANSWERED, entry=names[quoted], options=options)

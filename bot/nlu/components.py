@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -36,6 +37,9 @@ SERVICE_INTENTS = {"ask_materials", "ask_process", "ask_conditions", "ask_time_l
 CANDIDATE_ENTITY = "service_candidate"
 UNCOVERED_ENTITY = "uncovered"    # a 办理项 the catalogue has no guide for
 DEPARTMENT_ENTITY = "department"  # who handles it, or the domain a message names
+POLICY_ENTITY = "policy"          # the service named asks for a figure no guide states
+SIBLING_ENTITY = "sibling"        # nothing named, but a family member's cue is there (丢了呢)
+SIBLING_GAP_ENTITY = "sibling_gap"  # likewise for a 办理项 without a guide: "family-id:name"
 USER_DICT_FILE = "kb_userdict.txt"
 
 
@@ -203,17 +207,62 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def _entities_for(self, text: str, about_a_service: bool) -> List[Dict[Text, Any]]:
         result = self.matcher().match(text, about_a_service)
-        if result.service and result.mention:
-            m = result.mention
-            return [{"entity": SERVICE_ENTITY, "value": result.service, "start": m.start,
-                     "end": m.end, "confidence": m.confidence}]
-        if result.candidates and result.mention:
-            m = result.mention
-            return [{"entity": CANDIDATE_ENTITY, "value": c, "start": m.start, "end": m.end,
-                     "confidence": m.confidence} for c in result.candidates]
-        entities = []
+        entities: List[Dict[Text, Any]] = []
+        m = result.mention
+        if result.service and m:
+            entities.append({"entity": SERVICE_ENTITY, "value": result.service, "start": m.start,
+                             "end": m.end, "confidence": m.confidence})
+            if result.policy:
+                entities.append({"entity": POLICY_ENTITY, "value": result.service})
+        elif result.candidates and m:
+            entities += [{"entity": CANDIDATE_ENTITY, "value": c, "start": m.start, "end": m.end,
+                          "confidence": m.confidence} for c in result.candidates]
         if result.uncovered:
             entities.append({"entity": UNCOVERED_ENTITY, "value": result.uncovered.name})
-        if result.department:
+        if result.department and not result.service:
             entities.append({"entity": DEPARTMENT_ENTITY, "value": result.department})
+        entities += [{"entity": SIBLING_ENTITY, "value": v} for v in result.siblings]
+        entities += [{"entity": SIBLING_GAP_ENTITY, "value": v} for v in result.gaps]
         return entities
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ServiceFirstIntent(GraphComponent):
+    """A message that names a service or a government matter is about that, not small talk.
+
+    "我妈七十多了居住证还能办吗，谢谢" is not `thanks`, and "想把公司法人换了" is not
+    `request_human`: when the classifier picks a small-talk or flow intent, the
+    matcher found a service, candidates or a department, and the text lacks that
+    intent's own words (谢谢, 人工, 评价…), the intent becomes `inquire_service`.
+    affirm and deny are left alone: they answer the forms.
+    """
+
+    OWN_WORDS = {
+        "greet": re.compile("^(你好|您好|hi|hello|在吗|早上好|下午好|晚上好)[啊呀!！。.~ ]*$"),
+        "goodbye": re.compile("再见|拜拜|bye|回头见|先这样|下次再"),
+        "thanks": re.compile("谢|感谢|thank|辛苦了"),
+        "bot_challenge": re.compile("机器人|真人吗|人工智能|你是谁|是人吗"),
+        "give_feedback": re.compile("评价|好评|差评|打分|评分|星|满意|服务态度|态度"),
+        "request_human": re.compile("人工|真人|工作人员|客服|坐席"),
+        "delete_my_data": re.compile("删除|删掉|清除|清空|注销我的"),
+        "out_of_scope": re.compile("$^"),  # never its own words: a named service always wins
+    }
+    ENTITIES = {SERVICE_ENTITY, CANDIDATE_ENTITY, UNCOVERED_ENTITY, DEPARTMENT_ENTITY}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "ServiceFirstIntent":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            name, text = intent.get(INTENT_NAME_KEY), message.get(TEXT) or ""
+            own = self.OWN_WORDS.get(name)
+            if own is None or text.startswith("/") or own.search(text.lower()):
+                continue
+            if any(e.get("entity") in self.ENTITIES for e in message.get(ENTITIES, [])):
+                message.set(INTENT, {INTENT_NAME_KEY: "inquire_service",
+                                     "confidence": max(float(intent.get("confidence") or 0.0), 0.5)},
+                            add_to_output=True)
+        return messages

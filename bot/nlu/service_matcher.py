@@ -19,6 +19,7 @@ department's domain (交警, 公积金…) give that department.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Set, Tuple
@@ -43,6 +44,19 @@ GENERIC_WORDS = re.compile(
     "政务服务|政务中心|服务中心|中心|大厅|窗口|热线|部门|请问|我想|我要|问一下|一下|想问|需要|什么|哪些|怎么|如何|怎样|咋|办理|手续|流程|步骤|材料|资料|证件|"
     "条件|资格|多少|钱|费用|收费|时间|多久|几天|地点|哪里|在哪|哪儿|电话|网上|手机|准备|提交|申请|可以|能不能|"
     "能|要|带|去|的|了|吗|呢|啊|吧|呀|这个|那个|我|你|您|们|是|有|没有|和|跟|还|都|就|得|给|一个|个|些|事|情")
+# Asking for a figure that depends on local policy and changes yearly: no guide states it.
+POLICY_QUESTION = re.compile(
+    "能领多少|领多少|能拿多少|拿多少|发多少|补多少|补贴多少|能补几|报多少|能报几|报销比例|比例是多少|比例多少|"
+    "涨多少|涨了多少|涨几|调整方案|标准是多少|标准多少|起付线|封顶线|利率|几个点|怎么算|怎么计算|计算器|"
+    "领几个月|几岁能退|几岁退休|一年交多少|每月划入|划入多少|待遇差多少|赔多少|能贷多少|贷多少|多贷|"
+    "一个月多少钱|多少钱一个月|能给多少|给多少钱|中签率|几号发|发放时间|优惠政策|有什么政策|有没有什么政策|"
+    "计算公式|上调")
+# Doing several things of one life event at once: 一起办, 联办, 一件事.
+JOINTLY = re.compile("一起办|一起弄|一块办|一块儿|一并|联办|一件事|(?<!第)一次办|一次性办|合一块|同时办|"
+                     "一次搞定|一站式|一个窗口|一次弄完|全部办|一起申请|一块申请|一起搞")
+# 不是到期，是丢了 / 不要临牌，新车直接上牌: the retracted part is blanked (offsets stay).
+RETRACTED = re.compile("(?<![是要])(?:不是|不要|不办)[^，,。！!？?；;]{1,10}[，,；;]")
+MAX_SIMILAR = 3
 MIN_CONTENT_CHARS = 2
 MIN_HOMOPHONE_CHARS = 3
 MIN_FUZZY_CHARS = 5
@@ -74,6 +88,14 @@ class MatchResult:
     candidates: Tuple[str, ...]  # ambiguous mention, or near misses to suggest
     uncovered: Optional[Sibling] = None   # a family's 办理项 with no guide (驾驶证注销)
     department: Optional[str] = None      # who handles an uncovered matter, or the domain named
+    policy: bool = False                  # asks for a figure no guide states (能领多少、报销比例)
+    siblings: Tuple[str, ...] = ()        # nothing named, but members' cues present (丢了呢)
+    gaps: Tuple[str, ...] = ()            # likewise for uncovered 办理项, as "family-id:name"
+
+
+def without_retracted_clause(text: str) -> str:
+    """A correction names what the citizen does not mean first; that part must not count."""
+    return RETRACTED.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def _pinyin(text: str) -> List[str]:
@@ -99,10 +121,11 @@ class ServiceMatcher:
         self._gapped = [(t, re.compile(".{0,%d}?".join(map(re.escape, t)) % ((MAX_GAP_CHARS,) * (len(t) - 1))))
                         for t in self._terms if len(t) >= MIN_GAPPED_CHARS]
         self._profile_ids, self._vectorizer, self._profiles = self._build_profiles(catalogue)
+        self._catalogue = catalogue
         self._family_of = {item.id: item.family for item in catalogue.items.values() if item.family}
         self._families: Dict[str, Family] = dict(catalogue.families)
-        self._cues = {item.id: item.cues for item in catalogue.items.values()}
         self._members = {f: [i for i, fam in self._family_of.items() if fam == f] for f in self._families}
+        self._department_of = {item.id: item.department_id for item in catalogue.items.values()}
         self._family_terms = {normalize_term(t): f for f in self._families.values() for t in (f.name, *f.terms)}
         self._topics = sorted(((normalize_term(t), d.id) for d in catalogue.departments.values() for t in d.topics),
                               key=lambda pair: -len(pair[0]))
@@ -134,7 +157,8 @@ class ServiceMatcher:
             for match_id, start, end in matcher(doc):
                 term = self._terms[int(self._nlp.vocab.strings[match_id])]
                 found.append(Mention(start, end, term, tuple(sorted(self._index[term])), tier))
-            if found:
+            # A family word alone (户口本 in 领结昏证要户口本吗) often names a material: look for homophones too.
+            if found and not all(m.term in self._family_terms for m in found):
                 break
         if not found:
             found = self._fuzzy_mentions(text)
@@ -163,15 +187,16 @@ class ServiceMatcher:
         scores = (self._vectorizer.transform([content]) @ self._profiles.T).toarray()[0]
         return dict(zip(self._profile_ids, scores))
 
-    def _similar_entry(self, text: str) -> Optional[Mention]:
-        """The entry whose profile the sentence resembles most, if clearly enough."""
+    def _similar_entries(self, text: str) -> Tuple[str, ...]:
+        """Up to three entries whose profiles the sentence resembles, best first, if clearly enough."""
         scores = self._similarities(text)
         if not scores:
-            return None
-        best = max(scores, key=scores.get)
-        if scores[best] < MIN_SIMILARITY:
-            return None
-        return Mention(0, len(text), "", (best,), SIMILAR)
+            return ()
+        ranked = sorted(scores, key=scores.get, reverse=True)
+        top = scores[ranked[0]]
+        if top < MIN_SIMILARITY:
+            return ()
+        return tuple(i for i in ranked[:MAX_SIMILAR] if scores[i] >= top / 2)
 
     def _settle_by_resemblance(self, text: str, candidates: Sequence[str]) -> Optional[str]:
         """身份证还有一个月到期 → 换领: the rest of the sentence picks one candidate."""
@@ -187,18 +212,43 @@ class ServiceMatcher:
         """The single entry the sentence names, or candidates to ask about.
 
         `about_a_service` says the sentence is known (from its intent) to ask
-        about some service, which allows the looser similarity tier.
+        about some service, which allows the looser similarity tier; what it
+        finds is only ever offered as options, never answered as if named.
+        A policy question (能领多少、报销比例) keeps its service but is flagged:
+        a guide has no figures for it.
         """
-        text = text.lower()
+        text = without_retracted_clause(text.lower())
+        result = self._match(text, about_a_service)
+        if result.service and POLICY_QUESTION.search(text):
+            return dataclasses.replace(result, policy=True)
+        return result
+
+    def _match(self, text: str, about_a_service: bool) -> MatchResult:
         mentions = self.mentions(text)
-        if not mentions and about_a_service:
-            similar = self._similar_entry(text)
-            mentions = [similar] if similar else []
         if not mentions:
-            return MatchResult(None, None, (), department=self.department_named(text))
+            siblings, gaps = self.cues_anywhere(text)
+            named_department = self.department_named(text)
+            similar = self._similar_entries(text) if about_a_service or named_department else ()
+            department = named_department or (self._department_of.get(similar[0]) if similar else None)
+            if similar:
+                mention = Mention(0, len(text), "", similar, SIMILAR)
+                return MatchResult(None, mention, similar, department=department, siblings=siblings, gaps=gaps)
+            return MatchResult(None, None, (), department=department, siblings=siblings, gaps=gaps)
+        bundle = self._bundle_of_members(text, mentions)
+        if bundle:
+            return MatchResult(bundle, Mention(0, len(text), "", (bundle,), EXACT), ())
         best = self._prefer_items_over_their_bundles(mentions)
         if best.term in self._family_terms:  # 驾照 names the whole family, even one of a single member
-            return self._settle_by_cues(text, best, self._family_terms[best.term])
+            family = self._family_terms[best.term]
+            result = self._settle_by_cues(text, best, family)
+            if result.service or result.uncovered:
+                return result
+            # No cue: 新公司要刻章 is about 刻章, and 需要户口本吗 names 户口本 as a material.
+            other = next((m for m in mentions if len(m.ids) == 1 and m.term not in self._family_terms
+                          and self._family_of.get(m.ids[0]) != family.id), None)
+            if other is not None:
+                return MatchResult(other.ids[0], other, ())
+            return self._with_resembling_entries(text, best, result)
         if len(best.ids) == 1:
             return MatchResult(best.ids[0], best, ())
         # An ambiguous term: another, unambiguous mention may settle it, or the rest of the sentence.
@@ -213,6 +263,41 @@ class ServiceMatcher:
             return MatchResult(settled, Mention(best.start, best.end, best.term, (settled,), SIMILAR), ())
         return MatchResult(None, best, best.ids)
 
+    def _with_resembling_entries(self, text: str, term: Mention, result: MatchResult) -> MatchResult:
+        """A family word with no cue: also offer the entries outside the family that the rest of the
+        sentence resembles more than any member (想买车，交了两年社保，要申请指标 → 摇号)."""
+        scores = self._similarities(text.replace(term.term, " ")) or {}
+        members = set(result.candidates)
+        best_member = max((scores.get(m, 0.0) for m in members), default=0.0)
+        outside = [i for i in sorted(scores, key=scores.get, reverse=True)[:MAX_SIMILAR]
+                   if i not in members and scores[i] >= MIN_SIMILARITY and scores[i] > best_member]
+        if not outside:
+            return result
+        candidates = tuple(outside[:2]) + result.candidates
+        return MatchResult(None, Mention(term.start, term.end, term.term, candidates, term.tier), candidates)
+
+    def cues_anywhere(self, text: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """For a sentence that names nothing (丢了呢？): every family member whose cue it has, and every
+        uncovered 办理项 as "family-id:name". The dialogue keeps those of the family in context."""
+        siblings: List[str] = []
+        gaps: List[str] = []
+        for family_id in self._families:
+            hits, gap = self._catalogue.settle_by_cues(family_id, text)
+            siblings += hits
+            if gap is not None:
+                gaps.append(f"{family_id}:{gap.name}")
+        return tuple(siblings), tuple(gaps)
+
+    def _bundle_of_members(self, text: str, mentions: Sequence[Mention]) -> Optional[str]:
+        """户口注销和公积金提取一起办: two members of one life event named, or one with 一起办/一件事."""
+        named = {m.ids[0] for m in mentions if len(m.ids) == 1}
+        for bundle_id, members in self._bundle_members.items():
+            together = len(named & members)
+            if together >= 2 or (together == 1 and JOINTLY.search(text) and
+                                  sum(1 for ms in self._bundle_members.values() if named & ms) == 1):
+                return bundle_id
+        return None
+
     def _family_of_all(self, ids: Sequence[str]) -> Optional[Family]:
         """The family every candidate belongs to, if they share one."""
         families = {self._family_of.get(i) for i in ids}
@@ -226,14 +311,15 @@ class ServiceMatcher:
 
         A member's cue beats an uncovered 办理项's; several members' cues narrow the choice.
         """
-        hits = [m for m in self._members[family.id] if any(normalize_term(c) in text for c in self._cues[m])]
+        hits, gap = self._catalogue.settle_by_cues(family.id, text)
         if len(hits) == 1:
-            return MatchResult(hits[0], Mention(mention.start, mention.end, mention.term, (hits[0],), mention.tier), ())
-        if not hits:
-            gap = next((u for u in family.uncovered if any(normalize_term(c) in text for c in u.cues)), None)
-            if gap is not None:
-                return MatchResult(None, mention, (), uncovered=gap, department=family.department_id)
-        candidates = tuple(hits) or tuple(self._members[family.id])
+            return MatchResult(hits[0], Mention(mention.start, mention.end, mention.term, hits, mention.tier), ())
+        if gap is not None:
+            return MatchResult(None, mention, (), uncovered=gap, department=family.department_id)
+        candidates = hits or tuple(self._members[family.id])
+        if len(candidates) == 1:  # a family of one: 出生证 is 出生医学证明办理 unless a gap's cue says otherwise
+            return MatchResult(candidates[0], Mention(mention.start, mention.end, mention.term, candidates,
+                                                      mention.tier), ())
         return MatchResult(None, Mention(mention.start, mention.end, mention.term, candidates, mention.tier), candidates)
 
     def department_named(self, text: str) -> Optional[str]:

