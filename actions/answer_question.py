@@ -47,7 +47,7 @@ def ask_to_choose(dispatcher: CollectingDispatcher, tracker: Tracker, intent: st
         text = replies.not_sure(department)
         log_for_inbox(tracker)
     elif family is not None:
-        text = replies.family_question(family.ask)
+        text = replies.family_question(family.ask, cat.departments.get(family.department_id))
     else:
         text = "您说的可能是以下几项，请选择一项："
         if context.previous and context.previous not in options:

@@ -188,9 +188,13 @@ def policy_question(entry: Entry, department: Optional[Department]) -> str:
     return text + f"\n如需办理「{entry.name}」，可以点下面的按钮查看办事指南。具体以当地政务服务中心公布为准。"
 
 
-def family_question(ask: str) -> str:
-    """驾驶证: 您的驾驶证是到期了、丢了、损坏了……？ (the family's own question, from the knowledge base)."""
-    return f"{ask}请选择一项："
+def family_question(ask: str, department: Optional[Department] = None) -> str:
+    """驾驶证: 您的驾驶证是到期了、丢了、损坏了……？ (the family's own question, from the knowledge base),
+    and where to ask if it is none of them."""
+    text = f"{ask}请选择一项："
+    if department is not None and department.channels:
+        text += f"\n如果都不是，可以咨询{department.name}：{department.channels[0].name}。"
+    return text
 
 
 NEXT_STEPS: List[tuple] = [

@@ -17,8 +17,9 @@ POLICY = "policy"
 SIBLING = "sibling"
 SIBLING_GAP = "sibling_gap"
 FAMILY = "service_family"
-# A message this long that names another department's matter is a new topic, not a follow-up.
+# A message this long that names a department's matter is a new topic, not a follow-up (在派出所办吗).
 MIN_NEW_TOPIC_CHARS = 8
+MAX_OPTIONS = 4
 # Below this the NLU only guessed from resemblance, not from a name or alias.
 NAMED_CONFIDENCE = 0.7
 
@@ -81,21 +82,32 @@ def service_in_context(tracker: Tracker) -> ServiceInContext:
     candidates = tuple(e["value"] for e in candidate_entities)
     guesses = bool(candidates) and all(float(e.get("confidence") or 1.0) < NAMED_CONFIDENCE
                                        for e in candidate_entities)
+    policy = bool(_entities(tracker, POLICY))
     if candidates and not guesses:
         # While preparing, "身份证复印件要几份" asks about a material, not about the 身份证 services.
         if previous and tracker.active_loop_name and _names_a_material_of(previous, candidate_entities, tracker):
             return ServiceInContext(previous, (), False, previous=previous)
+        # 社保局在哪 after 退休: the family word covers the service in context, so it stays.
+        if previous in candidates:
+            return ServiceInContext(previous, (), False, previous=previous, policy=policy)
         return ServiceInContext(None, candidates, True, previous=previous)
+    text = tracker.latest_message.get("text") or ""
+    new_topic = bool(department) and (not previous or len(text) >= MIN_NEW_TOPIC_CHARS)
     within_family = _sibling_in_family(tracker, previous)
-    if within_family is not None:
+    if within_family is not None and not (new_topic and department != _family_department(tracker, previous)):
         return within_family
     if guesses and not previous:
         return ServiceInContext(None, candidates, True, previous=previous, guessed=True,
                                 gap=NoGuide(department) if department else None)
-    text = tracker.latest_message.get("text") or ""
-    if department and (not previous or _another_department(previous, department, text)):
+    if new_topic:
+        # 另外，我爸留下一套房要公证: another matter, even in the same department, is a new topic.
         return ServiceInContext(None, (), False, previous=previous, gap=NoGuide(department))
-    return ServiceInContext(previous, (), False, previous=previous)
+    if not previous:
+        # 车子要年检了 names no service, but cues of other families' members: offer those.
+        siblings = tuple(e["value"] for e in _entities(tracker, SIBLING))
+        if siblings:
+            return ServiceInContext(None, siblings[:MAX_OPTIONS], True, previous=previous, guessed=True)
+    return ServiceInContext(previous, (), False, previous=previous, policy=policy and bool(previous))
 
 
 def family_in_context(tracker: Tracker, previous: Optional[str]) -> Optional[str]:
@@ -127,12 +139,9 @@ def _sibling_in_family(tracker: Tracker, previous: Optional[str]) -> Optional[Se
     return None
 
 
-def _another_department(previous: str, department: str, text: str) -> bool:
-    """A message that names another department's matter starts a new topic; a short follow-up
-    such as 在派出所办吗 stays with the service in context."""
-    entry = catalogue().get(previous)
-    own = getattr(entry, "department_id", None) if entry and not entry.is_bundle else None
-    return department != own and len(text) >= MIN_NEW_TOPIC_CHARS
+def _family_department(tracker: Tracker, previous: Optional[str]) -> Optional[str]:
+    family = catalogue().families.get(family_in_context(tracker, previous) or "")
+    return family.department_id if family else None
 
 
 def _names_a_material_of(service: str, mentions: List[Dict[str, Any]], tracker: Tracker) -> bool:

@@ -209,11 +209,11 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         result = self.matcher().match(text, about_a_service)
         entities: List[Dict[Text, Any]] = []
         m = result.mention
+        if result.policy:  # about the service named, or the one in context (批下来每月能领多少)
+            entities.append({"entity": POLICY_ENTITY, "value": result.service or "in-context"})
         if result.service and m:
             entities.append({"entity": SERVICE_ENTITY, "value": result.service, "start": m.start,
                              "end": m.end, "confidence": m.confidence})
-            if result.policy:
-                entities.append({"entity": POLICY_ENTITY, "value": result.service})
         elif result.candidates and m:
             entities += [{"entity": CANDIDATE_ENTITY, "value": c, "start": m.start, "end": m.end,
                           "confidence": m.confidence} for c in result.candidates]
@@ -247,7 +247,7 @@ class ServiceFirstIntent(GraphComponent):
         "delete_my_data": re.compile("删除|删掉|清除|清空|注销我的"),
         "out_of_scope": re.compile("$^"),  # never its own words: a named service always wins
     }
-    ENTITIES = {SERVICE_ENTITY, CANDIDATE_ENTITY, UNCOVERED_ENTITY, DEPARTMENT_ENTITY}
+    ENTITIES = {SERVICE_ENTITY, CANDIDATE_ENTITY, UNCOVERED_ENTITY, DEPARTMENT_ENTITY, SIBLING_ENTITY}
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -47,7 +47,7 @@ GENERIC_WORDS = re.compile(
 # Asking for a figure that depends on local policy and changes yearly: no guide states it.
 POLICY_QUESTION = re.compile(
     "能领多少|领多少|能拿多少|拿多少|发多少|补多少|补贴多少|能补几|报多少|能报几|报销比例|比例是多少|比例多少|"
-    "涨多少|涨了多少|涨几|调整方案|标准是多少|标准多少|起付线|封顶线|利率|几个点|怎么算|怎么计算|计算器|"
+    "涨多少|涨了多少|涨几|调整方案|标准是多少|标准多少|起付线|封顶线|利率|几个点|怎么计算|计算器|"
     "领几个月|几岁能退|几岁退休|一年交多少|每月划入|划入多少|待遇差多少|赔多少|能贷多少|贷多少|多贷|"
     "一个月多少钱|多少钱一个月|能给多少|给多少钱|中签率|几号发|发放时间|优惠政策|有什么政策|有没有什么政策|"
     "计算公式|上调")
@@ -219,7 +219,7 @@ class ServiceMatcher:
         """
         text = without_retracted_clause(text.lower())
         result = self._match(text, about_a_service)
-        if result.service and POLICY_QUESTION.search(text):
+        if POLICY_QUESTION.search(text) and not result.candidates:
             return dataclasses.replace(result, policy=True)
         return result
 
