@@ -32,9 +32,9 @@ class ActionServiceFallback(SafeAction):
             return ask_to_choose(dispatcher, tracker, "inquire_service", context, cat)
         if context.gap:
             return tell_no_guide(dispatcher, tracker, context.gap, cat)
+        if context.policy and cat.get(context.service or ""):
+            return tell_policy(dispatcher, tracker, cat.get(context.service), cat)
         entry = cat.get(context.service) if context.service and context.named_now else None
-        if entry is not None and context.policy:
-            return tell_policy(dispatcher, tracker, entry, cat)
         if entry is not None:
             dispatcher.utter_message(text=replies.overview(entry),
                                      buttons=next_step_buttons("inquire_service", entry.id, tracker))

@@ -76,19 +76,34 @@ def run_questions(url: str, reader: Reader, questions: List[Dict], workers: int 
 
 
 def run_scenarios(url: str, reader: Reader, scenarios: List[Dict]) -> List[Tuple[Dict, List[Result]]]:
+    """Each scenario is one conversation. When the bot asks back with the right option, the citizen
+    presses that button (its reply is not judged) and goes on typing, as at the kiosk."""
     out = []
     for n, scenario in enumerate(scenarios):
         sender = f"scenario-{n}-{secrets.token_hex(4)}"
         turns = []
         for turn in scenario["turns"]:
-            reading = reader.read(ask(url, sender, turn["say"]))
-            turns.append(Result(turn, reading, judge(reading, turn["expect"], turn.get("department"))))
+            messages = ask(url, sender, turn["say"])
+            reading = reader.read(messages)
+            result = Result(turn, reading, judge(reading, turn["expect"], turn.get("department")))
+            turns.append(result)
+            if result.verdict.category == "asked_right":
+                ask(url, sender, button_for(messages, turn["expect"]))
         out.append((scenario, turns))
     return out
 
 
-def turn_passed(result: Result) -> bool:
-    return result.verdict.category in ("right", "honest")
+def button_for(messages: Sequence[Dict], entry_id: str) -> str:
+    for m in messages:
+        for b in m.get("buttons") or []:
+            if f'"service": "{entry_id}"' in str(b.get("payload", "")):
+                return str(b["payload"])
+    raise ValueError(f"no button for {entry_id}")
+
+
+def turn_passed(result: Result, strict: bool = False) -> bool:
+    """Right, honest, or (unless strict) a question back with the right option that the citizen pressed."""
+    return result.verdict.category in (("right", "honest") if strict else ("right", "honest", "asked_right"))
 
 
 def pct(n: int, d: int) -> str:
@@ -104,6 +119,7 @@ def report(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]], re
     government = [r for r in outside if r.verdict.department_named is not None]
     named = sum(1 for r in government if r.verdict.department_named)
     passed = sum(1 for _, turns in scenarios if all(turn_passed(t) for t in turns))
+    strictly = sum(1 for _, turns in scenarios if all(turn_passed(t, strict=True) for t in turns))
     lines = [
         f"questions: {len(results)} ({len(inside)} name a catalogue item, {len(outside)} outside it)",
         "",
@@ -118,7 +134,9 @@ def report(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]], re
         f"  honest                          {pct(c_out['honest'], len(outside))}  ({c_out['honest']})",
         f"  right department named          {pct(named, len(government))}  ({named} of {len(government)} "
         "government matters)",
-        f"multi-turn scenarios passed:      {pct(passed, len(scenarios))}  ({passed}/{len(scenarios)})",
+        f"multi-turn scenarios passed:      {pct(passed, len(scenarios))}  ({passed}/{len(scenarios)}; a question "
+        "back with the right option counts, and the citizen presses it)",
+        f"  … every turn answered outright: {pct(strictly, len(scenarios))}  ({strictly}/{len(scenarios)})",
         "",
         "by family                 n   right  asked  wrong   none",
     ]

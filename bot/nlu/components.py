@@ -234,7 +234,7 @@ class ServiceFirstIntent(GraphComponent):
     `request_human`: when the classifier picks a small-talk or flow intent, the
     matcher found a service, candidates or a department, and the text lacks that
     intent's own words (谢谢, 人工, 评价…), the intent becomes `inquire_service`.
-    affirm and deny are left alone: they answer the forms.
+    A bare 是 / 没有 stays affirm / deny: the forms need them.
     """
 
     OWN_WORDS = {
@@ -246,8 +246,11 @@ class ServiceFirstIntent(GraphComponent):
         "request_human": re.compile("人工|真人|工作人员|客服|坐席"),
         "delete_my_data": re.compile("删除|删掉|清除|清空|注销我的"),
         "out_of_scope": re.compile("$^"),  # never its own words: a named service always wins
+        # A bare yes or no stays one (the forms need them); "补好了还要激活不" is a question.
+        "affirm": re.compile("^(是|是的|对|对的|好|好的|嗯|嗯嗯|行|可以|有|有的|ok|没错|没问题)[了啊呀的吧。！!~ ]*$"),
+        "deny": re.compile("^(不|不是|不用|不要|没有|没|否|no|不需要)[了啊呀的吧。！!~ ]*$"),
     }
-    ENTITIES = {SERVICE_ENTITY, CANDIDATE_ENTITY, UNCOVERED_ENTITY, DEPARTMENT_ENTITY, SIBLING_ENTITY}
+    ENTITIES = {SERVICE_ENTITY, CANDIDATE_ENTITY, UNCOVERED_ENTITY, DEPARTMENT_ENTITY, SIBLING_ENTITY, POLICY_ENTITY}
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -250,7 +250,7 @@ class ServiceMatcher:
                 return MatchResult(other.ids[0], other, ())
             return self._with_resembling_entries(text, best, result)
         if len(best.ids) == 1:
-            return MatchResult(best.ids[0], best, ())
+            return self._unless_a_sibling_is_cued(text, best)
         # An ambiguous term: another, unambiguous mention may settle it, or the rest of the sentence.
         for other in mentions:
             if len(other.ids) == 1 and other.ids[0] in best.ids:
@@ -262,6 +262,21 @@ class ServiceMatcher:
         if settled:
             return MatchResult(settled, Mention(best.start, best.end, best.term, (settled,), SIMILAR), ())
         return MatchResult(None, best, best.ids)
+
+    def _unless_a_sibling_is_cued(self, text: str, mention: Mention) -> MatchResult:
+        """国外驾照换证: the alias says 期满换证 but 国外 points to its sibling 境外驾照换证; ask which,
+        rather than answer the wrong one."""
+        entry = mention.ids[0]
+        family = self._family_of.get(entry)
+        if family is None:
+            return MatchResult(entry, mention, ())
+        hits, _ = self._catalogue.settle_by_cues(family, text)
+        others = tuple(h for h in hits if h != entry)
+        if not others:
+            return MatchResult(entry, mention, ())
+        candidates = (entry, *others)
+        return MatchResult(None, Mention(mention.start, mention.end, mention.term, candidates, mention.tier),
+                           candidates)
 
     def _with_resembling_entries(self, text: str, term: Mention, result: MatchResult) -> MatchResult:
         """A family word with no cue: also offer the entries outside the family that the rest of the
