@@ -36,7 +36,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run    set up, train if needed, start the assistant (Rasa :$(RASA_PORT), actions :$(ACTIONS_PORT))"
 	@echo "make test   run the test suite"
-	@echo "make eval   intent and service-routing accuracy on the held-out questions"
+	@echo "make eval   the frozen citizen questions end to end over REST, then parse metrics (EVAL_ARGS=--errors)"
 	@echo "make shell  chat in the terminal (with 'make run' running in another terminal)"
 	@echo "make kiosk / make telegram   start one channel on its own (with 'make run' running)"
 	@echo "make kb ARGS=\"…\"           the staff tool for the knowledge base (ARGS=--help)"
@@ -169,7 +169,11 @@ test: train fonts browser nginx
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings --quiet
 	$(PY) -m pytest -q tests
 
+# End to end first (the frozen citizen set through the REST channel), then the parse metrics
+# (intent table and in-process parse latency on the older held-out questions) as a secondary table.
 eval: train
+	$(PY) -m bot.evaluation.end_to_end $(EVAL_ARGS)
+	@echo; echo "---- secondary: NLU parse metrics (tests/eval/questions.yml) ----"
 	$(PY) -m bot.evaluate --model $(MODEL) --questions tests/eval/questions.yml
 
 clean:

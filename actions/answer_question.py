@@ -1,6 +1,7 @@
 """Answer a citizen's question about a service from its guide."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
@@ -50,6 +51,9 @@ def ask_to_choose(dispatcher: CollectingDispatcher, tracker: Tracker, intent: st
         text = replies.family_question(family.ask, cat.departments.get(family.department_id))
     else:
         text = "您说的可能是以下几项，请选择一项："
+        department = _department_for_options(options, context, cat)
+        if department is not None and department.channels:
+            text += f"\n如果都不是，可以咨询{department.name}：{department.channels[0].name}。"
         if context.previous and context.previous not in options:
             options.append(context.previous)
     choices = choose_service_buttons(intent, options, cat)
@@ -57,6 +61,15 @@ def ask_to_choose(dispatcher: CollectingDispatcher, tracker: Tracker, intent: st
         choices.append({"title": "转人工", "payload": "/request_human"})
     dispatcher.utter_message(text=text, buttons=choices)
     return [SlotSet(FAMILY, family.id if family else None)]
+
+
+def _department_for_options(options: Sequence[str], context: ServiceInContext, cat):
+    """Where to ask if none of the options fits: the department named, else the one most options share."""
+    if context.gap and context.gap.department:
+        return cat.departments.get(context.gap.department)
+    counts = Counter(getattr(cat.get(i), "department_id", None) for i in options)
+    counts.pop(None, None)
+    return cat.departments.get(counts.most_common(1)[0][0]) if counts else None
 
 
 def tell_no_guide(dispatcher: CollectingDispatcher, tracker: Tracker, gap: NoGuide, cat) -> List[Dict[Text, Any]]:

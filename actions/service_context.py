@@ -68,6 +68,7 @@ def service_in_context(tracker: Tracker) -> ServiceInContext:
     uncovered = _entities(tracker, UNCOVERED)
     departments = _entities(tracker, DEPARTMENT)
     department = departments[0]["value"] if departments else None
+    topic_named = bool(departments) and float(departments[0].get("confidence") or 1.0) >= NAMED_CONFIDENCE
     if uncovered and not named:
         # 居住证丢了 names another matter: it never falls back on the service in context.
         gap = NoGuide(department, uncovered[0]["value"])
@@ -92,7 +93,7 @@ def service_in_context(tracker: Tracker) -> ServiceInContext:
             return ServiceInContext(previous, (), False, previous=previous, policy=policy)
         return ServiceInContext(None, candidates, True, previous=previous)
     text = tracker.latest_message.get("text") or ""
-    new_topic = bool(department) and (not previous or len(text) >= MIN_NEW_TOPIC_CHARS)
+    new_topic = bool(department) and (not previous or (topic_named and len(text) >= MIN_NEW_TOPIC_CHARS))
     within_family = _sibling_in_family(tracker, previous)
     if within_family is not None and not (new_topic and department != _family_department(tracker, previous)):
         return within_family

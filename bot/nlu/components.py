@@ -220,7 +220,9 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         if result.uncovered:
             entities.append({"entity": UNCOVERED_ENTITY, "value": result.uncovered.name})
         if result.department and not result.service:
-            entities.append({"entity": DEPARTMENT_ENTITY, "value": result.department})
+            # A department only resembled (no topic word) is a hint, not a new topic: lower confidence.
+            entities.append({"entity": DEPARTMENT_ENTITY, "value": result.department,
+                             "confidence": 1.0 if result.department_named else 0.5})
         entities += [{"entity": SIBLING_ENTITY, "value": v} for v in result.siblings]
         entities += [{"entity": SIBLING_GAP_ENTITY, "value": v} for v in result.gaps]
         return entities

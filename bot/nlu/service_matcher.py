@@ -50,13 +50,17 @@ POLICY_QUESTION = re.compile(
     "涨多少|涨了多少|涨几|调整方案|标准是多少|标准多少|起付线|封顶线|利率|几个点|怎么计算|计算器|"
     "领几个月|几岁能退|几岁退休|一年交多少|每月划入|划入多少|待遇差多少|赔多少|能贷多少|贷多少|多贷|"
     "一个月多少钱|多少钱一个月|能给多少|给多少钱|中签率|几号发|发放时间|优惠政策|有什么政策|有没有什么政策|"
-    "计算公式|上调")
+    "计算公式|上调|一个月多少|每月多少")
 # Doing several things of one life event at once: 一起办, 联办, 一件事.
 JOINTLY = re.compile("一起办|一起弄|一块办|一块儿|一并|联办|一件事|(?<!第)一次办|一次性办|合一块|同时办|"
                      "一次搞定|一站式|一个窗口|一次弄完|全部办|一起申请|一块申请|一起搞")
 # 不是到期，是丢了 / 不要临牌，新车直接上牌: the retracted part is blanked (offsets stay).
 RETRACTED = re.compile("(?<![是要])(?:不是|不要|不办)[^，,。！!？?；;]{1,10}[，,；;]")
 MAX_SIMILAR = 3
+# Telling the department from resemblance alone: enough content, a clear score, a clear lead.
+MIN_DEPARTMENT_CHARS = 4
+MIN_DEPARTMENT_SIMILARITY = 0.12
+DEPARTMENT_LEAD = 1.25
 MIN_CONTENT_CHARS = 2
 MIN_HOMOPHONE_CHARS = 3
 MIN_FUZZY_CHARS = 5
@@ -89,6 +93,7 @@ class MatchResult:
     uncovered: Optional[Sibling] = None   # a family's 办理项 with no guide (驾驶证注销)
     department: Optional[str] = None      # who handles an uncovered matter, or the domain named
     policy: bool = False                  # asks for a figure no guide states (能领多少、报销比例)
+    department_named: bool = True         # False: the department is only what the sentence resembles
     siblings: Tuple[str, ...] = ()        # nothing named, but members' cues present (丢了呢)
     gaps: Tuple[str, ...] = ()            # likewise for uncovered 办理项, as "family-id:name"
 
@@ -96,6 +101,10 @@ class MatchResult:
 def without_retracted_clause(text: str) -> str:
     """A correction names what the citizen does not mean first; that part must not count."""
     return RETRACTED.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _has_digits(term: str) -> bool:
+    return any(ch.isdigit() for ch in term)
 
 
 def _pinyin(text: str) -> List[str]:
@@ -117,9 +126,10 @@ class ServiceMatcher:
             self._exact.add(str(i), [self._char_doc(term)])
             if len(term) >= MIN_HOMOPHONE_CHARS:
                 self._homophone.add(str(i), [Doc(self._nlp.vocab, words=_pinyin(term))])
-        self._fuzzy_terms = [t for t in self._terms if len(t) >= MIN_FUZZY_CHARS]
+        # A number is exact or nothing: 12345 is not a typo of the hotline 12348.
+        self._fuzzy_terms = [t for t in self._terms if len(t) >= MIN_FUZZY_CHARS and not _has_digits(t)]
         self._gapped = [(t, re.compile(".{0,%d}?".join(map(re.escape, t)) % ((MAX_GAP_CHARS,) * (len(t) - 1))))
-                        for t in self._terms if len(t) >= MIN_GAPPED_CHARS]
+                        for t in self._terms if len(t) >= MIN_GAPPED_CHARS and not _has_digits(t)]
         self._profile_ids, self._vectorizer, self._profiles = self._build_profiles(catalogue)
         self._catalogue = catalogue
         self._family_of = {item.id: item.family for item in catalogue.items.values() if item.family}
@@ -129,6 +139,8 @@ class ServiceMatcher:
         self._family_terms = {normalize_term(t): f for f in self._families.values() for t in (f.name, *f.terms)}
         self._topics = sorted(((normalize_term(t), d.id) for d in catalogue.departments.values() for t in d.topics),
                               key=lambda pair: -len(pair[0]))
+        self._department_ids, self._department_vectorizer, self._department_profiles = \
+            self._build_department_profiles(catalogue)
 
     @staticmethod
     def _build_profiles(catalogue: Catalogue):
@@ -140,6 +152,32 @@ class ServiceMatcher:
             ids.append(entry.id)
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True)
         return ids, vectorizer, vectorizer.fit_transform(docs) if docs else None
+
+    @staticmethod
+    def _build_department_profiles(catalogue: Catalogue):
+        """One document per department: what it handles, its topics, and its items' names, aliases and FAQ."""
+        ids, docs = [], []
+        for dept in catalogue.departments.values():
+            words = [dept.name, dept.handles, *dept.topics]
+            for item in catalogue.items.values():
+                if item.department_id == dept.id:
+                    words += [item.name, *item.aliases, *(f.q for f in item.faq)]
+            ids.append(dept.id)
+            docs.append(" ".join(words).lower())
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), sublinear_tf=True)
+        return ids, vectorizer, vectorizer.fit_transform(docs) if docs else None
+
+    def department_resembled(self, text: str) -> Optional[str]:
+        """The department whose matters the sentence resembles, when one clearly leads (学前教育免费吗 → 教育)."""
+        content = GENERIC_WORDS.sub(" ", text.lower())
+        if self._department_profiles is None or len(content.replace(" ", "")) < MIN_DEPARTMENT_CHARS:
+            return None
+        scores = (self._department_vectorizer.transform([content]) @ self._department_profiles.T).toarray()[0]
+        ranked = scores.argsort()[::-1]
+        top, second = scores[ranked[0]], scores[ranked[1]] if len(ranked) > 1 else 0.0
+        if top < MIN_DEPARTMENT_SIMILARITY or top < DEPARTMENT_LEAD * second:
+            return None
+        return self._department_ids[ranked[0]]
 
     def _char_doc(self, text: str) -> Doc:
         return Doc(self._nlp.vocab, words=list(text))
@@ -230,10 +268,13 @@ class ServiceMatcher:
             named_department = self.department_named(text)
             similar = self._similar_entries(text) if about_a_service or named_department else ()
             department = named_department or (self._department_of.get(similar[0]) if similar else None)
+            resembled = department is None and not siblings
+            department = department or (self.department_resembled(text) if resembled else None)
             if similar:
                 mention = Mention(0, len(text), "", similar, SIMILAR)
                 return MatchResult(None, mention, similar, department=department, siblings=siblings, gaps=gaps)
-            return MatchResult(None, None, (), department=department, siblings=siblings, gaps=gaps)
+            return MatchResult(None, None, (), department=department, siblings=siblings, gaps=gaps,
+                               department_named=bool(named_department))
         bundle = self._bundle_of_members(text, mentions)
         if bundle:
             return MatchResult(bundle, Mention(0, len(text), "", (bundle,), EXACT), ())
@@ -248,6 +289,14 @@ class ServiceMatcher:
                           and self._family_of.get(m.ids[0]) != family.id), None)
             if other is not None:
                 return MatchResult(other.ids[0], other, ())
+            # 公司把我辞退了: 公司 names the enterprise family, but 辞退 is another department's matter.
+            rest = text
+            for m in mentions:  # other families' words (社保 in 公司办社保) are not another department's matter
+                rest = rest.replace(m.term, " ") if m.term else rest
+            elsewhere = self.department_named(rest)
+            if elsewhere and elsewhere != family.department_id and not any(
+                    m.term not in self._family_terms for m in mentions):
+                return MatchResult(None, None, (), department=elsewhere)
             return self._with_resembling_entries(text, best, result)
         if len(best.ids) == 1:
             return self._unless_a_sibling_is_cued(text, best)
