@@ -48,7 +48,8 @@ def ask_to_choose(dispatcher: CollectingDispatcher, tracker: Tracker, intent: st
         text = replies.not_sure(department)
         log_for_inbox(tracker)
     elif family is not None:
-        text = replies.family_question(family.ask, cat.departments.get(family.department_id))
+        named = context.gap.department if context.gap and context.gap.department else family.department_id
+        text = replies.family_question(family.ask, cat.departments.get(named))
     else:
         text = "您说的可能是以下几项，请选择一项："
         department = _department_for_options(options, context, cat)

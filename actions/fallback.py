@@ -30,7 +30,7 @@ class ActionServiceFallback(SafeAction):
         context = service_in_context(tracker)
         if context.guessed and context.candidates:
             return ask_to_choose(dispatcher, tracker, "inquire_service", context, cat)
-        if context.gap:
+        if context.gap and not context.candidates:
             return tell_no_guide(dispatcher, tracker, context.gap, cat)
         if context.policy and cat.get(context.service or ""):
             return tell_policy(dispatcher, tracker, cat.get(context.service), cat)
@@ -62,7 +62,7 @@ class ActionOutOfScope(SafeAction):
         context = service_in_context(tracker)
         if context.guessed and context.candidates:
             return ask_to_choose(dispatcher, tracker, "inquire_service", context, catalogue())
-        if context.gap:
+        if context.gap and not context.candidates:
             return tell_no_guide(dispatcher, tracker, context.gap, catalogue())
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

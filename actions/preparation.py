@@ -95,7 +95,7 @@ class ActionPreparationStart(SafeAction):
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
         cat = catalogue()
         context = service_in_context(tracker)
-        if context.gap:
+        if context.gap and not context.candidates:
             return tell_no_guide(dispatcher, tracker, context.gap, cat)
         entry = cat.get(context.service) if context.service else None
         if entry is None:

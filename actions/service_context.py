@@ -1,6 +1,7 @@
 """Which service a turn is about: the one just named, or the one in context."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
@@ -57,6 +58,15 @@ def _entities(tracker: Tracker, name: str) -> List[Dict[str, Any]]:
 
 
 def service_in_context(tracker: Tracker) -> ServiceInContext:
+    """Which service this turn is about (`_service_in_context`), flagged when it asks for a figure
+    of local policy (能涨多少) that no guide states, whichever way the service was found."""
+    context = _service_in_context(tracker)
+    if context.service and not context.policy and _entities(tracker, POLICY):
+        return dataclasses.replace(context, policy=True)
+    return context
+
+
+def _service_in_context(tracker: Tracker) -> ServiceInContext:
     """A service named now wins; an ambiguous mention asks; a sibling's cue (丢了呢) moves within the
     family in context; a matter without a guide, or another department's domain, is answered
     honestly; else the slot carries over.
@@ -91,23 +101,33 @@ def service_in_context(tracker: Tracker) -> ServiceInContext:
         # 社保局在哪 after 退休: the family word covers the service in context, so it stays.
         if previous in candidates:
             return ServiceInContext(previous, (), False, previous=previous, policy=policy)
-        return ServiceInContext(None, candidates, True, previous=previous)
+        return ServiceInContext(None, candidates, True, previous=previous,
+                                gap=NoGuide(department) if department else None)
     text = tracker.latest_message.get("text") or ""
     new_topic = bool(department) and (not previous or (topic_named and len(text) >= MIN_NEW_TOPIC_CHARS))
     within_family = _sibling_in_family(tracker, previous)
-    if within_family is not None and not (new_topic and department != _family_department(tracker, previous)):
+    if within_family is not None and not (new_topic and topic_named
+                                          and department != _family_department(tracker, previous)):
         return within_family
     if guesses and not previous:
         return ServiceInContext(None, candidates, True, previous=previous, guessed=True,
                                 gap=NoGuide(department) if department else None)
+    if not previous:
+        # 车子要年检了 / 想入户到这边 name no service, but cues of family members: offer those, the ones
+        # of the department named first, with that department for "none of these".
+        siblings = _siblings_of_department_first(tracker, department)
+        if siblings:
+            return ServiceInContext(None, siblings[:MAX_OPTIONS], True, previous=previous, guessed=True,
+                                    gap=NoGuide(department) if department else None)
     if new_topic:
+        # 车子要年检了 after 驾照记分: cues of that department's members are options, not a gap.
+        siblings = tuple(i for i in _siblings_of_department_first(tracker, department)
+                         if getattr(catalogue().get(i), "department_id", None) == department)
+        if siblings:
+            return ServiceInContext(None, siblings[:MAX_OPTIONS], True, previous=previous, guessed=True,
+                                    gap=NoGuide(department))
         # 另外，我爸留下一套房要公证: another matter, even in the same department, is a new topic.
         return ServiceInContext(None, (), False, previous=previous, gap=NoGuide(department))
-    if not previous:
-        # 车子要年检了 names no service, but cues of other families' members: offer those.
-        siblings = tuple(e["value"] for e in _entities(tracker, SIBLING))
-        if siblings:
-            return ServiceInContext(None, siblings[:MAX_OPTIONS], True, previous=previous, guessed=True)
     return ServiceInContext(previous, (), False, previous=previous, policy=policy and bool(previous))
 
 
@@ -138,6 +158,12 @@ def _sibling_in_family(tracker: Tracker, previous: Optional[str]) -> Optional[Se
         return ServiceInContext(None, (), True, previous=previous,
                                 gap=NoGuide(cat.families[family].department_id, gaps[0]))
     return None
+
+
+def _siblings_of_department_first(tracker: Tracker, department: Optional[str]) -> Tuple[str, ...]:
+    cat = catalogue()
+    siblings = [e["value"] for e in _entities(tracker, SIBLING)]
+    return tuple(sorted(siblings, key=lambda i: getattr(cat.get(i), "department_id", None) != department))
 
 
 def _family_department(tracker: Tracker, previous: Optional[str]) -> Optional[str]:

@@ -61,6 +61,8 @@ MAX_SIMILAR = 3
 MIN_DEPARTMENT_CHARS = 4
 MIN_DEPARTMENT_SIMILARITY = 0.12
 DEPARTMENT_LEAD = 1.25
+LOOSE_DEPARTMENT_SIMILARITY = 0.08
+LOOSE_DEPARTMENT_LEAD = 1.1
 MIN_CONTENT_CHARS = 2
 MIN_HOMOPHONE_CHARS = 3
 MIN_FUZZY_CHARS = 5
@@ -93,7 +95,7 @@ class MatchResult:
     uncovered: Optional[Sibling] = None   # a family's 办理项 with no guide (驾驶证注销)
     department: Optional[str] = None      # who handles an uncovered matter, or the domain named
     policy: bool = False                  # asks for a figure no guide states (能领多少、报销比例)
-    department_named: bool = True         # False: the department is only what the sentence resembles
+    department_named: bool = False        # True: a topic word or a family names it, not mere resemblance
     siblings: Tuple[str, ...] = ()        # nothing named, but members' cues present (丢了呢)
     gaps: Tuple[str, ...] = ()            # likewise for uncovered 办理项, as "family-id:name"
 
@@ -167,17 +169,26 @@ class ServiceMatcher:
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), sublinear_tf=True)
         return ids, vectorizer, vectorizer.fit_transform(docs) if docs else None
 
-    def department_resembled(self, text: str) -> Optional[str]:
-        """The department whose matters the sentence resembles, when one clearly leads (学前教育免费吗 → 教育)."""
+    def department_resembled(self, text: str, loose: bool = False) -> Optional[str]:
+        """The department whose matters the sentence resembles, when one clearly leads (学前教育免费吗 → 教育).
+
+        `loose` is for a sentence already known to be a government matter (it resembles some entries):
+        only the department to suggest is in question, so a smaller lead will do."""
         content = GENERIC_WORDS.sub(" ", text.lower())
         if self._department_profiles is None or len(content.replace(" ", "")) < MIN_DEPARTMENT_CHARS:
             return None
         scores = (self._department_vectorizer.transform([content]) @ self._department_profiles.T).toarray()[0]
         ranked = scores.argsort()[::-1]
         top, second = scores[ranked[0]], scores[ranked[1]] if len(ranked) > 1 else 0.0
-        if top < MIN_DEPARTMENT_SIMILARITY or top < DEPARTMENT_LEAD * second:
+        minimum, lead = (LOOSE_DEPARTMENT_SIMILARITY, LOOSE_DEPARTMENT_LEAD) if loose else (
+            MIN_DEPARTMENT_SIMILARITY, DEPARTMENT_LEAD)
+        if top < minimum or top < lead * second:
             return None
         return self._department_ids[ranked[0]]
+
+    def department_for(self, text: str) -> Optional[str]:
+        """Who to suggest for a government matter: a topic word, else resemblance."""
+        return self.department_named(text) or self.department_resembled(text, loose=True)
 
     def _char_doc(self, text: str) -> Doc:
         return Doc(self._nlp.vocab, words=list(text))
@@ -267,14 +278,19 @@ class ServiceMatcher:
             siblings, gaps = self.cues_anywhere(text)
             named_department = self.department_named(text)
             similar = self._similar_entries(text) if about_a_service or named_department else ()
-            department = named_department or (self._department_of.get(similar[0]) if similar else None)
-            resembled = department is None and not siblings
-            department = department or (self.department_resembled(text) if resembled else None)
+            if similar:
+                department = self.department_for(text) or self._department_of.get(similar[0])
+            elif named_department or siblings:
+                department = named_department
+            else:
+                department = self.department_resembled(text)
+            named = bool(named_department) and department == named_department
             if similar:
                 mention = Mention(0, len(text), "", similar, SIMILAR)
-                return MatchResult(None, mention, similar, department=department, siblings=siblings, gaps=gaps)
+                return MatchResult(None, mention, similar, department=department, siblings=siblings, gaps=gaps,
+                                   department_named=named)
             return MatchResult(None, None, (), department=department, siblings=siblings, gaps=gaps,
-                               department_named=bool(named_department))
+                               department_named=named)
         bundle = self._bundle_of_members(text, mentions)
         if bundle:
             return MatchResult(bundle, Mention(0, len(text), "", (bundle,), EXACT), ())
@@ -296,7 +312,7 @@ class ServiceMatcher:
             elsewhere = self.department_named(rest)
             if elsewhere and elsewhere != family.department_id and not any(
                     m.term not in self._family_terms for m in mentions):
-                return MatchResult(None, None, (), department=elsewhere)
+                return MatchResult(None, None, (), department=elsewhere, department_named=True)
             return self._with_resembling_entries(text, best, result)
         if len(best.ids) == 1:
             return self._unless_a_sibling_is_cued(text, best)
@@ -338,7 +354,8 @@ class ServiceMatcher:
         if not outside:
             return result
         candidates = tuple(outside[:2]) + result.candidates
-        return MatchResult(None, Mention(term.start, term.end, term.term, candidates, term.tier), candidates)
+        return MatchResult(None, Mention(term.start, term.end, term.term, candidates, term.tier), candidates,
+                           department=self.department_for(text.replace(term.term, " ")))
 
     def cues_anywhere(self, text: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """For a sentence that names nothing (丢了呢？): every family member whose cue it has, and every
@@ -379,7 +396,8 @@ class ServiceMatcher:
         if len(hits) == 1:
             return MatchResult(hits[0], Mention(mention.start, mention.end, mention.term, hits, mention.tier), ())
         if gap is not None:
-            return MatchResult(None, mention, (), uncovered=gap, department=family.department_id)
+            return MatchResult(None, mention, (), uncovered=gap, department=family.department_id,
+                               department_named=True)
         candidates = hits or tuple(self._members[family.id])
         if len(candidates) == 1:  # a family of one: 出生证 is 出生医学证明办理 unless a gap's cue says otherwise
             return MatchResult(candidates[0], Mention(mention.start, mention.end, mention.term, candidates,
