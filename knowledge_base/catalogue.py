@@ -50,15 +50,27 @@ class Catalogue:
         return [item for item in self.items.values() if item.family == family_id]
 
     def settle_by_cues(self, family_id: str, text: str) -> Tuple[Tuple[str, ...], Optional[Sibling]]:
-        """The members of a family whose cues occur in `text` (lower-case, simplified); with none,
-        the first 办理项 without a guide whose cue occurs. The one place cues are matched."""
+        """The members of a family whose cues occur in `text` (lower-case, simplified), or else the
+        办理项 without a guide whose cue occurs. The one place cues are matched.
+
+        A member's cue wins, unless the gap's cue found is longer, so more specific
+        (机动车登记证书丢了: 登记证书 beats 丢 of 行驶证补领)."""
         text = text.lower()
-        members = tuple(item.id for item in self.members_of(family_id)
-                        if any(cue.lower() in text for cue in item.cues))
-        if members or family_id not in self.families:
-            return members, None
-        gap = next((u for u in self.families[family_id].uncovered if any(c.lower() in text for c in u.cues)), None)
-        return (), gap
+        members, longest = [], 0
+        for item in self.members_of(family_id):
+            found = [len(c) for c in item.cues if c.lower() in text]
+            if found:
+                members.append(item.id)
+                longest = max(longest, *found)
+        if family_id not in self.families:
+            return tuple(members), None
+        gaps = [(max(len(c) for c in u.cues if c.lower() in text), u) for u in self.families[family_id].uncovered
+                if any(c.lower() in text for c in u.cues)]
+        if gaps:
+            length, gap = max(gaps, key=lambda pair: pair[0])
+            if length > longest:
+                return (), gap
+        return tuple(members), None
 
     def department_of(self, entry: Entry) -> Optional[Department]:
         """The directory entry of the department that handles an item (a bundle's first member's)."""

@@ -335,6 +335,12 @@ class ServiceMatcher:
         family = self._family_of.get(entry)
         if family is None:
             return MatchResult(entry, mention, ())
+        # 公积金贷款提前还款: beside the alias, the sentence names a 办理项 that has no guide.
+        beside = text[:mention.start] + " " * (mention.end - mention.start) + text[mention.end:]
+        hits_beside, gap = self._catalogue.settle_by_cues(family, beside)
+        if gap is not None and not hits_beside:
+            return MatchResult(None, mention, (), uncovered=gap, department=self._families[family].department_id,
+                               department_named=True)
         hits, _ = self._catalogue.settle_by_cues(family, text)
         others = tuple(h for h in hits if h != entry)
         if not others:
