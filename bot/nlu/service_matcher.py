@@ -378,10 +378,13 @@ class ServiceMatcher:
     def _bundle_of_members(self, text: str, mentions: Sequence[Mention]) -> Optional[str]:
         """户口注销和公积金提取一起办: two members of one life event named, or one with 一起办/一件事."""
         named = {m.ids[0] for m in mentions if len(m.ids) == 1}
+        jointly = bool(JOINTLY.search(text))
         for bundle_id, members in self._bundle_members.items():
             together = len(named & members)
-            if together >= 2 or (together == 1 and JOINTLY.search(text) and
-                                  sum(1 for ms in self._bundle_members.values() if named & ms) == 1):
+            # Two members alone may be a service and one of its materials (上户口要出生证吗).
+            if together >= 3 or (together == 2 and jointly) or (together == 1 and jointly and
+                                                                  sum(1 for ms in self._bundle_members.values()
+                                                                      if named & ms) == 1):
                 return bundle_id
         return None
 
