@@ -159,11 +159,12 @@ class Department:
     handles: str
     topics: Tuple[str, ...]
     channels: Tuple[Channel, ...]
+    general: bool = False  # a catch-all (12345): a more specific department named wins
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Department":
         return cls(d["id"], d["name"], d["handles"], tuple(d["topics"]),
-                   tuple(Channel(type="", **c) for c in d["channels"]))
+                   tuple(Channel(type="", **c) for c in d["channels"]), bool(d.get("general", False)))
 
 
 @dataclass(frozen=True)

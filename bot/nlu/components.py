@@ -252,6 +252,7 @@ class ServiceFirstIntent(GraphComponent):
         "affirm": re.compile("^(是|是的|对|对的|好|好的|嗯|嗯嗯|行|可以|有|有的|ok|没错|没问题)[了啊呀的吧。！!~ ]*$"),
         "deny": re.compile("^(不|不是|不用|不要|没有|没|否|no|不需要)[了啊呀的吧。！!~ ]*$"),
         "cancel": re.compile("取消|不办了|算了|退出|不弄了|不准备了"),
+        "checklist_answer": re.compile("$^"),  # a button's payload; typed text that names a service is a question
         "resume_preparation": re.compile("继续|接着"),
     }
     ENTITIES = {SERVICE_ENTITY, CANDIDATE_ENTITY, UNCOVERED_ENTITY, DEPARTMENT_ENTITY, SIBLING_ENTITY, POLICY_ENTITY}

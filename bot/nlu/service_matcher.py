@@ -138,6 +138,7 @@ class ServiceMatcher:
         self._families: Dict[str, Family] = dict(catalogue.families)
         self._members = {f: [i for i, fam in self._family_of.items() if fam == f] for f in self._families}
         self._department_of = {item.id: item.department_id for item in catalogue.items.values()}
+        self._general_departments = {d.id for d in catalogue.departments.values() if d.general}
         self._family_terms = {normalize_term(t): f for f in self._families.values() for t in (f.name, *f.terms)}
         self._topics = sorted(((normalize_term(t), d.id) for d in catalogue.departments.values() for t in d.topics),
                               key=lambda pair: -len(pair[0]))
@@ -315,7 +316,7 @@ class ServiceMatcher:
                 return MatchResult(None, None, (), department=elsewhere, department_named=True)
             return self._with_resembling_entries(text, best, result)
         if len(best.ids) == 1:
-            return self._unless_a_sibling_is_cued(text, best)
+            return self._unless_a_specific_department(text, best)
         # An ambiguous term: another, unambiguous mention may settle it, or the rest of the sentence.
         for other in mentions:
             if len(other.ids) == 1 and other.ids[0] in best.ids:
@@ -327,6 +328,16 @@ class ServiceMatcher:
         if settled:
             return MatchResult(settled, Mention(best.start, best.end, best.term, (settled,), SIMILAR), ())
         return MatchResult(None, best, best.ids)
+
+    def _unless_a_specific_department(self, text: str, mention: Mention) -> MatchResult:
+        """出租车司机绕路怎么投诉: the catch-all 投诉举报 entry yields to the department named (交通运输)."""
+        entry = mention.ids[0]
+        if self._department_of.get(entry) in self._general_departments:
+            beside = text[:mention.start] + " " * (mention.end - mention.start) + text[mention.end:]
+            specific = self.department_named(beside)
+            if specific and specific not in self._general_departments:
+                return MatchResult(None, None, (), department=specific, department_named=True)
+        return self._unless_a_sibling_is_cued(text, mention)
 
     def _unless_a_sibling_is_cued(self, text: str, mention: Mention) -> MatchResult:
         """国外驾照换证: the alias says 期满换证 but 国外 points to its sibling 境外驾照换证; ask which,
