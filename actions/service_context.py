@@ -61,7 +61,7 @@ def service_in_context(tracker: Tracker) -> ServiceInContext:
     """Which service this turn is about (`_service_in_context`), flagged when it asks for a figure
     of local policy (能涨多少) that no guide states, whichever way the service was found."""
     context = _service_in_context(tracker)
-    if context.service and not context.policy and _entities(tracker, POLICY):
+    if context.service and _entities(tracker, POLICY):
         return dataclasses.replace(context, policy=True)
     return context
 
@@ -87,20 +87,18 @@ def _service_in_context(tracker: Tracker) -> ServiceInContext:
         top = named[0]
         confident = float(top.get("confidence") or 1.0) >= NAMED_CONFIDENCE
         if confident or not previous:
-            return ServiceInContext(top["value"], (), True, guessed=not confident, previous=previous,
-                                    policy=bool(_entities(tracker, POLICY)))
+            return ServiceInContext(top["value"], (), True, guessed=not confident, previous=previous)
     candidate_entities = _entities(tracker, CANDIDATE)
     candidates = tuple(e["value"] for e in candidate_entities)
     guesses = bool(candidates) and all(float(e.get("confidence") or 1.0) < NAMED_CONFIDENCE
                                        for e in candidate_entities)
-    policy = bool(_entities(tracker, POLICY))
     if candidates and not guesses:
         # While preparing, "身份证复印件要几份" asks about a material, not about the 身份证 services.
         if previous and tracker.active_loop_name and _names_a_material_of(previous, candidate_entities, tracker):
             return ServiceInContext(previous, (), False, previous=previous)
         # 社保局在哪 after 退休: the family word covers the service in context, so it stays.
         if previous in candidates:
-            return ServiceInContext(previous, (), False, previous=previous, policy=policy)
+            return ServiceInContext(previous, (), False, previous=previous)
         return ServiceInContext(None, candidates, True, previous=previous,
                                 gap=NoGuide(department) if department else None)
     text = tracker.latest_message.get("text") or ""
@@ -128,7 +126,7 @@ def _service_in_context(tracker: Tracker) -> ServiceInContext:
                                     gap=NoGuide(department))
         # 另外，我爸留下一套房要公证: another matter, even in the same department, is a new topic.
         return ServiceInContext(None, (), False, previous=previous, gap=NoGuide(department))
-    return ServiceInContext(previous, (), False, previous=previous, policy=policy and bool(previous))
+    return ServiceInContext(previous, (), False, previous=previous)
 
 
 def family_in_context(tracker: Tracker, previous: Optional[str]) -> Optional[str]:

@@ -283,8 +283,8 @@ class ServiceMatcher:
                 department = self.department_for(text) or self._department_of.get(similar[0])
             elif named_department or siblings:
                 department = named_department
-            else:
-                department = self.department_resembled(text)
+            else:  # a question about some service (by its intent) may take a smaller lead
+                department = self.department_resembled(text, loose=about_a_service)
             named = bool(named_department) and department == named_department
             if similar:
                 mention = Mention(0, len(text), "", similar, SIMILAR)
