@@ -15,6 +15,7 @@ from actions.safe_action import SafeAction
 from actions.service_context import FAMILY, POPULAR, NoGuide, ServiceInContext, buttons, service_in_context
 
 DEFAULT_INTENT = "inquire_service"
+HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 
 
 def choose_service_buttons(intent: str, ids, cat) -> List[Dict[str, Any]]:
@@ -51,15 +52,12 @@ def ask_to_choose(dispatcher: CollectingDispatcher, tracker: Tracker, intent: st
         named = context.gap.department if context.gap and context.gap.department else family.department_id
         text = replies.family_question(family.ask, cat.departments.get(named))
     else:
-        text = "您说的可能是以下几项，请选择一项："
-        department = _department_for_options(options, context, cat)
-        if department is not None and department.channels:
-            text += f"\n如果都不是，可以咨询{department.name}：{department.channels[0].name}。"
+        text = replies.several_options(_department_for_options(options, context, cat))
         if context.previous and context.previous not in options:
             options.append(context.previous)
     choices = choose_service_buttons(intent, options, cat)
     if context.guessed:
-        choices.append({"title": "转人工", "payload": "/request_human"})
+        choices.append(HUMAN_BUTTON)
     dispatcher.utter_message(text=text, buttons=choices)
     return [SlotSet(FAMILY, family.id if family else None)]
 
@@ -80,7 +78,7 @@ def tell_no_guide(dispatcher: CollectingDispatcher, tracker: Tracker, gap: NoGui
     family = next((f for f in cat.families.values() if any(u.name == gap.matter for u in f.uncovered)), None)
     related = [item.id for item in cat.members_of(family.id)] if family else []
     options = choose_service_buttons("inquire_service", related, cat)
-    options.append({"title": "转人工", "payload": "/request_human"})
+    options.append(HUMAN_BUTTON)
     dispatcher.utter_message(text=replies.no_guide(gap.matter, department), buttons=options)
     return [SlotSet("service", None), SlotSet(FAMILY, family.id if family else None)]
 
@@ -89,9 +87,20 @@ def tell_policy(dispatcher: CollectingDispatcher, tracker: Tracker, entry, cat) 
     """能领多少、报销比例: a figure of local policy that no guide states; say who knows, offer the guide."""
     log_for_inbox(tracker, entry.id)
     options = choose_service_buttons("inquire_service", [entry.id], cat)
-    options.append({"title": "转人工", "payload": "/request_human"})
+    options.append(HUMAN_BUTTON)
     dispatcher.utter_message(text=replies.policy_question(entry, cat.department_of(entry)), buttons=options)
     return [SlotSet("service", entry.id), SlotSet(FAMILY, getattr(entry, "family", None))]
+
+
+def options_or_no_guide(dispatcher: CollectingDispatcher, tracker: Tracker, context: ServiceInContext,
+                        cat) -> Optional[List[Dict[Text, Any]]]:
+    """For the actions that answer when the NLU was unsure: guesses become options, a gap the
+    honest answer; None when neither applies."""
+    if context.guessed and context.candidates:
+        return ask_to_choose(dispatcher, tracker, "inquire_service", context, cat)
+    if context.gap and not context.candidates:
+        return tell_no_guide(dispatcher, tracker, context.gap, cat)
+    return None
 
 
 class ActionAnswerQuestion(SafeAction):

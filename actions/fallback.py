@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.answer_question import (ask_to_choose, choose_service_buttons, next_step_buttons, tell_no_guide,
+from actions.answer_question import (HUMAN_BUTTON, choose_service_buttons, next_step_buttons, options_or_no_guide,
                                      tell_policy)
 from actions.catalogue import catalogue
 from actions.inbox_log import log_for_inbox
@@ -28,10 +28,9 @@ class ActionServiceFallback(SafeAction):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cat = catalogue()
         context = service_in_context(tracker)
-        if context.guessed and context.candidates:
-            return ask_to_choose(dispatcher, tracker, "inquire_service", context, cat)
-        if context.gap and not context.candidates:
-            return tell_no_guide(dispatcher, tracker, context.gap, cat)
+        unsure = options_or_no_guide(dispatcher, tracker, context, cat)
+        if unsure is not None:
+            return unsure
         if context.policy and cat.get(context.service or ""):
             return tell_policy(dispatcher, tracker, cat.get(context.service), cat)
         entry = cat.get(context.service) if context.service and context.named_now else None
@@ -45,7 +44,7 @@ class ActionServiceFallback(SafeAction):
         text = ("抱歉，我没有完全理解您的问题。您是想了解以下哪项业务？\n" if context.candidates
                 else "抱歉，我没有理解您的问题。可以换个说法，或直接说要办的事，比如“办护照要带什么”。常办事项：\n")
         buttons = choose_service_buttons("inquire_service", candidates, cat)
-        buttons.append({"title": "转人工", "payload": "/request_human"})
+        buttons.append(HUMAN_BUTTON)
         dispatcher.utter_message(text=text + HELP_LINE, buttons=buttons)
         return []
 
@@ -59,10 +58,8 @@ class ActionOutOfScope(SafeAction):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        context = service_in_context(tracker)
-        if context.guessed and context.candidates:
-            return ask_to_choose(dispatcher, tracker, "inquire_service", context, catalogue())
-        if context.gap and not context.candidates:
-            return tell_no_guide(dispatcher, tracker, context.gap, catalogue())
+        unsure = options_or_no_guide(dispatcher, tracker, service_in_context(tracker), catalogue())
+        if unsure is not None:
+            return unsure
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

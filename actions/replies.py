@@ -38,19 +38,23 @@ def _trips_text(trips: int) -> str:
 
 def channels(entry: Entry) -> str:
     """How to look it up or get help, online first: the heart of a look-up's answer."""
-    return _numbered(channel_line(c) for c in entry.channels)
+    return _channel_list(entry.channels)
 
 
-def channel_line(c: Channel) -> str:
-    return f"{c.name}：{c.how}"
+def _channel_list(items: Iterable[Channel]) -> str:
+    return _numbered(f"{c.name}：{c.how}" for c in items)
+
+
+def _channels_section(entry: Entry, heading: str = "可以通过以下渠道办理：") -> str:
+    """The entry's channels under a heading, on a new line; nothing when it has none."""
+    return f"\n{heading}\n{channels(entry)}" if entry.channels else ""
 
 
 def materials(entry: Entry) -> str:
     if isinstance(entry, ServiceItem) and not entry.preparable:
         bring = "、".join(material_line(m) for m in entry.materials)
         head = f"「{entry.name}」不需要提交申请材料。" + (f"查询或现场办理时请带：{bring}。" if bring else "")
-        how = f"\n可以通过以下渠道办理：\n{channels(entry)}" if entry.channels else ""
-        return f"{head}{how}\n{entry.local_note}"
+        return f"{head}{_channels_section(entry)}\n{entry.local_note}"
     if isinstance(entry, Bundle):
         lines = []
         names = {item.id: item.name for item in entry.members}
@@ -131,16 +135,14 @@ def overview(entry: Entry) -> str:
                 + (f"到窗口或自助终端查询请带：{bring}。\n" if bring else "")
                 + f"{entry.summary}\n{entry.local_note}")
     if isinstance(entry, ServiceItem) and not entry.materials:
-        how = f"\n可以通过以下渠道办理：\n{channels(entry)}" if entry.channels else ""
-        return f"「{entry.name}」：{entry.summary}{how}\n{entry.local_note}"
+        return f"「{entry.name}」：{entry.summary}{_channels_section(entry)}\n{entry.local_note}"
     if isinstance(entry, Bundle):
         members = _numbered(item.name for item in entry.members)
         return (f"「{entry.name}」：{entry.summary}\n一次申请可联办：\n{members}\n"
                 f"整件事{_trips_text(entry.trips)}。\n\n{materials(entry)}")
-    how = f"\n办理渠道：\n{channels(entry)}" if entry.channels else ""
     return (f"「{entry.name}」：{entry.summary}\n实施部门：{entry.department}\n"
             f"需准备 {len(entry.materials)} 项材料，承诺 {entry.promised_time_limit} 办结，"
-            f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。{how}")
+            f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。{_channels_section(entry, '办理渠道：')}")
 
 
 ANSWERS: Dict[str, Callable[[Entry], str]] = {
@@ -168,7 +170,7 @@ def no_guide(matter: Optional[str], department: Optional[Department]) -> str:
 
 def _department_channels(department: Department) -> str:
     return (f"这类事项由{department.name}部门办理（{department.handles}）。您可以：\n"
-            f"{_numbered(channel_line(c) for c in department.channels)}")
+            f"{_channel_list(department.channels)}")
 
 
 def not_sure(department: Optional[Department]) -> str:
@@ -181,8 +183,7 @@ def not_sure(department: Optional[Department]) -> str:
 
 def policy_question(entry: Entry, department: Optional[Department]) -> str:
     """An amount, rate or age of local policy: the guide has no figure, and a guessed one would mislead."""
-    text = (f"您问的是当地的政策标准（金额、比例、年限等），各地不同、常有调整，我这里没有这方面的办事指南，"
-            f"不能给您准确的数字。")
+    text = "您问的是当地的政策标准（金额、比例、年限等），各地不同、常有调整，我这里没有这方面的办事指南，不能给您准确的数字。"
     if department is not None:
         text += f"\n{_department_channels(department)}"
     return text + f"\n如需办理「{entry.name}」，可以点下面的按钮查看办事指南。具体以当地政务服务中心公布为准。"
@@ -191,10 +192,19 @@ def policy_question(entry: Entry, department: Optional[Department]) -> str:
 def family_question(ask: str, department: Optional[Department] = None) -> str:
     """驾驶证: 您的驾驶证是到期了、丢了、损坏了……？ (the family's own question, from the knowledge base),
     and where to ask if it is none of them."""
-    text = f"{ask}请选择一项："
-    if department is not None and department.channels:
-        text += f"\n如果都不是，可以咨询{department.name}：{department.channels[0].name}。"
-    return text
+    return f"{ask}请选择一项：{where_else(department)}"
+
+
+def several_options(department: Optional[Department]) -> str:
+    """An ambiguous name: the options, and where to ask if none fits."""
+    return f"您说的可能是以下几项，请选择一项：{where_else(department)}"
+
+
+def where_else(department: Optional[Department]) -> str:
+    """One line for a question back: whom to ask if none of the options fits (nothing if unknown)."""
+    if department is None or not department.channels:
+        return ""
+    return f"\n如果都不是，可以咨询{department.name}：{department.channels[0].name}。"
 
 
 NEXT_STEPS: List[tuple] = [

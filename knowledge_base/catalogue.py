@@ -9,8 +9,9 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 import yaml
 
@@ -45,9 +46,18 @@ class Catalogue:
         """Shared questions overlaid with the item's own."""
         return {**self.shared_questions, **{q.id: q for q in item.questions}}
 
+    @cached_property
+    def _members_by_family(self) -> Dict[str, List[ServiceItem]]:
+        """Built once, on first use after loading (the matcher asks on every message)."""
+        index: Dict[str, List[ServiceItem]] = {}
+        for item in self.items.values():
+            if item.family:
+                index.setdefault(item.family, []).append(item)
+        return index
+
     def members_of(self, family_id: str) -> List[ServiceItem]:
         """The items of one family, in catalogue order."""
-        return [item for item in self.items.values() if item.family == family_id]
+        return self._members_by_family.get(family_id, [])
 
     def settle_by_cues(self, family_id: str, text: str) -> Tuple[Tuple[str, ...], Optional[Sibling]]:
         """The members of a family whose cues occur in `text` (lower-case, simplified), or else the
@@ -56,26 +66,25 @@ class Catalogue:
         A member's cue wins, unless the gap's cue found is longer, so more specific
         (机动车登记证书丢了: 登记证书 beats 丢 of 行驶证补领)."""
         text = text.lower()
-        members, longest = [], 0
-        for item in self.members_of(family_id):
-            found = [len(c) for c in item.cues if c.lower() in text]
-            if found:
-                members.append(item.id)
-                longest = max(longest, *found)
-        if family_id not in self.families:
-            return tuple(members), None
-        gaps = [(max(len(c) for c in u.cues if c.lower() in text), u) for u in self.families[family_id].uncovered
-                if any(c.lower() in text for c in u.cues)]
-        if gaps:
-            length, gap = max(gaps, key=lambda pair: pair[0])
-            if length > longest:
-                return (), gap
-        return tuple(members), None
+        members = [(item.id, _longest_cue(item.cues, text)) for item in self.members_of(family_id)]
+        members = [(i, n) for i, n in members if n]
+        longest = max((n for _, n in members), default=0)
+        family = self.families.get(family_id)
+        gaps = [(_longest_cue(u.cues, text), u) for u in (family.uncovered if family else ())]
+        length, gap = max(gaps, key=lambda pair: pair[0], default=(0, None))
+        if gap is not None and length > longest:
+            return (), gap
+        return tuple(i for i, _ in members), None
 
     def department_of(self, entry: Entry) -> Optional[Department]:
         """The directory entry of the department that handles an item (a bundle's first member's)."""
         item = entry.members[0] if isinstance(entry, Bundle) else entry
         return self.departments.get(item.department_id)
+
+
+def _longest_cue(cues: Iterable[str], text: str) -> int:
+    """The length of the longest cue found in `text`, 0 when none is."""
+    return max((len(c) for c in cues if c.lower() in text), default=0)
 
 
 def own_checks(name: str, item: ServiceItem, expected_id: str, shared: Dict[str, Question],
@@ -169,7 +178,7 @@ def family_checks(cat: Catalogue, path: Path) -> List[FileError]:
             for alias in set(item.aliases) & set(family.terms):
                 errors.append(FileError(item.source_file, "aliases",
                                         f"别名 {alias!r} 指整个“{family.name}”族，已写在 families.yml 的 terms 里；"
-                                        "请改成带区分词的说法（如“{alias}丢了”）".replace("{alias}", alias)))
+                                        f"请改成带区分词的说法（如“{alias}丢了”）"))
         owners: List[Tuple[str, str, str]] = [(item.id, item.source_file, cue)
                                               for item in members for cue in item.cues]
         owners += [(f"{family.id}.uncovered「{u.name}」", str(path), cue)

@@ -105,6 +105,11 @@ def without_retracted_clause(text: str) -> str:
     return RETRACTED.sub(lambda m: " " * len(m.group(0)), text)
 
 
+def _blank(text: str, mention: Mention) -> str:
+    """The sentence without the words of `mention` (offsets kept): what else does it say?"""
+    return text[:mention.start] + " " * (mention.end - mention.start) + text[mention.end:]
+
+
 def _has_digits(term: str) -> bool:
     return any(ch.isdigit() for ch in term)
 
@@ -135,11 +140,9 @@ class ServiceMatcher:
         self._profile_ids, self._vectorizer, self._profiles = self._build_profiles(catalogue)
         self._catalogue = catalogue
         self._family_of = {item.id: item.family for item in catalogue.items.values() if item.family}
-        self._families: Dict[str, Family] = dict(catalogue.families)
-        self._members = {f: [i for i, fam in self._family_of.items() if fam == f] for f in self._families}
         self._department_of = {item.id: item.department_id for item in catalogue.items.values()}
         self._general_departments = {d.id for d in catalogue.departments.values() if d.general}
-        self._family_terms = {normalize_term(t): f for f in self._families.values() for t in (f.name, *f.terms)}
+        self._family_terms = {normalize_term(t): f for f in catalogue.families.values() for t in (f.name, *f.terms)}
         self._topics = sorted(((normalize_term(t), d.id) for d in catalogue.departments.values() for t in d.topics),
                               key=lambda pair: -len(pair[0]))
         self._department_ids, self._department_vectorizer, self._department_profiles = \
@@ -277,20 +280,15 @@ class ServiceMatcher:
         mentions = self.mentions(text)
         if not mentions:
             siblings, gaps = self.cues_anywhere(text)
-            named_department = self.department_named(text)
-            similar = self._similar_entries(text) if about_a_service or named_department else ()
-            if similar:
-                department = self.department_for(text) or self._department_of.get(similar[0])
-            elif named_department or siblings:
-                department = named_department
-            else:  # a question about some service (by its intent) may take a smaller lead
+            department = self.department_named(text)
+            similar = self._similar_entries(text) if about_a_service or department else ()
+            named = department is not None
+            if not named and similar:
+                department = self.department_resembled(text, loose=True) or self._department_of.get(similar[0])
+            elif not named and not siblings:  # a question about some service (by its intent) takes a smaller lead
                 department = self.department_resembled(text, loose=about_a_service)
-            named = bool(named_department) and department == named_department
-            if similar:
-                mention = Mention(0, len(text), "", similar, SIMILAR)
-                return MatchResult(None, mention, similar, department=department, siblings=siblings, gaps=gaps,
-                                   department_named=named)
-            return MatchResult(None, None, (), department=department, siblings=siblings, gaps=gaps,
+            mention = Mention(0, len(text), "", similar, SIMILAR) if similar else None
+            return MatchResult(None, mention, similar, department=department, siblings=siblings, gaps=gaps,
                                department_named=named)
         bundle = self._bundle_of_members(text, mentions)
         if bundle:
@@ -307,13 +305,13 @@ class ServiceMatcher:
             if other is not None:
                 return MatchResult(other.ids[0], other, ())
             # 公司把我辞退了: 公司 names the enterprise family, but 辞退 is another department's matter.
-            rest = text
-            for m in mentions:  # other families' words (社保 in 公司办社保) are not another department's matter
-                rest = rest.replace(m.term, " ") if m.term else rest
-            elsewhere = self.department_named(rest)
-            if elsewhere and elsewhere != family.department_id and not any(
-                    m.term not in self._family_terms for m in mentions):
-                return MatchResult(None, None, (), department=elsewhere, department_named=True)
+            if all(m.term in self._family_terms for m in mentions):
+                rest = text
+                for m in mentions:  # other families' words (社保 in 公司办社保) are not another department's matter
+                    rest = _blank(rest, m)
+                elsewhere = self.department_named(rest)
+                if elsewhere and elsewhere != family.department_id:
+                    return MatchResult(None, None, (), department=elsewhere, department_named=True)
             return self._with_resembling_entries(text, best, result)
         if len(best.ids) == 1:
             return self._unless_a_specific_department(text, best)
@@ -333,8 +331,7 @@ class ServiceMatcher:
         """出租车司机绕路怎么投诉: the catch-all 投诉举报 entry yields to the department named (交通运输)."""
         entry = mention.ids[0]
         if self._department_of.get(entry) in self._general_departments:
-            beside = text[:mention.start] + " " * (mention.end - mention.start) + text[mention.end:]
-            specific = self.department_named(beside)
+            specific = self.department_named(_blank(text, mention))
             if specific and specific not in self._general_departments:
                 return MatchResult(None, None, (), department=specific, department_named=True)
         return self._unless_a_sibling_is_cued(text, mention)
@@ -347,11 +344,10 @@ class ServiceMatcher:
         if family is None:
             return MatchResult(entry, mention, ())
         # 公积金贷款提前还款: beside the alias, the sentence names a 办理项 that has no guide.
-        beside = text[:mention.start] + " " * (mention.end - mention.start) + text[mention.end:]
-        hits_beside, gap = self._catalogue.settle_by_cues(family, beside)
+        hits_beside, gap = self._catalogue.settle_by_cues(family, _blank(text, mention))
         if gap is not None and not hits_beside:
-            return MatchResult(None, mention, (), uncovered=gap, department=self._families[family].department_id,
-                               department_named=True)
+            return MatchResult(None, mention, (), uncovered=gap,
+                               department=self._catalogue.families[family].department_id, department_named=True)
         hits, _ = self._catalogue.settle_by_cues(family, text)
         others = tuple(h for h in hits if h != entry)
         if not others:
@@ -379,7 +375,7 @@ class ServiceMatcher:
         uncovered 办理项 as "family-id:name". The dialogue keeps those of the family in context."""
         siblings: List[str] = []
         gaps: List[str] = []
-        for family_id in self._families:
+        for family_id in self._catalogue.families:
             hits, gap = self._catalogue.settle_by_cues(family_id, text)
             siblings += hits
             if gap is not None:
@@ -404,7 +400,7 @@ class ServiceMatcher:
         families = {self._family_of.get(i) for i in ids}
         if len(families) == 1:
             family_id = families.pop()
-            return self._families.get(family_id) if family_id else None
+            return self._catalogue.families.get(family_id) if family_id else None
         return None
 
     def _settle_by_cues(self, text: str, mention: Mention, family: Family) -> MatchResult:
@@ -418,7 +414,7 @@ class ServiceMatcher:
         if gap is not None:
             return MatchResult(None, mention, (), uncovered=gap, department=family.department_id,
                                department_named=True)
-        candidates = hits or tuple(self._members[family.id])
+        candidates = hits or tuple(item.id for item in self._catalogue.members_of(family.id))
         if len(candidates) == 1:  # a family of one: 出生证 is 出生医学证明办理 unless a gap's cue says otherwise
             return MatchResult(candidates[0], Mention(mention.start, mention.end, mention.term, candidates,
                                                       mention.tier), ())
