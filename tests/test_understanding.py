@@ -67,6 +67,9 @@ def test_small_talk_words_do_not_swallow_a_service_question(citizen, text, expec
 def test_plain_small_talk_is_still_small_talk(citizen):
     assert "再见" in texts(citizen.says("好的再见"))
     assert "不客气" in texts(citizen.says("谢谢你"))
+    # a complaint about the assistant itself is feedback, even though 投诉 names the 投诉举报 service
+    reply = citizen.says("这个回答一点用都没有，我要投诉")
+    assert "评价" in texts(reply) and "非常不满意" in {b["title"] for b in buttons_of(reply)}
 
 
 def test_a_named_service_with_an_unclear_question_gets_its_overview(citizen):
