@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -23,6 +24,11 @@ MIN_NEW_TOPIC_CHARS = 8
 MAX_OPTIONS = 4
 # Below this the NLU only guessed from resemblance, not from a name or alias.
 NAMED_CONFIDENCE = 0.7
+
+# 那养老的呢 / 离婚证呢 / 那要是护照: a topic word and nothing else, after an answer.
+ELLIPSIS = re.compile("^(?:(?:那么|那要是|那如果是|那|要是|如果是|换成)([^，,。？?！!呢的\\s]{2,8}?)的?(?:呢|怎么办|咋办)?"
+                      "|([^，,。？?！!呢的\\s]{2,8}?)的?呢)[？?。！!~\\s]*$")
+ELLIPTICAL_INTENTS = {"inquire_service", "nlu_fallback", "out_of_scope", None}
 
 # Offered when a question names no service and nothing is in context.
 POPULAR = ("passport", "id-card-renewal", "social-security-card", "housing-fund-withdrawal",
@@ -74,6 +80,9 @@ def _service_in_context(tracker: Tracker) -> ServiceInContext:
     A guess (low confidence) is offered as options only when no service is in context yet.
     """
     previous = tracker.get_slot(SERVICE)
+    switched = _elliptical_switch(tracker, previous)
+    if switched is not None:
+        return switched
     named = _entities(tracker, SERVICE)
     uncovered = _entities(tracker, UNCOVERED)
     departments = _entities(tracker, DEPARTMENT)
@@ -127,6 +136,21 @@ def _service_in_context(tracker: Tracker) -> ServiceInContext:
         # 另外，我爸留下一套房要公证: another matter, even in the same department, is a new topic.
         return ServiceInContext(None, (), False, previous=previous, gap=NoGuide(department))
     return ServiceInContext(previous, (), False, previous=previous)
+
+
+def _elliptical_switch(tracker: Tracker, previous: Optional[str]) -> Optional[ServiceInContext]:
+    """离婚证呢 after 补领结婚证 → 补领 still; 那养老的呢 after 城乡居民医保 → 城乡居民养老保险: the new word
+    replaces its counterpart and the rest of the topic stays (`Catalogue.variant_like`)."""
+    message = tracker.latest_message or {}
+    if not previous or (message.get("intent") or {}).get("name") not in ELLIPTICAL_INTENTS:
+        return None
+    found = ELLIPSIS.match((message.get("text") or "").strip())
+    if found is None:
+        return None
+    variant = catalogue().variant_like(found.group(1) or found.group(2), previous)
+    if variant is None:
+        return None
+    return ServiceInContext(variant, (), variant != previous, previous=previous)
 
 
 def family_in_context(tracker: Tracker, previous: Optional[str]) -> Optional[str]:

@@ -6,6 +6,7 @@ its last good version stays in service) and its errors are reported.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -76,15 +77,55 @@ class Catalogue:
             return (), gap
         return tuple(i for i, _ in members), None
 
+    def variant_like(self, word: str, like: str) -> Optional[str]:
+        """那养老的呢 after 城乡居民医保 → 城乡居民养老保险: an elliptical switch changes one word and keeps
+        the rest. Of the entries with `word` in a name or alias, the one whose words beside it the entry
+        `like` shares most (the longest common run of characters); None when no single one leads."""
+        base = self.get(like)
+        word = word.lower()
+        if base is None or len(word) < 2:
+            return None
+        own = [t.lower() for t in (base.name, *base.aliases)]
+        scores: Dict[str, int] = {}
+        for entry in self.entries():
+            for term in (t.lower() for t in (entry.name, *entry.aliases)):
+                if word in term:
+                    rest = term.replace(word, "|")
+                    scores[entry.id] = max(scores.get(entry.id, 0), max(_common_run(rest, o) for o in own))
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+            return None
+        return ranked[0][0]
+
     def department_of(self, entry: Entry) -> Optional[Department]:
         """The directory entry of the department that handles an item (a bundle's first member's)."""
         item = entry.members[0] if isinstance(entry, Bundle) else entry
         return self.departments.get(item.department_id)
 
 
+def _common_run(a: str, b: str) -> int:
+    """The length of the longest run of characters that `a` and `b` share."""
+    best = 0
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            if a[i:j] in b:
+                best = j - i
+            else:
+                break
+    return best
+
+
+# 挂失完补一张新的: what is already done (挂失完, 报完之后) is not what the citizen asks for now.
+_DONE = re.compile("^(完|好了|了以后|了之后|之后|以后)")
+
+
 def _longest_cue(cues: Iterable[str], text: str) -> int:
-    """The length of the longest cue found in `text`, 0 when none is."""
-    return max((len(c) for c in cues if c.lower() in text), default=0)
+    """The length of the longest cue found in `text` and not said to be done already, 0 when none is."""
+    return max((len(c) for c in cues if _cue_asked(c.lower(), text)), default=0)
+
+
+def _cue_asked(cue: str, text: str) -> bool:
+    return any(not _DONE.match(text[m.end():]) for m in re.finditer(re.escape(cue), text))
 
 
 def own_checks(name: str, item: ServiceItem, expected_id: str, shared: Dict[str, Question],

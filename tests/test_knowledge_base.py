@@ -292,3 +292,20 @@ def test_a_broken_directory_on_reload_keeps_the_version_in_service(kb_copy):
     reloaded = load_catalogue(kb_copy, previous=good)
     assert reloaded.departments == good.departments
     assert _errors_for(reloaded, "departments.yml")
+
+
+@pytest.mark.parametrize("word, like, expected", [
+    ("养老", "resident-medical-insurance", "resident-pension"),    # 城乡居民 stays
+    ("离婚证", "marriage-certificate-reissue", "marriage-certificate-reissue"),  # 补领 stays
+    ("离婚", "marriage-registration", "divorce-registration"),
+    ("行驶证", "driving-license-reissue", "vehicle-license-reissue"),  # 补领 stays
+    ("材", "passport", None),            # too short to be a topic
+    ("天气", "passport", None),          # in no entry
+])
+def test_an_elliptical_switch_changes_one_word_and_keeps_the_rest(catalogue, word, like, expected):
+    assert catalogue.variant_like(word, like) == expected
+
+
+def test_a_cue_said_to_be_done_already_does_not_count(catalogue):
+    assert catalogue.settle_by_cues("social-security-card", "社保卡想挂失")[0] == ("social-security-card-loss",)
+    assert "social-security-card-loss" not in catalogue.settle_by_cues("social-security-card", "挂失完了想补办")[0]

@@ -121,3 +121,30 @@ def test_a_guess_is_offered_not_presented_as_the_answer(citizen):
     text = texts(replies)
     assert not text.startswith("（按「")
     assert "您是想了解以下哪项" in text or "办事指南" in text
+
+
+def test_an_elliptical_switch_keeps_the_rest_of_the_topic(citizen):
+    assert answered(citizen.says("居民医保一年交多少，在哪交")) == "城乡居民基本医疗保险参保登记"
+    assert answered(citizen.says("那养老的呢")) == "城乡居民基本养老保险参保登记"
+    other = Citizen(citizen.url)
+    assert answered(other.says("结婚证丢了补办要带什么")) == "补领婚姻登记证"
+    assert answered(other.says("离婚证呢")) == "补领婚姻登记证"  # still 补领, not 离婚登记
+
+
+def test_a_yes_no_question_ending_in_bu_is_a_question_not_a_no(citizen):
+    assert answered(citizen.says("持境外驾驶证换国内驾照要什么条件")) == "持境外驾驶证申领机动车驾驶证"
+    replies = citizen.says("还要体检不")
+    assert answered(replies) == "持境外驾驶证申领机动车驾驶证", texts(replies)
+    assert "还有什么可以帮您" not in texts(replies)
+
+
+def test_a_correction_leaves_the_retracted_item_out_of_the_choice(citizen):
+    citizen.says("/ask_process{\"service\": \"medical-reimbursement\"}")
+    replies = citizen.says("不是报销那个，是医保的其他事")
+    assert answered(replies) != "医疗费用手工（零星）报销"
+    assert "medical-reimbursement" not in str([b["payload"] for b in buttons_of(replies)])
+
+
+def test_a_life_event_named_and_done_at_once_is_the_bundle(citizen):
+    replies = citizen.says("开公司能不能一次把营业执照和刻章都搞定")
+    assert "企业开办" in answered(replies), texts(replies)

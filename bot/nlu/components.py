@@ -256,6 +256,8 @@ class ServiceFirstIntent(GraphComponent):
         "resume_preparation": re.compile("继续|接着"),
     }
     ENTITIES = {SERVICE_ENTITY, CANDIDATE_ENTITY, UNCOVERED_ENTITY, DEPARTMENT_ENTITY, SIBLING_ENTITY, POLICY_ENTITY}
+    # 还要考试不 / 能取消不 / 要带户口本吗: a yes-no question, not a yes or a no.
+    YES_NO_QUESTION = re.compile("(要|能|可以|用|行|会|是|有|还).{0,12}(不|没|吗|么|嘛)[？?。!！~ ]*$|[？?]\\s*$")
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -273,4 +275,15 @@ class ServiceFirstIntent(GraphComponent):
                 message.set(INTENT, {INTENT_NAME_KEY: "inquire_service",
                                      "confidence": max(float(intent.get("confidence") or 0.0), 0.5)},
                             add_to_output=True)
+            elif name in ("affirm", "deny") and self.YES_NO_QUESTION.search(text):
+                message.set(INTENT, self._question_behind(message), add_to_output=True)
         return messages
+
+    @staticmethod
+    def _question_behind(message: Message) -> Dict[Text, Any]:
+        """The best-ranked question about a service, else a general one (its overview answers)."""
+        ranking = message.get("intent_ranking") or []
+        asked = next((r for r in ranking if r.get(INTENT_NAME_KEY) in SERVICE_INTENTS), None)
+        if asked is None:
+            return {INTENT_NAME_KEY: "inquire_service", "confidence": 0.5}
+        return {INTENT_NAME_KEY: asked[INTENT_NAME_KEY], "confidence": max(float(asked.get("confidence") or 0.0), 0.5)}

@@ -53,7 +53,7 @@ POLICY_QUESTION = re.compile(
     "计算公式|上调|一个月多少|每月多少")
 # Doing several things of one life event at once: 一起办, 联办, 一件事.
 JOINTLY = re.compile("一起办|一起弄|一块办|一块儿|一并|联办|一件事|(?<!第)一次办|一次性办|合一块|同时办|"
-                     "一次搞定|一站式|一个窗口|一次弄完|全部办|一起申请|一块申请|一起搞")
+                     "一次搞定|一站式|一个窗口|一次弄完|全部办|一起申请|一块申请|一起搞|一次把|一次性把")
 # 不是到期，是丢了 / 不要临牌，新车直接上牌: the retracted part is blanked (offsets stay).
 RETRACTED = re.compile("(?<![是要])(?:不是|不要|不办)[^，,。！!？?；;]{1,10}[，,；;]")
 MAX_SIMILAR = 3
@@ -270,11 +270,25 @@ class ServiceMatcher:
         A policy question (能领多少、报销比例) keeps its service but is flagged:
         a guide has no figures for it.
         """
+        retracted = self._retracted_entries(text.lower())
         text = without_retracted_clause(text.lower())
         result = self._match(text, about_a_service)
+        if retracted and set(result.candidates) - retracted:
+            # 不是报销的事，我是想查医保账户: the family's question leaves out what the citizen said it is not.
+            kept = tuple(c for c in result.candidates if c not in retracted)
+            mention = dataclasses.replace(result.mention, ids=kept) if result.mention else None
+            result = dataclasses.replace(result, candidates=kept, mention=mention)
         if POLICY_QUESTION.search(text) and not result.candidates:
             return dataclasses.replace(result, policy=True)
         return result
+
+    def _retracted_entries(self, text: str) -> Set[str]:
+        """The entries a correction's first part names (不是报销的事，…): named or cued there."""
+        out: Set[str] = set()
+        for clause in RETRACTED.findall(text):
+            out |= {m.ids[0] for m in self.mentions(clause) if len(m.ids) == 1}
+            out |= set(self.cues_anywhere(clause)[0])
+        return out
 
     def _match(self, text: str, about_a_service: bool) -> MatchResult:
         mentions = self.mentions(text)
@@ -310,7 +324,9 @@ class ServiceMatcher:
                 for m in mentions:  # other families' words (社保 in 公司办社保) are not another department's matter
                     rest = _blank(rest, m)
                 elsewhere = self.department_named(rest)
-                if elsewhere and elsewhere != family.department_id:
+                # …unless the whole sentence still sounds like the family's own department
+                # (医保…想在老家医院看病，要先备个案: 医院 is where, not whom to ask).
+                if elsewhere and family.department_id not in (elsewhere, self.department_resembled(text, loose=True)):
                     return MatchResult(None, None, (), department=elsewhere, department_named=True)
             return self._with_resembling_entries(text, best, result)
         if len(best.ids) == 1:
@@ -386,6 +402,10 @@ class ServiceMatcher:
         """户口注销和公积金提取一起办: two members of one life event named, or one with 一起办/一件事."""
         named = {m.ids[0] for m in mentions if len(m.ids) == 1}
         jointly = bool(JOINTLY.search(text))
+        # 开公司能不能一次把执照、刻章都办了: the life event named by its own name, and done together.
+        own = next((i for i in named if i in self._bundle_members), None)
+        if own is not None and jointly:
+            return own
         for bundle_id, members in self._bundle_members.items():
             together = len(named & members)
             # Two members alone may be a service and one of its materials (上户口要出生证吗).
