@@ -94,11 +94,13 @@ def tell_policy(dispatcher: CollectingDispatcher, tracker: Tracker, entry, cat) 
 
 def options_or_no_guide(dispatcher: CollectingDispatcher, tracker: Tracker, context: ServiceInContext,
                         cat) -> Optional[List[Dict[Text, Any]]]:
-    """For the actions that answer when the NLU was unsure: guesses become options, a gap the
-    honest answer; None when neither applies."""
-    if context.guessed and context.candidates:
+    """For the actions that answer when the NLU was unsure: candidates become options (with whom to
+    ask if none fits), a gap the honest answer; None when neither applies."""
+    if context.candidates:
+        if not context.guessed:  # ask_to_choose keeps a guess for the inbox itself
+            log_for_inbox(tracker)
         return ask_to_choose(dispatcher, tracker, "inquire_service", context, cat)
-    if context.gap and not context.candidates:
+    if context.gap:
         return tell_no_guide(dispatcher, tracker, context.gap, cat)
     return None
 

@@ -40,10 +40,8 @@ class ActionServiceFallback(SafeAction):
             return [SlotSet("service", entry.id)]
 
         log_for_inbox(tracker)
-        candidates = context.candidates or POPULAR
-        text = ("抱歉，我没有完全理解您的问题。您是想了解以下哪项业务？\n" if context.candidates
-                else "抱歉，我没有理解您的问题。可以换个说法，或直接说要办的事，比如“办护照要带什么”。常办事项：\n")
-        buttons = choose_service_buttons("inquire_service", candidates, cat)
+        text = "抱歉，我没有理解您的问题。可以换个说法，或直接说要办的事，比如“办护照要带什么”。常办事项：\n"
+        buttons = choose_service_buttons("inquire_service", POPULAR, cat)
         buttons.append(HUMAN_BUTTON)
         dispatcher.utter_message(text=text + HELP_LINE, buttons=buttons)
         return []

@@ -183,7 +183,8 @@ def not_sure(department: Optional[Department]) -> str:
 
 def policy_question(entry: Entry, department: Optional[Department]) -> str:
     """An amount, rate or age of local policy: the guide has no figure, and a guessed one would mislead."""
-    text = "您问的是当地的政策标准（金额、比例、年限等），各地不同、常有调整，我这里没有这方面的办事指南，不能给您准确的数字。"
+    text = ("您问的是当地的政策规定（金额、比例、年限、报销范围或是否合规等），各地不同、常有调整，"
+            "我这里没有这方面的办事指南，不能给您准确的答复。")
     if department is not None:
         text += f"\n{_department_channels(department)}"
     return text + f"\n如需办理「{entry.name}」，可以点下面的按钮查看办事指南。具体以当地政务服务中心公布为准。"

@@ -160,11 +160,14 @@ class Department:
     topics: Tuple[str, ...]
     channels: Tuple[Channel, ...]
     general: bool = False  # a catch-all (12345): a more specific department named wins
+    # How citizens ask about its matters, guides or not: tells the department when no guide fits.
+    examples: Tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Department":
         return cls(d["id"], d["name"], d["handles"], tuple(d["topics"]),
-                   tuple(Channel(type="", **c) for c in d["channels"]), bool(d.get("general", False)))
+                   tuple(Channel(type="", **c) for c in d["channels"]), bool(d.get("general", False)),
+                   tuple(d.get("examples") or ()))
 
 
 @dataclass(frozen=True)

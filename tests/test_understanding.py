@@ -110,10 +110,10 @@ def test_a_family_question_then_a_cue_settles_it(citizen):
 
 def test_a_policy_figure_is_not_answered_with_the_guide(citizen):
     reply = texts(citizen.says("失业保险金每个月能领多少钱"))
-    assert "不能给您准确的数字" in reply and "人力资源和社会保障" in reply and "12333" in reply
+    assert "不能给您准确的答复" in reply and "人力资源和社会保障" in reply and "12333" in reply
     # ... and a follow-up about the amount, with the service in context, too
     assert answered(citizen.says("失业保险金申领要带什么")) == "失业保险金申领"
-    assert "不能给您准确的数字" in texts(citizen.says("那标准是多少"))
+    assert "不能给您准确的答复" in texts(citizen.says("那标准是多少"))
 
 
 def test_a_guess_is_offered_not_presented_as_the_answer(citizen):
@@ -148,3 +148,19 @@ def test_a_correction_leaves_the_retracted_item_out_of_the_choice(citizen):
 def test_a_life_event_named_and_done_at_once_is_the_bundle(citizen):
     replies = citizen.says("开公司能不能一次把营业执照和刻章都搞定")
     assert "企业开办" in answered(replies), texts(replies)
+
+
+def test_a_complaint_about_a_doctor_is_not_feedback_about_the_assistant(citizen):
+    reply = texts(citizen.says("看病时医生态度很差，想投诉卫健委"))
+    assert "请为本次服务评价" not in reply
+    assert "卫生健康" in reply and "12320" in reply
+
+
+def test_words_of_two_departments_go_to_the_one_the_sentence_is_about(citizen):
+    reply = texts(citizen.says("学车的驾校乱收费，教练还要红包，去哪反映"))
+    assert "交通运输" in reply and "市场监督管理" not in reply
+
+
+def test_whether_something_is_lawful_is_not_answered_with_a_guide(citizen):
+    reply = texts(citizen.says("花钱找人帮我消驾照的扣分，这样合法吗"))
+    assert "不能给您准确的答复" in reply and "公安交管" in reply

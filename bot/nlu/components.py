@@ -244,7 +244,7 @@ class ServiceFirstIntent(GraphComponent):
         "goodbye": re.compile("再见|拜拜|bye|回头见|先这样|下次再"),
         "thanks": re.compile("谢|感谢|thank|辛苦了"),
         "bot_challenge": re.compile("机器人|真人吗|人工智能|你是谁|是人吗"),
-        "give_feedback": re.compile("评价|好评|差评|打分|评分|星|满意|服务态度|态度|回答|机器人"),
+        "give_feedback": re.compile("评价|好评|差评|打分|评分|星|满意|回答|机器人"),
         "request_human": re.compile("人工|真人|工作人员|客服|坐席"),
         "delete_my_data": re.compile("删除|删掉|清除|清空|注销我的"),
         "out_of_scope": re.compile("$^"),  # never its own words: a named service always wins

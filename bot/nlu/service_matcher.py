@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -50,7 +51,9 @@ POLICY_QUESTION = re.compile(
     "涨多少|涨了多少|涨几|调整方案|标准是多少|标准多少|起付线|封顶线|利率|几个点|怎么计算|计算器|"
     "领几个月|几岁能退|几岁退休|一年交多少|每月划入|划入多少|待遇差多少|赔多少|能贷多少|贷多少|多贷|"
     "一个月多少钱|多少钱一个月|能给多少|给多少钱|中签率|几号发|发放时间|优惠政策|有什么政策|有没有什么政策|"
-    "计算公式|上调|一个月多少|每月多少")
+    "计算公式|上调|一个月多少|每月多少|"
+    # whether the law allows it or the scheme covers it: a judgement no guide makes
+    "违法吗|合法吗|犯法吗|算违法|违规吗|能报销吗|能不能报销|可以报销吗|能不能报|给报吗|纳入医保")
 # Doing several things of one life event at once: 一起办, 联办, 一件事.
 JOINTLY = re.compile("一起办|一起弄|一块办|一块儿|一并|联办|一件事|(?<!第)一次办|一次性办|合一块|同时办|"
                      "一次搞定|一站式|一个窗口|一次弄完|全部办|一起申请|一块申请|一起搞|一次把|一次性把")
@@ -61,8 +64,11 @@ MAX_SIMILAR = 3
 MIN_DEPARTMENT_CHARS = 4
 MIN_DEPARTMENT_SIMILARITY = 0.12
 DEPARTMENT_LEAD = 1.25
-LOOSE_DEPARTMENT_SIMILARITY = 0.08
-LOOSE_DEPARTMENT_LEAD = 1.1
+# For a sentence known to be a government matter, only whose it is: the department of the closest
+# phrases (a topic, a citizen's example, an item's name or alias), summed over the nearest few.
+NEAREST_PHRASES = 3
+LOOSE_DEPARTMENT_SIMILARITY = 0.3
+LOOSE_DEPARTMENT_LEAD = 1.05
 MIN_CONTENT_CHARS = 2
 MIN_HOMOPHONE_CHARS = 3
 MIN_FUZZY_CHARS = 5
@@ -147,6 +153,7 @@ class ServiceMatcher:
                               key=lambda pair: -len(pair[0]))
         self._department_ids, self._department_vectorizer, self._department_profiles = \
             self._build_department_profiles(catalogue)
+        self._phrase_departments, self._phrase_vectorizer, self._phrases = self._build_department_phrases(catalogue)
 
     @staticmethod
     def _build_profiles(catalogue: Catalogue):
@@ -161,10 +168,11 @@ class ServiceMatcher:
 
     @staticmethod
     def _build_department_profiles(catalogue: Catalogue):
-        """One document per department: what it handles, its topics, and its items' names, aliases and FAQ."""
+        """One document per department: what it handles, its topics, how citizens ask about it, and its items'
+        names, aliases and FAQ."""
         ids, docs = [], []
         for dept in catalogue.departments.values():
-            words = [dept.name, dept.handles, *dept.topics]
+            words = [dept.name, dept.handles, *dept.topics, *dept.examples]
             for item in catalogue.items.values():
                 if item.department_id == dept.id:
                     words += [item.name, *item.aliases, *(f.q for f in item.faq)]
@@ -173,22 +181,54 @@ class ServiceMatcher:
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), sublinear_tf=True)
         return ids, vectorizer, vectorizer.fit_transform(docs) if docs else None
 
+    @staticmethod
+    def _build_department_phrases(catalogue: Catalogue):
+        """Every phrase that belongs to one department, each on its own: its topics and examples, its
+        items' names, aliases and FAQ questions."""
+        departments, phrases = [], []
+        for dept in catalogue.departments.values():
+            for phrase in (dept.name, dept.handles, *dept.topics, *dept.examples):
+                departments.append(dept.id)
+                phrases.append(phrase.lower())
+        for item in catalogue.items.values():
+            for phrase in (item.name, *item.aliases, *(f.q for f in item.faq)):
+                departments.append(item.department_id)
+                phrases.append(phrase.lower())
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), sublinear_tf=True)
+        return departments, vectorizer, vectorizer.fit_transform(phrases) if phrases else None
+
     def department_resembled(self, text: str, loose: bool = False) -> Optional[str]:
         """The department whose matters the sentence resembles, when one clearly leads (学前教育免费吗 → 教育).
 
-        `loose` is for a sentence already known to be a government matter (it resembles some entries):
-        only the department to suggest is in question, so a smaller lead will do."""
+        Whether a sentence is a government matter at all is judged against each department as a
+        whole, strictly. `loose` is for a sentence already known to be one (it resembles some
+        entries, or asks about some service): only whose it is remains, and the nearest single
+        phrases tell that better than the whole."""
         content = GENERIC_WORDS.sub(" ", text.lower())
         if self._department_profiles is None or len(content.replace(" ", "")) < MIN_DEPARTMENT_CHARS:
             return None
+        if loose:
+            return self._department_of_nearest_phrases(content)
         scores = (self._department_vectorizer.transform([content]) @ self._department_profiles.T).toarray()[0]
         ranked = scores.argsort()[::-1]
         top, second = scores[ranked[0]], scores[ranked[1]] if len(ranked) > 1 else 0.0
-        minimum, lead = (LOOSE_DEPARTMENT_SIMILARITY, LOOSE_DEPARTMENT_LEAD) if loose else (
-            MIN_DEPARTMENT_SIMILARITY, DEPARTMENT_LEAD)
-        if top < minimum or top < lead * second:
+        if top < MIN_DEPARTMENT_SIMILARITY or top < DEPARTMENT_LEAD * second:
             return None
         return self._department_ids[ranked[0]]
+
+    def _department_of_nearest_phrases(self, content: str) -> Optional[str]:
+        return self._nearest_phrases(content)[0]
+
+    def _nearest_phrases(self, content: str) -> Tuple[Optional[str], float]:
+        """The department of the nearest phrases and their summed resemblance, if it leads."""
+        scores = (self._phrase_vectorizer.transform([content]) @ self._phrases.T).toarray()[0]
+        totals: Dict[str, float] = defaultdict(float)
+        for i in scores.argsort()[::-1][:NEAREST_PHRASES]:
+            totals[self._phrase_departments[i]] += scores[i]
+        ranked = sorted(totals.values(), reverse=True) + [0.0]
+        if ranked[0] < LOOSE_DEPARTMENT_SIMILARITY or ranked[0] < LOOSE_DEPARTMENT_LEAD * ranked[1]:
+            return None, 0.0
+        return max(totals, key=totals.get), ranked[0]
 
     def department_for(self, text: str) -> Optional[str]:
         """Who to suggest for a government matter: a topic word, else resemblance."""
@@ -273,6 +313,9 @@ class ServiceMatcher:
         retracted = self._retracted_entries(text.lower())
         text = without_retracted_clause(text.lower())
         result = self._match(text, about_a_service)
+        if result.candidates and not result.department:
+            # 公积金贷款额度计算公式: whom to ask if none of the options fits.
+            result = dataclasses.replace(result, department=self.department_resembled(text, loose=True))
         if retracted and set(result.candidates) - retracted:
             # 不是报销的事，我是想查医保账户: the family's question leaves out what the citizen said it is not.
             kept = tuple(c for c in result.candidates if c not in retracted)
@@ -441,9 +484,16 @@ class ServiceMatcher:
         return MatchResult(None, Mention(mention.start, mention.end, mention.term, candidates, mention.tier), candidates)
 
     def department_named(self, text: str) -> Optional[str]:
-        """The department whose domain the sentence names (the longest topic word found)."""
+        """The department whose domain the sentence names: the one topic word found, or, when words
+        of several departments are there (驾校乱收费: 驾校 and 乱收费), the one of them the sentence
+        resembles most, else the longest word's."""
         text = text.lower()
-        return next((dept for topic, dept in self._topics if topic in text), None)
+        named = list(dict.fromkeys(dept for topic, dept in self._topics if topic in text))
+        if len(named) > 1:
+            resembled = self._department_of_nearest_phrases(GENERIC_WORDS.sub(" ", text))
+            if resembled in named[1:]:  # a topic word alone is evidence that resemblance does not overrule
+                return resembled
+        return named[0] if named else None
 
     def _prefer_items_over_their_bundles(self, mentions: Sequence[Mention]) -> Mention:
         """孩子出生了要上户口 is about 上户口, not the whole 新生儿出生一件事."""
