@@ -61,7 +61,9 @@ def test_migration_upgrades_an_older_database(store):
         conn.execute(sa.insert(ratings).values(idempotency_key="old", entry_id="passport", rating=5,
                                               channel="rest", sender_key="x", created_at=WEDNESDAY))
     assert store.migrate() == 1
-    InboxStore(str(store.engine.url)).log_unanswered("我的身份证110105199001010123丢了怎么办理那个", "ask_process", None, "rest")
+    inbox = InboxStore(str(store.engine.url))
+    inbox.log_unanswered("我的身份证110105199001010123丢了怎么办理那个", "ask_process", None, "rest")
+    inbox.engine.dispose()  # the fixture drops the PostgreSQL database afterwards
     with store.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(ratings)).scalar() == 1  # kept
         [text] = conn.execute(sa.text("select text from feedback_unanswered")).scalars().all()
