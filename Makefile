@@ -43,7 +43,7 @@ help:
 	@echo "make run-cluster   2 Rasa + 2 action servers behind nginx, on PostgreSQL and Redis (RASA=n ACTIONS=m)"
 	@echo "make bench         the load benchmark (single machine and cluster side by side)"
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	@if [ -z "$(PYTHON310)" ]; then \
 	  echo "错误：找不到 Python 3.10（Rasa 3.6 不支持 3.11 及以上）。"; \
 	  echo "Python 3.10 is required. Install it, for example:"; \
@@ -55,6 +55,7 @@ $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip<24.1"
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
 	touch $@
 
@@ -77,7 +78,7 @@ validate: $(VENV)/.installed
 
 # The admin token guards Rasa's HTTP API (/model/parse, /conversations…) and the kb reload routes;
 # the channels stay public. KB_ADMIN_TOKEN, else a random one kept in var/.admin_token.
-ADMIN_TOKEN = $$($(PY) -c 'from knowledge_base.admin import admin_token; print(admin_token())')
+ADMIN_TOKEN = $$($(PY) -c 'from common.admin import admin_token; print(admin_token())')
 
 # Rasa, the action server and the kiosk page; the Telegram relay too when TELEGRAM_BOT_TOKEN is set.
 run: train

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import replies
+from domain_logic import replies
 from actions.catalogue import catalogue
 from actions.inbox_log import is_low_confidence, log_for_inbox
 from actions.safe_action import SafeAction

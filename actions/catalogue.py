@@ -1,12 +1,10 @@
 """The action server's view of the knowledge base, re-read when staff edit it."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from common import settings
+from knowledge_base import Catalogue, LiveCatalogue
 
-from knowledge_base import KNOWLEDGE_BASE_DIR, Catalogue, LiveCatalogue
-
-_live = LiveCatalogue(Path(os.environ.get("KB_DIR") or KNOWLEDGE_BASE_DIR))
+_live = LiveCatalogue(settings.kb_dir())
 
 
 def live_catalogue() -> LiveCatalogue:

@@ -7,7 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import replies
+from domain_logic import replies
 from actions.answer_question import (HUMAN_BUTTON, choose_service_buttons, next_step_buttons, options_or_no_guide,
                                      tell_policy)
 from actions.catalogue import catalogue

@@ -20,10 +20,10 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.catalogue import catalogue
-from actions.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore, StoreUnavailable
-from actions.privacy import MOBILE_NUMBER, mask_personal_data
+from domain_logic.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore, StoreUnavailable
+from common.privacy import MOBILE_NUMBER, mask_personal_data
 from actions.safe_action import SafeAction
-from actions.spool import local_spool
+from common.spool import local_spool
 
 FORM = "feedback_form"
 GENERAL = "assistant"  # a rating of the assistant itself, when no service is in context

@@ -6,13 +6,20 @@ entries or training examples.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from rasa_sdk import Tracker
 
-from actions.feedback_flow import store as feedback_store
+from domain_logic.feedback.inbox import InboxStore
 
 logger = logging.getLogger(__name__)
 LOW_CONFIDENCE = 0.6  # below this, the answer was a guess worth a look
+
+
+@lru_cache(maxsize=None)
+def inbox_store() -> InboxStore:
+    """Opened on first use, so importing the action server needs no database."""
+    return InboxStore()
 
 
 def is_low_confidence(tracker: Tracker) -> bool:
@@ -32,7 +39,7 @@ def log_for_inbox(tracker: Tracker, service: str = None) -> None:
     ranking = tracker.latest_message.get("intent_ranking") or []
     guessed = next((r.get("name") for r in ranking if r.get("name") != "nlu_fallback"), None)
     try:
-        feedback_store().log_unanswered(text, guessed, service or tracker.get_slot("service"),
-                                        tracker.get_latest_input_channel() or "rest")
+        inbox_store().log_unanswered(text, guessed, service or tracker.get_slot("service"),
+                                     tracker.get_latest_input_channel() or "rest")
     except Exception:  # noqa: BLE001
         logger.warning("could not log a question for the inbox", exc_info=True)

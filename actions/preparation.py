@@ -16,18 +16,18 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions import replies
+from domain_logic import replies
 from actions.answer_question import choose_service_buttons, next_step_buttons, tell_no_guide
 from actions.catalogue import catalogue
-from actions.checklist.plan import (MISSING, READY, UNKNOWN, UNSURE, Progress, Step, materials_for,
+from domain_logic.checklist.plan import (MISSING, READY, UNKNOWN, UNSURE, Progress, Step, materials_for,
                                     next_step, questions_for)
-from actions.checklist.sheet import build_sheet, to_html_page, to_telegram_html, to_text
-from actions.checklist.store import ProgressStore
-from actions.checklist.understand import read_option, read_statuses
-from actions.replies import material_line
+from domain_logic.checklist.sheet import build_sheet, to_html_page, to_telegram_html, to_text
+from domain_logic.checklist.store import ProgressStore
+from domain_logic.checklist.understand import read_option, read_statuses
+from domain_logic.replies import material_line
 from actions.safe_action import SafeAction
 from actions.service_context import POPULAR, payload, service_in_context
-from actions.spool import local_spool
+from common.spool import local_spool
 
 FORM = "preparation_form"
 STEP_SLOT = "checklist_step"

@@ -10,15 +10,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 
 from rasa_sdk import utils
 from rasa_sdk.endpoint import create_app
 from sanic import response
 
 from actions.catalogue import live_catalogue
-from actions.privacy import install_log_masking
-from knowledge_base.admin import authorised
+from common import settings
+from common.admin import authorised
+from common.privacy import install_log_masking
 
 
 def build_app():
@@ -41,7 +41,7 @@ def build_app():
 
         async def every_few_seconds():
             while True:
-                await asyncio.sleep(float(os.environ.get("SPOOL_DRAIN_SECONDS", "5")))
+                await asyncio.sleep(settings.spool_drain_seconds())
                 for drain in (drain_ratings, lambda: checklist_store().drain()):
                     try:
                         await asyncio.to_thread(drain)
@@ -55,12 +55,12 @@ def build_app():
 def main() -> None:
     parser = argparse.ArgumentParser(description="政务服务助手 action server")
     parser.add_argument("--port", type=int, default=5055)
-    parser.add_argument("--loglevel", default=os.environ.get("LOG_LEVEL", "INFO"))
+    parser.add_argument("--loglevel", default=settings.log_level())
     args = parser.parse_args()
     install_log_masking()
     utils.configure_colored_logging(args.loglevel)
     logging.getLogger("matplotlib").setLevel(logging.WARN)
-    build_app().run(os.environ.get("SANIC_HOST", "0.0.0.0"), args.port, workers=1, access_log=False)
+    build_app().run(settings.sanic_host(), args.port, workers=1, access_log=False)
 
 
 if __name__ == "__main__":

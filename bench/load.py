@@ -29,10 +29,9 @@ from typing import Dict, List, Optional, Tuple
 import httpx
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from bot.cluster import Cluster, ClusterConfig  # noqa: E402
-from bot.local_servers import ActionServer, start_rasa  # noqa: E402
+from bot.cluster import Cluster, ClusterConfig
+from bot.local_servers import ActionServer, start_rasa
+from common.settings import ROOT
 
 TOKEN = "bench-api-token"
 

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from bot.local_servers import MODEL, ROOT, free_port
+from common import settings
+from common.admin import admin_token
 
 
 class ClusterError(Exception):
@@ -44,15 +46,10 @@ class ClusterConfig:
     rasa_base_port: int = 5006
     actions_base_port: int = 5056
     kiosk_port: Optional[int] = 8080
-    run_dir: Path = ROOT / "var" / "cluster"
+    run_dir: Path = settings.VAR_DIR / "cluster"
     token: str = ""
-    pg: Dict[str, str] = field(default_factory=lambda: {
-        "PG_HOST": os.environ.get("PG_HOST", "127.0.0.1"), "PG_PORT": os.environ.get("PG_PORT", "5432"),
-        "PG_USER": os.environ.get("PG_USER", "postgres"), "PG_PASSWORD": os.environ.get("PG_PASSWORD", ""),
-        "PG_DB": os.environ.get("PG_DB", "zhengwu")})
-    redis: Dict[str, str] = field(default_factory=lambda: {
-        "REDIS_HOST": os.environ.get("REDIS_HOST", "127.0.0.1"), "REDIS_PORT": os.environ.get("REDIS_PORT", "6379"),
-        "REDIS_DB": os.environ.get("REDIS_DB", "0")})
+    pg: Dict[str, str] = field(default_factory=settings.postgres)
+    redis: Dict[str, str] = field(default_factory=settings.redis)
     fixed_ports: Optional[Tuple[List[int], List[int]]] = None  # (Rasa, action servers), instead of base + i
 
     @property
@@ -191,8 +188,6 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8000, help="the entry point (default 8000)")
     parser.add_argument("--kiosk-port", type=int, default=8080)
     args = parser.parse_args()
-    from knowledge_base.admin import admin_token
-
     cfg = ClusterConfig(rasa=args.rasa, actions=args.actions, entry_port=args.port, kiosk_port=args.kiosk_port,
                         token=admin_token())
     cluster = Cluster(cfg)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from datetime import datetime
 
-from actions.feedback.store import RATINGS, FeedbackStore, InvalidTransition, StoreUnavailable
+from common import settings
+from domain_logic.feedback.store import RATINGS, FeedbackStore, InvalidTransition, StoreUnavailable
 
 
 def _table(cases, now: datetime) -> str:
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     close.add_argument("case", type=int)
     for p in (move, close):
         p.add_argument("--note", required=True, help="处理说明")
-        p.add_argument("--by", default=os.environ.get("KB_OPERATOR") or getpass.getuser(), help="经办人")
+        p.add_argument("--by", default=settings.kb_operator() or getpass.getuser(), help="经办人")
     args = parser.parse_args(argv)
 
     store = FeedbackStore(args.db)

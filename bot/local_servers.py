@@ -15,7 +15,8 @@ import urllib.request
 from pathlib import Path
 from typing import Optional, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
+from common.settings import ROOT
+
 MODEL = ROOT / "models" / "zhengwu.tar.gz"
 
 

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import List, Optional
 
-from actions.feedback.report import Report, build_report
-from actions.feedback.store import FeedbackStore, StoreUnavailable
-from actions.privacy import mask_personal_data
+from common.privacy import mask_personal_data
+from domain_logic.feedback.inbox import InboxStore
+from domain_logic.feedback.report import Report, build_report
+from domain_logic.feedback.store import FeedbackStore, StoreUnavailable
 
 FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",)
 
@@ -108,9 +109,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError:
         print("日期格式应为 YYYY-MM-DD", file=sys.stderr)
         return 2
-    store = FeedbackStore(args.db)
+    store, inbox = FeedbackStore(args.db), InboxStore(args.db)
     try:
-        report = build_report(store.ratings_since(start, end), store.cases(), store.unanswered_between(start, end),
+        report = build_report(store.ratings_since(start, end), store.cases(), inbox.unanswered_between(start, end),
                               start, end, datetime.now(), args.item, args.channel)
     except StoreUnavailable:
         print("无法连接评价数据库，请稍后再试。", file=sys.stderr)

@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import replies
+from domain_logic import replies
 from actions.answer_question import ActionAnswerQuestion
 from actions.fallback import ActionServiceFallback
 
@@ -130,13 +130,13 @@ def test_fallback_offers_services_and_a_human():
 
 
 def inbox_texts() -> List[str]:
-    from actions.feedback_flow import store
+    from actions.inbox_log import inbox_store
 
-    return [e["text"] for e in store().inbox()]
+    return [e["text"] for e in inbox_store().inbox()]
 
 
 def test_fallbacks_and_low_confidence_answers_go_to_the_staff_inbox_masked():
-    from actions.feedback_flow import store
+    from actions.inbox_log import inbox_store
 
     run(ActionServiceFallback(), tracker("nlu_fallback", text="我电话13912345678，那个证怎么弄"))
     run(ActionAnswerQuestion(), tracker("ask_fee", [named("passport")], text="护照那个钱咋算", confidence=0.41))
@@ -146,7 +146,7 @@ def test_fallbacks_and_low_confidence_answers_go_to_the_staff_inbox_masked():
     assert "我电话139****5678，那个证怎么弄" in texts
     assert "护照那个钱咋算" in texts and "刻个章多少钱呀" in texts
     assert "办护照多少钱" not in texts
-    row = next(e for e in store().inbox() if e["text"] == "护照那个钱咋算")
+    row = next(e for e in inbox_store().inbox() if e["text"] == "护照那个钱咋算")
     assert (row["intent"], row["service"]) == ("ask_fee", "passport") and row["at"] is not None
 
 

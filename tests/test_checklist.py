@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 
-from actions.checklist.plan import MISSING, READY, UNKNOWN, UNSURE, Progress, materials_for, next_step, questions_for
-from actions.checklist.sheet import build_sheet, to_html_page, to_telegram_html, to_text
-from actions.checklist.store import ProgressStore
-from actions.checklist.understand import read_option, read_statuses
-from actions.privacy import mask_personal_data
+from domain_logic.checklist.plan import MISSING, READY, UNKNOWN, UNSURE, Progress, materials_for, next_step, questions_for
+from domain_logic.checklist.sheet import build_sheet, to_html_page, to_telegram_html, to_text
+from domain_logic.checklist.store import ProgressStore
+from domain_logic.checklist.understand import read_option, read_statuses
+from common.privacy import mask_personal_data
 
 
 def names(entry, answers):
@@ -134,7 +134,7 @@ def test_store_saves_resumes_expires_and_forgets(tmp_path):
 def test_a_step_saved_while_the_database_is_away_waits_locally_and_never_overwrites_a_newer_one(tmp_path):
     import psycopg2
 
-    from actions.spool import Spool
+    from common.spool import Spool
 
     db = f"zhengwu_progress_{uuid.uuid4().hex[:8]}"
     url = f"postgresql://postgres@127.0.0.1:5432/{db}"

@@ -14,7 +14,7 @@ import uuid
 import psycopg2
 import pytest
 
-from conftest import API_TOKEN, ROOT, free_port, rest, start_rasa, texts, wait_for
+from helpers import API_TOKEN, ROOT, free_port, rest, start_rasa, texts, wait_for
 
 from bot.cluster import Cluster, ClusterConfig, ClusterError
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import buttons_of
+from helpers import buttons_of
 
 
 @pytest.mark.parametrize("question, expected", [

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, ActionServer, free_port, rest, start_rasa, wait_for
+from helpers import ROOT, ActionServer, free_port, rest, start_rasa, wait_for
 
 ID_CARD, MOBILE, BANK_CARD = "11010519491231002X", "13812345678", "6222021234567890128"
 

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from conftest import ActionServer, Conversation, buttons_of, load_agent
+from helpers import ActionServer, Conversation, buttons_of, load_agent
 
 
 def press(messages, title: str) -> str:

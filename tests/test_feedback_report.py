@@ -6,8 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from actions.feedback.report import build_report
-from actions.feedback.store import FeedbackStore
+from domain_logic.feedback.report import build_report
+from domain_logic.feedback.inbox import InboxStore
+from domain_logic.feedback.store import FeedbackStore
 from bot import report as cli
 
 MON = datetime(2026, 11, 2, 10, 0)   # ISO week 45
@@ -27,13 +28,14 @@ def seeded(tmp_path):
                             sender_id=f"s{i}", dimension=d, now=t) for i, (e, r, d, t) in enumerate(seed)]
     store.add_rating(entry_id="passport", rating=5, channel="kiosk", sender_id="s3", follow_up_of=ids[3], now=NEXT_MON)
     for text in ["能帮我挂号吗", "能帮我挂号吗", "电话13800138000打不通"]:
-        store.log_unanswered(text, "out_of_scope", None, "rest", now=MON)
+        InboxStore(str(store.engine.url)).log_unanswered(text, "out_of_scope", None, "rest", now=MON)
     return store
 
 
 def test_figures_match_the_hand_count(seeded):
     start, end = datetime(2026, 11, 1), datetime(2026, 11, 30)
-    r = build_report(seeded.ratings_since(start, end), seeded.cases(), seeded.unanswered_between(start, end),
+    unanswered = InboxStore(str(seeded.engine.url)).unanswered_between(start, end)
+    r = build_report(seeded.ratings_since(start, end), seeded.cases(), unanswered,
                      start, end, now=datetime(2026, 11, 30))
     assert r.total == 10                                   # the 追评 is not counted again
     assert r.satisfaction_rate == pytest.approx(5 / 10)    # 5,5,4,4,5

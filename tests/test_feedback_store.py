@@ -8,9 +8,10 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from actions.feedback.calendar import add_working_days, working_days_between
-from actions.feedback.store import (MIGRATIONS, SCHEMA_VERSION, FeedbackStore, InvalidTransition,
-                                    StoreUnavailable, ratings, schema_version)
+from domain_logic.feedback.calendar import add_working_days, working_days_between
+from domain_logic.feedback.inbox import InboxStore
+from domain_logic.feedback.store import (MIGRATIONS, SCHEMA_VERSION, FeedbackStore, InvalidTransition,
+                                         StoreUnavailable, ratings, schema_version)
 from bot import feedback as cli
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -60,7 +61,9 @@ def test_migration_upgrades_an_older_database(store):
         conn.execute(sa.insert(ratings).values(idempotency_key="old", entry_id="passport", rating=5,
                                               channel="rest", sender_key="x", created_at=WEDNESDAY))
     assert store.migrate() == 1
-    store.log_unanswered("我的身份证110105199001010123丢了怎么办理那个", "ask_process", None, "rest")
+    inbox = InboxStore(str(store.engine.url))
+    inbox.log_unanswered("我的身份证110105199001010123丢了怎么办理那个", "ask_process", None, "rest")
+    inbox.engine.dispose()  # the fixture drops the PostgreSQL database afterwards
     with store.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(ratings)).scalar() == 1  # kept
         [text] = conn.execute(sa.text("select text from feedback_unanswered")).scalars().all()

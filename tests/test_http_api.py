@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import API_TOKEN, MODEL, buttons_of, rest, texts
+from helpers import API_TOKEN, MODEL, buttons_of, rest, texts
 
 
 def post(url: str, payload: dict):
@@ -86,7 +86,7 @@ def test_preparation_flow_over_the_rest_channel(rasa_server):
 
 def test_an_uncatalogued_sibling_gets_an_honest_answer_with_its_department(rasa_server, checklist_db):
     """居住证 has guides for 申领 and 签注, none for 补领: say so and name 公安户政, even with 护照 in context."""
-    from actions.feedback.store import FeedbackStore
+    from domain_logic.feedback.inbox import InboxStore
 
     url, _ = rasa_server
     sender = f"gap-{time.monotonic_ns()}"
@@ -98,7 +98,7 @@ def test_an_uncatalogued_sibling_gets_an_honest_answer_with_its_department(rasa_
     assert "普通护照" not in text and "需要准备" not in text and "居住证申领」：" not in text
     titles = [b["title"] for b in buttons_of(replies)]
     assert "居住证申领" in titles and "转人工" in titles
-    inbox = FeedbackStore(f"sqlite:///{checklist_db.parent / 'feedback.db'}").inbox()  # the action server's store
+    inbox = InboxStore(f"sqlite:///{checklist_db.parent / 'feedback.db'}").inbox()  # the action server's store
     assert "我的居住证丢了怎么补办" in [e["text"] for e in inbox]
     # the family's covered members are still answered from their guides
     assert "「居住证签注（续期）与换领」" in texts(rest(url, sender, "居住证过期了要签注"))

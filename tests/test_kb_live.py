@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, ActionServer, start_rasa
+from helpers import ROOT, ActionServer, start_rasa
 
 TOKEN = "test-admin-token"
 

@@ -13,7 +13,7 @@ from typing import Dict, List
 import pytest
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 
 KB = ROOT / "knowledge_base"
 
@@ -233,10 +233,10 @@ def test_an_edit_that_would_break_the_item_is_not_written(kb_copy):
 # ---- the inbox -----------------------------------------------------------------
 @pytest.fixture
 def inbox_db(tmp_path) -> str:
-    from actions.feedback.store import FeedbackStore
+    from domain_logic.feedback.inbox import InboxStore
 
     url = f"sqlite:///{tmp_path / 'feedback.db'}"
-    store = FeedbackStore(url)
+    store = InboxStore(url)
     for text, intent, service in [("护照加急要多少钱", "ask_fee", "passport"),
                                   ("狗狗怎么上户口", "inquire_service", None),
                                   ("护照加急多少钱呀", "ask_fee", "passport"),
@@ -247,9 +247,9 @@ def inbox_db(tmp_path) -> str:
 
 
 def inbox_ids(url: str) -> List[int]:
-    from actions.feedback.store import FeedbackStore
+    from domain_logic.feedback.inbox import InboxStore
 
-    return [e["id"] for e in FeedbackStore(url).inbox()]
+    return [e["id"] for e in InboxStore(url).inbox()]
 
 
 def test_the_inbox_groups_similar_questions_and_masks_numbers(kb_copy, inbox_db):

@@ -18,7 +18,7 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from conftest import ROOT, free_port, wait_for
+from helpers import ROOT, free_port, wait_for
 from fake_servers import ScriptedRasa
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import buttons_of, rest, start_rasa, texts
+from helpers import buttons_of, rest, start_rasa, texts
 
 MAX_EVENTS = 30
 

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from conftest import ActionServer, Conversation, buttons_of, load_agent
+from helpers import ActionServer, Conversation, buttons_of, load_agent
 
 READY, MISSING, UNSURE = "已备好", "还没有", "不确定"
 

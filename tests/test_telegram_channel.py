@@ -19,7 +19,7 @@ from typing import Dict, List
 
 import pytest
 
-from conftest import ROOT, free_port
+from helpers import ROOT, free_port
 from fake_servers import GOOD_TOKEN, FakeBotAPI, ScriptedRasa
 
 TEXT_ONLY = "请用文字提问"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import buttons_of, rest, texts
+from helpers import buttons_of, rest, texts
 
 
 class Citizen:

@@ -12,16 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import re
 from pathlib import Path
 from typing import Any, Dict
 
 from aiohttp import web
 
-from actions.privacy import install_log_masking
 from bot.channels.rasa_client import UNAVAILABLE, RasaClient, RasaUnavailable
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
+from common import settings
+from common.privacy import install_log_masking
 
 log = logging.getLogger("kiosk")
 STATIC = Path(__file__).with_name("kiosk_static")
@@ -148,12 +148,12 @@ def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 1
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="政务服务助手 kiosk web chat")
-    parser.add_argument("--host", default=os.environ.get("KIOSK_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("KIOSK_PORT", "8080")))
-    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
-    parser.add_argument("--idle-seconds", type=int, default=int(os.environ.get("KIOSK_IDLE_SECONDS", "120")))
+    parser.add_argument("--host", default=settings.kiosk_host())
+    parser.add_argument("--port", type=int, default=settings.kiosk_port())
+    parser.add_argument("--rasa-url", default=settings.rasa_url())
+    parser.add_argument("--idle-seconds", type=int, default=settings.kiosk_idle_seconds())
     parser.add_argument("--countdown-seconds", type=int,
-                        default=int(os.environ.get("KIOSK_COUNTDOWN_SECONDS", "15")))
+                        default=settings.kiosk_countdown_seconds())
     args = parser.parse_args()
     install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

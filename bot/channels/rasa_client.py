@@ -5,13 +5,13 @@ tell a Telegram citizen from a kiosk one without a channel class inside Rasa.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 import httpx
 
-DEFAULT_RASA_URL = "http://localhost:5005"
+from common import settings
+
 # Said by every channel when the assistant cannot be reached.
 UNAVAILABLE = "抱歉，暂时无法查询，请稍后再试。如需帮助，可拨打 12345 政务服务便民热线。"
 # Said for anything that is not a text question: stickers, photos, voice, edits…
@@ -63,7 +63,7 @@ class RasaClient:
     """Sends one citizen's message and returns the assistant's replies."""
 
     def __init__(self, base_url: Optional[str] = None, channel: str = "rest", timeout: float = 30.0) -> None:
-        self.base_url = (base_url or os.environ.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/")
+        self.base_url = (base_url or settings.rasa_url()).rstrip("/")
         self.channel = channel
         self._http = httpx.AsyncClient(timeout=timeout)
 

@@ -1,10 +1,11 @@
 """Per-sender rate limits for the public channels: one citizen (or script) cannot flood the assistant."""
 from __future__ import annotations
 
-import os
 import time
 from collections import deque
 from typing import Deque, Dict
+
+from common import settings
 
 TOO_FAST = "您发送得太频繁了，请稍等片刻再试。"
 
@@ -13,7 +14,7 @@ class SenderRateLimiter:
     """At most `limit` messages per sender in any `window` seconds (a sliding window)."""
 
     def __init__(self, limit: int = 0, window: float = 60.0) -> None:
-        self.limit = limit or int(os.environ.get("RATE_LIMIT_PER_MINUTE", "30"))
+        self.limit = limit or settings.rate_limit_per_minute()
         self.window = window
         self._seen: Dict[str, Deque[float]] = {}
 

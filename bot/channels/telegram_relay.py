@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 import weakref
 from typing import Dict, Optional
@@ -24,10 +23,11 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
-from actions.privacy import install_log_masking
 from bot.channels.rasa_client import TEXT_ONLY, UNAVAILABLE, RasaClient, RasaUnavailable
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from bot.channels.telegram_render import CallbackPayloads, keyboard, message_html, split_message
+from common import settings
+from common.privacy import install_log_masking
 
 log = logging.getLogger("telegram_relay")
 
@@ -216,29 +216,29 @@ async def _set_commands(app: Application) -> None:
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description="政务服务助手 Telegram channel")
-    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
-    parser.add_argument("--webhook-url", default=os.environ.get("TELEGRAM_WEBHOOK_URL"),
+    parser.add_argument("--rasa-url", default=settings.rasa_url())
+    parser.add_argument("--webhook-url", default=settings.telegram_webhook_url(),
                         help="public https URL Telegram should post to; long polling if unset")
-    parser.add_argument("--webhook-port", type=int, default=int(os.environ.get("TELEGRAM_WEBHOOK_PORT", "8443")))
-    parser.add_argument("--webhook-listen", default=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"))
+    parser.add_argument("--webhook-port", type=int, default=settings.telegram_webhook_port())
+    parser.add_argument("--webhook-listen", default=settings.telegram_webhook_listen())
     args = parser.parse_args(argv)
     install_log_masking()
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+    logging.basicConfig(level=settings.log_level(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
 
-    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    token = settings.telegram_bot_token()
     if not token:
         print("错误：没有设置 TELEGRAM_BOT_TOKEN。请向 @BotFather 申请机器人令牌，然后运行：\n"
               "  TELEGRAM_BOT_TOKEN=123456:ABC... make telegram\n"
               "Error: TELEGRAM_BOT_TOKEN is not set.", file=sys.stderr)
         return 2
-    secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+    secret = settings.telegram_webhook_secret()
     if args.webhook_url and not secret:
         print("错误：webhook 模式必须设置 TELEGRAM_WEBHOOK_SECRET（1–256 个字母、数字、_ 或 -）。\n"
               "Error: webhook mode needs TELEGRAM_WEBHOOK_SECRET.", file=sys.stderr)
         return 2
-    api_url = os.environ.get("TELEGRAM_API_URL")
+    api_url = settings.telegram_api_url()
     loop = asyncio.new_event_loop()  # kept: run_polling/run_webhook run on the current loop
     asyncio.set_event_loop(loop)
     try:

@@ -16,9 +16,7 @@ Who made a change comes from --by, else $KB_OPERATOR, else the login name.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 import urllib.error
 import urllib.request
@@ -27,8 +25,12 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import yaml
 
-from knowledge_base import KNOWLEDGE_BASE_DIR, load_catalogue
-from knowledge_base.admin import admin_token
+from bot.kb.edits import KbError, add_alias, add_faq, operator, print_errors
+from bot.kb.inbox import run_inbox
+from common import settings
+from common.admin import admin_token
+from domain_logic import replies  # the same wording the bot uses
+from knowledge_base import load_catalogue
 from knowledge_base.audit import AuditLog, Change, field_changes
 from knowledge_base.source import check_entry, entry_path, kind_of, read_entry, save_entry
 from knowledge_base.validation import FileError, parse_file
@@ -36,19 +38,6 @@ from knowledge_base.workbook import READERS, from_tables, row_of, to_tables, wri
 
 DRAFTS = "drafts"
 TEMPLATE = Path(__file__).with_name("template.yml")
-
-
-class KbError(Exception):
-    """A problem to tell the staff member in one line, with exit code 1."""
-
-
-def operator(args: argparse.Namespace) -> str:
-    return args.by or os.environ.get("KB_OPERATOR") or getpass.getuser()
-
-
-def print_errors(errors: Sequence[FileError]) -> None:
-    for e in errors:
-        print(f"  ✗ {e}")
 
 
 def items_on_disk(root: Path) -> Dict[str, Dict[str, Any]]:
@@ -138,8 +127,6 @@ def cmd_add_cue(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from actions import replies  # the same wording the bot uses
-
     entry = load_catalogue(args.root).get(args.id)
     if entry is None:
         raise KbError(f"没有编码为 {args.id} 的事项。用 kb list 查看全部。")
@@ -200,39 +187,6 @@ def cmd_import(args) -> int:
             return 1
     print(f"\n已写入 {len(changed)} 个事项。运行中的助手会在几秒内生效。")
     return 0
-
-
-def _edit(args, entry_id: str, change, action: str) -> int:
-    path = entry_path(args.root, entry_id)
-    if path is None:
-        raise KbError(f"没有编码为 {entry_id} 的事项。")
-    data = read_entry(path)
-    message = change(data)
-    errors = save_entry(args.root, entry_id, data, operator(args), action)
-    if errors:
-        print("没有写入，因为：")
-        print_errors(errors)
-        return 1
-    print(message)
-    return 0
-
-
-def add_alias(args, entry_id: str, alias: str) -> int:
-    alias = alias.strip()
-
-    def change(data):
-        if alias in data["aliases"] or alias == data["name"]:
-            return f"{entry_id} 已有别名“{alias}”，未作改动。"
-        data["aliases"].append(alias)
-        return f"已给 {entry_id} 添加别名“{alias}”。下一条消息起即可识别。"
-    return _edit(args, entry_id, change, "add-alias")
-
-
-def add_faq(args, entry_id: str, question: str, answer: str) -> int:
-    def change(data):
-        data.setdefault("faq", []).append({"q": question.strip(), "a": answer.strip()})
-        return f"已给 {entry_id} 添加常见问题“{question.strip()}”。"
-    return _edit(args, entry_id, change, "add-faq")
 
 
 def cmd_add_alias(args) -> int:
@@ -325,14 +279,13 @@ def cmd_nlu_data(args) -> int:
 
 
 def cmd_inbox(args) -> int:
-    from bot.kb.inbox import run_inbox
     return run_inbox(args)
 
 
 # ---- the command line --------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", type=Path, default=Path(os.environ.get("KB_DIR") or KNOWLEDGE_BASE_DIR),
+    common.add_argument("--root", type=Path, default=settings.kb_dir(),
                         help="知识库目录（默认 $KB_DIR 或 knowledge_base/）")
     common.add_argument("--by", help="操作人（默认 $KB_OPERATOR 或登录名）")
     parser = argparse.ArgumentParser(prog="kb", description="知识库维护工具",
@@ -379,11 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("history", "修改记录", cmd_history)
     p.add_argument("id", nargs="?")
     p = command("reload", "让运行中的服务立即重新加载", cmd_reload)
-    p.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
-    p.add_argument("--actions-url", default=os.environ.get("ACTIONS_URL", "http://localhost:5055"))
+    p.add_argument("--rasa-url", default=settings.rasa_url())
+    p.add_argument("--actions-url", default=settings.actions_url())
     p = command("nlu-data", "由知识库生成训练数据（make train 调用）", cmd_nlu_data)
-    p.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "nlu_data" / "generated" /
-                                        "knowledge_base.yml"))
+    p.add_argument("--out", default=str(settings.ROOT / "nlu_data" / "generated" / "knowledge_base.yml"))
     p = command("inbox", "未能回答的问题", cmd_inbox)
     p.add_argument("action", nargs="?", default="list", choices=["list", "alias", "faq", "example", "dismiss"])
     p.add_argument("entries", nargs="*", help="条目编号（kb inbox list 中的 #）")
@@ -391,8 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", help="alias：别名（默认用问题原文）；faq：问题（默认用问题原文）")
     p.add_argument("--answer", help="faq：回答")
     p.add_argument("--intent", help="example：训练意图，如 ask_fee")
-    p.add_argument("--nlu-file", type=Path, default=Path(__file__).resolve().parents[2] / "nlu_data" / "nlu" /
-                   "from_inbox.yml", help="example：写到哪个训练数据文件")
+    p.add_argument("--nlu-file", type=Path, default=settings.ROOT / "nlu_data" / "nlu" / "from_inbox.yml", help="example：写到哪个训练数据文件")
     p.add_argument("--db", help="数据库 URL（默认 $DATABASE_URL 或 var/feedback.db）")
     return parser
 

@@ -1,7 +1,7 @@
 """`kb inbox`: what citizens asked that the bot could not answer well, grouped so staff see patterns.
 
 Each entry can become an alias, an FAQ entry or a training example, or be
-dismissed; either way it leaves the inbox (recorded in the feedback store).
+dismissed; either way it leaves the inbox (recorded in the inbox store, domain_logic.feedback.inbox).
 """
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from typing import Dict, List
 import yaml
 from rapidfuzz import fuzz
 
-from actions.feedback.store import FeedbackStore, StoreUnavailable
+from bot.kb.edits import KbError, add_alias, add_faq, operator
 from bot.nlu.normalize import normalize_text
+from common import settings
+from domain_logic.feedback.inbox import InboxStore
+from domain_logic.feedback.store import StoreUnavailable
 
 SIMILAR = 60  # rapidfuzz ratio (0–100) at which two questions count as the same question
 
@@ -42,7 +45,7 @@ def group_similar(entries: List[dict], threshold: int = SIMILAR) -> List[Group]:
     return sorted(groups, key=lambda g: -len(g.entries))
 
 
-def list_inbox(store: FeedbackStore) -> int:
+def list_inbox(store: InboxStore) -> int:
     groups = group_similar(store.inbox())
     if not groups:
         print("收件箱是空的：没有待处理的问题。")
@@ -74,14 +77,12 @@ def _append_training_example(nlu_file: Path, intent: str, texts: List[str]) -> N
 
 
 def domain_intents() -> List[str]:
-    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
+    domain = yaml.safe_load((settings.ROOT / "domain.yml").read_text(encoding="utf-8"))
     return list(domain.get("intents", []))
 
 
 def run_inbox(args: argparse.Namespace) -> int:
-    from bot.kb.cli import KbError, add_alias, add_faq, operator
-
-    store = FeedbackStore(args.db)
+    store = InboxStore(args.db)
     try:
         if args.action == "list":
             return list_inbox(store)

@@ -12,9 +12,8 @@ from typing import Dict, List, Set
 
 import yaml
 
+from common.settings import ROOT
 from knowledge_base import Catalogue
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def written_examples(nlu_dir: Path) -> Set[str]:

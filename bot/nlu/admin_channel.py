@@ -13,7 +13,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.nlu.components import reload_live_catalogues
-from knowledge_base.admin import authorised
+from common.admin import authorised
 
 
 class KnowledgeBaseAdmin(InputChannel):

@@ -6,7 +6,6 @@ They are thin adapters: the work is done by `normalize`, `terms` and
 from __future__ import annotations
 
 import logging
-import os
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
@@ -25,7 +24,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.normalize import normalize_text
 from bot.nlu.service_matcher import ServiceMatcher
 from bot.nlu.terms import service_terms
-from knowledge_base import KNOWLEDGE_BASE_DIR, LiveCatalogue
+from common import settings
+from knowledge_base import LiveCatalogue
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ USER_DICT_FILE = "kb_userdict.txt"
 
 def knowledge_base_dir(config: Dict[Text, Any]) -> Path:
     """KB_DIR in the environment wins, so a deployment can point elsewhere."""
-    return Path(os.environ.get("KB_DIR") or config.get("knowledge_base") or KNOWLEDGE_BASE_DIR)
+    return settings.kb_dir(config.get("knowledge_base"))
 
 
 _live: Dict[Path, LiveCatalogue] = {}

@@ -7,15 +7,11 @@ in endpoints.yml, so that every deployment, one machine or a cluster, gets all o
   conversation bounded (RasaHQ/rasa#6334); SQLite connections kept open;
 - `lock_store.py`: Redis lock tickets issued atomically across Rasa servers;
 - `speedups.py`: Rasa's own per-message waste removed, and action calls bounded to
-  ACTION_TIMEOUT_SECONDS (3) instead of 300;
-- every log line of the process masked (actions.privacy).
+  ACTION_TIMEOUT_SECONDS (3) instead of 300, on the Rasa version they were written for only;
+- `startup.py`: what the stores' constructors install in the process: the speedups and
+  every log line masked (common.privacy). Importing this package patches nothing.
 """
-from actions.privacy import install_log_masking
-from bot.rasa_runtime import speedups
 from bot.rasa_runtime.lock_store import AtomicRedisLockStore
 from bot.rasa_runtime.tracker_store import MaskingSQLTrackerStore, continued_session
-
-install_log_masking()
-speedups.install()
 
 __all__ = ["AtomicRedisLockStore", "MaskingSQLTrackerStore", "continued_session"]

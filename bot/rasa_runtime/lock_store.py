@@ -12,6 +12,8 @@ import logging
 import redis
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 
+from bot.rasa_runtime import startup
+
 logger = logging.getLogger(__name__)
 
 
@@ -20,6 +22,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def __init__(self, endpoint_config=None, **kwargs) -> None:
         """Rasa builds a custom lock store from its endpoint config (url, port, db, key_prefix…)."""
+        startup.install()  # as the tracker store does (see startup.py)
         if endpoint_config is not None:
             options = dict(endpoint_config.kwargs)
             for key in ("port", "db"):

@@ -9,13 +9,12 @@
 - the number of a loaded conversation's events remembered, so saving a turn does not count
   them again in the database (Rasa's store does, on every message; the conversation's lock
   guarantees nobody else wrote in between);
-- SQLite connections kept open, in WAL mode (actions.database.open_engine).
+- SQLite connections kept open, in WAL mode (common.database.open_engine).
 """
 from __future__ import annotations
 
 import itertools
 import json
-import os
 from typing import Any, Iterator, List, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -26,10 +25,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
 
-from actions.database import open_engine
-from actions.privacy import mask_in
+from bot.rasa_runtime import startup
+from common import settings
+from common.database import open_engine
+from common.privacy import mask_in
 
-SESSION_MAX_EVENTS = int(os.environ.get("SESSION_MAX_EVENTS", "100"))
 _STORED_EVENTS = "_zhengwu_stored_events"  # set on a tracker: how many of its events are stored
 
 
@@ -37,7 +37,9 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store, with masked events and bounded sessions (see the module)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        startup.install()  # the one point where every Rasa server of ours starts up (see startup.py)
         super().__init__(*args, **kwargs)
+        self.max_events = settings.session_max_events()
         if self.engine.dialect.name == "sqlite":
             self.engine.dispose()
             self.engine = open_engine(str(self.engine.url), future=False)  # Rasa's queries use the 1.x API
@@ -59,7 +61,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         with self.session_scope() as session:
             events = list(self._additional_events(session, tracker))
-            for event in continued_session(tracker, SESSION_MAX_EVENTS):
+            for event in continued_session(tracker, self.max_events):
                 tracker.update(event)  # the conversation in memory stays the same as the stored one
                 events.append(event)
             session.add_all(self._row(tracker.sender_id, event) for event in events)

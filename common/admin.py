@@ -1,4 +1,4 @@
-"""The shared secret that lets `kb reload` ask the running servers to re-read the knowledge base.
+"""The shared secret that guards Rasa's HTTP API and lets `kb reload` ask the servers to re-read the knowledge base.
 
 `KB_ADMIN_TOKEN` in the environment, else a random token kept in var/.admin_token
 (created on first use, readable only by its owner).
@@ -8,14 +8,15 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-from pathlib import Path
 from typing import Optional
 
-TOKEN_FILE = Path(__file__).resolve().parents[1] / "var" / ".admin_token"
+from common import settings
+
+TOKEN_FILE = settings.VAR_DIR / ".admin_token"
 
 
 def admin_token() -> str:
-    token = os.environ.get("KB_ADMIN_TOKEN", "").strip()
+    token = settings.kb_admin_token()
     if token:
         return token
     if TOKEN_FILE.exists():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from actions.feedback.store import BAD, Case
+from domain_logic.feedback.store import BAD, Case
 
 
 @dataclass(frozen=True)

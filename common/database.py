@@ -1,18 +1,10 @@
-"""One way to open a database for the action server's own stores."""
+"""One way to open a database, for every store of ours (feedback, checklists, spool, Rasa's tracker)."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-
-VAR_DIR = Path(__file__).resolve().parents[1] / "var"
-
-
-def default_sqlite_url(name: str) -> str:
-    """The embedded default: a SQLite file in var/, so a bare machine needs nothing else."""
-    return f"sqlite:///{VAR_DIR / name}"
-
 
 def open_engine(url: str, future: bool = True) -> sa.engine.Engine:
     """An engine for `url`; a SQLite file's folder is created if missing.

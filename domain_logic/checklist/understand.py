@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Sequence
 
-from actions.checklist.plan import MISSING, READY, UNKNOWN, UNSURE
+from domain_logic.checklist.plan import MISSING, READY, UNKNOWN, UNSURE
 from knowledge_base import Question
 
 _PUNCT = re.compile(r"[\s，,。.！!？?；;、~～…]+")

@@ -7,18 +7,17 @@ after `CHECKLIST_TTL_DAYS` (default 30). SQLite by default; any SQLAlchemy URL
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
-from actions.checklist.plan import Progress
-from actions.database import default_sqlite_url, open_engine
-from actions.privacy import sender_key
-from actions.spool import Spool
+from domain_logic.checklist.plan import Progress
+from common import settings
+from common.database import open_engine
+from common.privacy import sender_key
+from common.spool import Spool
 
-DEFAULT_TTL_DAYS = 30
 SPOOL_KIND = "checklist"
 DATABASE_DOWN = (sa.exc.OperationalError, sa.exc.InterfaceError)  # unreachable, not a bug in a query
 PURGE_EVERY_SECONDS = 600  # expired rows are deleted now and then, not on every step
@@ -43,9 +42,9 @@ class ProgressStore:
 
     def __init__(self, url: Optional[str] = None, ttl_days: Optional[float] = None,
                  spool: Optional[Spool] = None) -> None:
-        self.engine = open_engine(url or os.environ.get("CHECKLIST_DB_URL") or default_sqlite_url("checklists.db"))
+        self.engine = open_engine(url or settings.checklist_db_url())
         self.spool = spool
-        days = ttl_days if ttl_days is not None else float(os.environ.get("CHECKLIST_TTL_DAYS", DEFAULT_TTL_DAYS))
+        days = ttl_days if ttl_days is not None else settings.checklist_ttl_days()
         self.ttl_seconds = days * 86400
         self._next_purge = 0.0
         self._tables_ready = False

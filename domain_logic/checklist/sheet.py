@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable, List, Tuple, Union
 
-from actions.checklist.plan import MISSING, READY, UNSURE, Progress, materials_for, members
-from actions.privacy import mask_personal_data
-from actions.replies import material_line
+from domain_logic.checklist.plan import MISSING, READY, UNSURE, Progress, materials_for, members
+from common.privacy import mask_personal_data
+from domain_logic.replies import material_line
 from knowledge_base import Bundle, ServiceItem
 
 Entry = Union[ServiceItem, Bundle]

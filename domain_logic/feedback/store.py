@@ -1,13 +1,14 @@
 """The feedback store: every rating, and a case for every 差评, nothing lost.
 
 One interface over SQLAlchemy, so the default SQLite file and PostgreSQL (via
-`DATABASE_URL`) behave the same. The schema is created and migrated here, with
-a version table. A rating is committed before anyone thanks the citizen; if the
-database is unreachable, `StoreUnavailable` says so and nothing is pretended.
+`DATABASE_URL`) behave the same. The schema of the feedback database is created and
+migrated here, with a version table: the ratings and cases, and the tables of the
+unanswered-questions inbox, whose store is `domain_logic.feedback.inbox.InboxStore`.
+A rating is committed before anyone thanks the citizen; if the database is
+unreachable, `StoreUnavailable` says so and nothing is pretended.
 """
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,9 +17,10 @@ from typing import List, Optional, Sequence
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, DBAPIError
 
-from actions.database import default_sqlite_url, open_engine
-from actions.feedback.calendar import add_working_days
-from actions.privacy import mask_personal_data, sender_key
+from common import settings
+from common.database import open_engine
+from common.privacy import mask_personal_data, sender_key
+from domain_logic.feedback.calendar import add_working_days
 
 
 RATINGS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
@@ -128,13 +130,14 @@ class Case:
         return now > due
 
 
-def default_url() -> str:
-    return os.environ.get("DATABASE_URL") or default_sqlite_url("feedback.db")
+class FeedbackDatabase:
+    """The feedback database (DATABASE_URL): its engine, its migrations and its reads.
 
+    Both stores over it migrate the whole schema, so either may be the first to open it.
+    """
 
-class FeedbackStore:
     def __init__(self, url: Optional[str] = None) -> None:
-        self.engine = open_engine(url or default_url())
+        self.engine = open_engine(url or settings.database_url())
         self._migrated = False
 
     def migrate(self) -> int:
@@ -155,6 +158,19 @@ class FeedbackStore:
     def _ready(self) -> None:
         if not self._migrated:
             self.migrate()
+
+    def _fetch(self, query) -> List[dict]:
+        """Every read goes through here: rows as dicts, an unreachable database as StoreUnavailable."""
+        self._ready()
+        try:
+            with self.engine.connect() as conn:
+                return [dict(r._mapping) for r in conn.execute(query)]
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+
+class FeedbackStore(FeedbackDatabase):
+    """Ratings (好差评), and the case every 差评 opens with its history."""
 
     def add_rating(self, *, entry_id: str, rating: int, channel: str, sender_id: str,
                    dimension: Optional[str] = None, comment: Optional[str] = None,
@@ -193,15 +209,6 @@ class FeedbackStore:
             if existing is None:
                 raise
             return existing
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
-
-    def _fetch(self, query) -> List[dict]:
-        """Every read goes through here: rows as dicts, an unreachable database as StoreUnavailable."""
-        self._ready()
-        try:
-            with self.engine.connect() as conn:
-                return [dict(r._mapping) for r in conn.execute(query)]
         except (OperationalError, DBAPIError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 
@@ -247,39 +254,6 @@ class FeedbackStore:
             conn.execute(sa.insert(case_history).values(case_id=case_id, from_status=status,
                                                         to_status=to_status, actor=actor, note=note, at=now))
         return self.case(case_id)
-
-    def log_unanswered(self, text: str, intent: Optional[str], service: Optional[str], channel: str,
-                       now: Optional[datetime] = None) -> None:
-        """Keep a question the bot could not answer, masked, for staff to learn from."""
-        self._ready()
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(sa.insert(unanswered).values(
-                    text=mask_personal_data(text.strip())[:500], intent=intent, service=service,
-                    channel=channel, at=now or datetime.now()))
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
-
-    def unanswered_between(self, start: datetime, end: datetime) -> List[dict]:
-        return self._fetch(sa.select(unanswered).where(unanswered.c.at.between(start, end)))
-
-    def inbox(self) -> List[dict]:
-        """Unanswered questions no one has dealt with yet, oldest first."""
-        done = sa.select(inbox_done.c.unanswered_id)
-        return self._fetch(sa.select(unanswered).where(unanswered.c.id.notin_(done)).order_by(unanswered.c.id))
-
-    def resolve(self, ids: Sequence[int], outcome: str, detail: str, operator: str,
-                now: Optional[datetime] = None) -> None:
-        """Take questions out of the inbox, saying what was done with them."""
-        self._ready()
-        try:
-            with self.engine.begin() as conn:
-                for unanswered_id in ids:
-                    conn.execute(sa.insert(inbox_done).values(
-                        unanswered_id=unanswered_id, outcome=outcome, detail=detail, operator=operator,
-                        at=now or datetime.now()))
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
 
     def rating_open_to_follow_up(self, sender_id: str) -> Optional[dict]:
         """The citizen's latest first rating that has no 追评 yet (one 追评 per rating)."""

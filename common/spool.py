@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 import sqlalchemy as sa
 
-from actions.database import default_sqlite_url, open_engine
+from common import settings
+from common.database import open_engine
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ pending = sa.Table(
 
 class Spool:
     def __init__(self, url: Optional[str] = None) -> None:
-        self.engine = open_engine(url or os.environ.get("SPOOL_DB_URL") or default_sqlite_url("spool.db"))
+        self.engine = open_engine(url or settings.spool_db_url())
         _metadata.create_all(self.engine)
 
     def put(self, kind: str, key: str, payload: Dict[str, Any]) -> None:

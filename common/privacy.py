@@ -9,11 +9,11 @@ right, or when it carries a plausible birth date (a mistyped ID is still persona
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 from functools import lru_cache
-from pathlib import Path
+
+from common import settings
 
 _START = r"(?<![0-9])"
 _ID_CARD = re.compile(_START + r"([1-9][0-9]{5})([0-9]{8})([0-9]{3}[0-9Xx])(?![0-9])")
@@ -63,14 +63,15 @@ def mask_personal_data(text: str) -> str:
     return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(4)}", text)
 
 
-SALT_FILE = Path(__file__).resolve().parents[1] / "var" / ".sender_salt"
+SALT_FILE = settings.VAR_DIR / ".sender_salt"
 
 
 @lru_cache(maxsize=None)
 def _salt() -> str:
     """SENDER_HASH_SALT, or a random salt kept in var/ (the same for every store)."""
-    if os.environ.get("SENDER_HASH_SALT"):
-        return os.environ["SENDER_HASH_SALT"]
+    configured = settings.sender_hash_salt()
+    if configured:
+        return configured
     if not SALT_FILE.exists():
         SALT_FILE.parent.mkdir(parents=True, exist_ok=True)
         SALT_FILE.write_text(secrets.token_hex(16))

@@ -1,0 +1,215 @@
+"""Every environment variable the project reads, its default, and the project's own paths.
+
+One place to look up what can be set (`.env.example` lists the same variables; a test keeps
+the two in step). Each accessor reads the environment when it is called, not at import:
+the tests and the process launchers (`bot/local_servers.py`, `bot/cluster.py`) set variables
+per test and per subprocess. An empty value counts as unset, so `NAME=` means the default.
+
+Only the code reads through here; a variable passed on to a child process (`env={**os.environ,
+...}`) is just handed over.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parents[1]
+VAR_DIR = ROOT / "var"  # runtime files: SQLite databases, the salt, the admin token, logs
+KNOWLEDGE_BASE_DIR = ROOT / "knowledge_base"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, its default (None: unset) and what it is for."""
+
+    name: str
+    default: Optional[str]
+    doc: str
+
+    def get(self) -> Optional[str]:
+        """The value in the environment now, else the default."""
+        return os.environ.get(self.name) or self.default
+
+    def text(self) -> str:
+        return self.get() or ""
+
+    def integer(self) -> int:
+        return int(self.text())
+
+    def number(self) -> float:
+        return float(self.text())
+
+
+SETTINGS: Tuple[Setting, ...] = (
+    # Stores (SQLAlchemy URLs: SQLite by default, PostgreSQL for a cluster)
+    Setting("DATABASE_URL", None, "the feedback store (ratings, cases, inbox); unset: SQLite var/feedback.db"),
+    Setting("CHECKLIST_DB_URL", None, "saved checklist progress; unset: SQLite var/checklists.db"),
+    Setting("CHECKLIST_TTL_DAYS", "30", "days a saved checklist is kept"),
+    Setting("SPOOL_DB_URL", None, "the action server's local spool for writes during an outage; unset: SQLite var/spool.db"),
+    Setting("SPOOL_DRAIN_SECONDS", "5", "how often the action server retries spooled writes"),
+    Setting("SENDER_HASH_SALT", None, "salt of the sender-id hashes stores keep; unset: a random salt in var/.sender_salt"),
+    # The knowledge base and the staff tool
+    Setting("KB_DIR", None, "the knowledge-base folder; unset: knowledge_base/"),
+    Setting("KB_ADMIN_TOKEN", None, "guards Rasa's HTTP API and the reload routes; unset: a random token in var/.admin_token"),
+    Setting("KB_OPERATOR", None, "who `kb` and `bot.feedback` record as making a change; unset: the login name"),
+    # Rasa and the action server
+    Setting("SESSION_MAX_EVENTS", "100", "events in a session before the tracker store continues in a new one"),
+    Setting("ACTION_TIMEOUT_SECONDS", "3", "how long Rasa waits for the action server"),
+    Setting("LOG_LEVEL", "INFO", "log level of the action server and the Telegram relay"),
+    Setting("SANIC_HOST", "0.0.0.0", "the address the action server listens on"),
+    Setting("RASA_URL", "http://localhost:5005", "where channels and `kb reload` find Rasa"),
+    Setting("ACTIONS_URL", "http://localhost:5055", "where `kb reload` finds the action server"),
+    # Channels
+    Setting("RATE_LIMIT_PER_MINUTE", "30", "messages a sender may send a channel per minute"),
+    Setting("KIOSK_HOST", "127.0.0.1", "the address the kiosk page listens on"),
+    Setting("KIOSK_PORT", "8080", "the kiosk page's port"),
+    Setting("KIOSK_IDLE_SECONDS", "120", "seconds without a touch before the kiosk counts down"),
+    Setting("KIOSK_COUNTDOWN_SECONDS", "15", "the kiosk's countdown before it clears the conversation"),
+    Setting("TELEGRAM_BOT_TOKEN", None, "the Telegram bot's token from @BotFather; unset: the relay does not start"),
+    Setting("TELEGRAM_WEBHOOK_URL", None, "public https URL for a webhook; unset: long polling"),
+    Setting("TELEGRAM_WEBHOOK_SECRET", None, "secret Telegram sends with every webhook call (required with a webhook)"),
+    Setting("TELEGRAM_WEBHOOK_PORT", "8443", "the webhook's local port"),
+    Setting("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1", "the webhook's local address"),
+    Setting("TELEGRAM_API_URL", None, "a local Bot API server; unset: Telegram's own"),
+    # The cluster (`make run-cluster`): PostgreSQL and Redis
+    Setting("PG_HOST", "127.0.0.1", "PostgreSQL host"),
+    Setting("PG_PORT", "5432", "PostgreSQL port"),
+    Setting("PG_USER", "postgres", "PostgreSQL user"),
+    Setting("PG_PASSWORD", None, "PostgreSQL password"),
+    Setting("PG_DB", "zhengwu", "PostgreSQL database"),
+    Setting("REDIS_HOST", "127.0.0.1", "Redis host (the lock store)"),
+    Setting("REDIS_PORT", "6379", "Redis port"),
+    Setting("REDIS_DB", "0", "Redis database number"),
+)
+_BY_NAME: Dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str) -> Setting:
+    return _BY_NAME[name]
+
+
+def sqlite_url(name: str) -> str:
+    """The embedded default: a SQLite file in var/, so a bare machine needs nothing else."""
+    return f"sqlite:///{VAR_DIR / name}"
+
+
+# ---- stores ---------------------------------------------------------------
+def database_url() -> str:
+    return setting("DATABASE_URL").get() or sqlite_url("feedback.db")
+
+
+def checklist_db_url() -> str:
+    return setting("CHECKLIST_DB_URL").get() or sqlite_url("checklists.db")
+
+
+def checklist_ttl_days() -> float:
+    return setting("CHECKLIST_TTL_DAYS").number()
+
+
+def spool_db_url() -> str:
+    return setting("SPOOL_DB_URL").get() or sqlite_url("spool.db")
+
+
+def spool_drain_seconds() -> float:
+    return setting("SPOOL_DRAIN_SECONDS").number()
+
+
+def sender_hash_salt() -> Optional[str]:
+    return setting("SENDER_HASH_SALT").get()
+
+
+# ---- the knowledge base and the staff tool -----------------------------------
+def kb_dir(configured: Optional[str] = None) -> Path:
+    """KB_DIR, else a folder named in configuration, else the project's knowledge_base/."""
+    return Path(setting("KB_DIR").get() or configured or KNOWLEDGE_BASE_DIR)
+
+
+def kb_admin_token() -> str:
+    return setting("KB_ADMIN_TOKEN").text().strip()
+
+
+def kb_operator() -> Optional[str]:
+    return setting("KB_OPERATOR").get()
+
+
+# ---- Rasa and the action server ----------------------------------------------
+def session_max_events() -> int:
+    return setting("SESSION_MAX_EVENTS").integer()
+
+
+def action_timeout_seconds() -> int:
+    return setting("ACTION_TIMEOUT_SECONDS").integer()
+
+
+def log_level() -> str:
+    return setting("LOG_LEVEL").text()
+
+
+def sanic_host() -> str:
+    return setting("SANIC_HOST").text()
+
+
+def rasa_url() -> str:
+    return setting("RASA_URL").text()
+
+
+def actions_url() -> str:
+    return setting("ACTIONS_URL").text()
+
+
+# ---- channels -------------------------------------------------------------
+def rate_limit_per_minute() -> int:
+    return setting("RATE_LIMIT_PER_MINUTE").integer()
+
+
+def kiosk_host() -> str:
+    return setting("KIOSK_HOST").text()
+
+
+def kiosk_port() -> int:
+    return setting("KIOSK_PORT").integer()
+
+
+def kiosk_idle_seconds() -> int:
+    return setting("KIOSK_IDLE_SECONDS").integer()
+
+
+def kiosk_countdown_seconds() -> int:
+    return setting("KIOSK_COUNTDOWN_SECONDS").integer()
+
+
+def telegram_bot_token() -> str:
+    return setting("TELEGRAM_BOT_TOKEN").text().strip()
+
+
+def telegram_webhook_url() -> Optional[str]:
+    return setting("TELEGRAM_WEBHOOK_URL").get()
+
+
+def telegram_webhook_secret() -> str:
+    return setting("TELEGRAM_WEBHOOK_SECRET").text().strip()
+
+
+def telegram_webhook_port() -> int:
+    return setting("TELEGRAM_WEBHOOK_PORT").integer()
+
+
+def telegram_webhook_listen() -> str:
+    return setting("TELEGRAM_WEBHOOK_LISTEN").text()
+
+
+def telegram_api_url() -> Optional[str]:
+    return setting("TELEGRAM_API_URL").get()
+
+
+# ---- the cluster ------------------------------------------------------------
+def postgres() -> Dict[str, str]:
+    """PG_HOST, PG_PORT, PG_USER, PG_PASSWORD, PG_DB, as the cluster passes them on."""
+    return {name: setting(name).text() for name in ("PG_HOST", "PG_PORT", "PG_USER", "PG_PASSWORD", "PG_DB")}
+
+
+def redis() -> Dict[str, str]:
+    """REDIS_HOST, REDIS_PORT, REDIS_DB, as the cluster passes them on."""
+    return {name: setting(name).text() for name in ("REDIS_HOST", "REDIS_PORT", "REDIS_DB")}

@@ -1,0 +1,80 @@
+"""Helpers the tests share: starting the processes, talking to them, reading their replies.
+
+Plain functions and classes, imported as `from helpers import …`; the fixtures built on them
+are in conftest.py.
+"""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from functools import partial
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+from bot import local_servers
+from bot.local_servers import MODEL, free_port, wait_for  # noqa: F401  (the tests import them from here)
+from common.settings import ROOT  # noqa: F401
+
+API_TOKEN = "test-api-token"  # Rasa's HTTP API (`--auth-token`); the channels stay public
+
+# The processes as `make run` starts them (bot/local_servers.py), with the tests' API token
+# and a full debug log to scan for personal numbers.
+ActionServer = partial(local_servers.ActionServer, loglevel="DEBUG")
+start_rasa = partial(local_servers.start_rasa, token=API_TOKEN)
+
+
+def load_agent(action_url: str, tracker_db: Optional[Path] = None):
+    """The trained model with a live action server: a whole bot, minus a channel."""
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}; run `make test`, which trains first")
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    store = SQLTrackerStore(dialect="sqlite", db=str(tracker_db)) if tracker_db else None
+    return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_url), tracker_store=store)
+
+
+class Conversation:
+    """One citizen talking to the bot; `say` returns the bot's messages."""
+
+    def __init__(self, agent, loop, sender: str) -> None:
+        self.agent, self.loop, self.sender = agent, loop, sender
+
+    def say(self, text: str) -> List[Dict]:
+        return self.loop.run_until_complete(self.agent.handle_text(text, sender_id=self.sender))
+
+    def text(self, text: str) -> str:
+        """Everything the bot answered, as one string."""
+        return "\n".join(m.get("text", "") for m in self.say(text))
+
+    def parse(self, text: str) -> Dict:
+        return self.loop.run_until_complete(self.agent.parse_message(text))
+
+    def slot(self, name: str):
+        tracker = self.loop.run_until_complete(self.agent.tracker_store.retrieve(self.sender))
+        return tracker.get_slot(name) if tracker else None
+
+
+def new_sender(name: str) -> str:
+    """A sender id no other test uses."""
+    return f"test-{name}-{time.monotonic_ns()}"
+
+
+def rest(url: str, sender: str, text: str, timeout: float = 60) -> List[Dict]:
+    """One message to Rasa's REST channel at `url`; its replies."""
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def texts(replies: List[Dict]) -> str:
+    return "\n".join(m.get("text", "") for m in replies)
+
+
+def buttons_of(messages: List[Dict]) -> List[Dict]:
+    return [b for m in messages for b in (m.get("buttons") or [])]
