@@ -13,7 +13,6 @@ KIOSK_PORT   ?= 8080
 ACTIONS_PORT := 5055
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
-export PYTHONWARNINGS := ignore::DeprecationWarning
 
 # Rasa 3.6 needs Python 3.10: take python3.10 from PATH, else any 3.10 under pyenv.
 PYTHON310 := $(shell \
@@ -28,14 +27,16 @@ PYTHON310 := $(shell \
 TRAINING_INPUTS = config.yml domain.yml $(shell find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py 2>/dev/null | sort)
 
-.PHONY: help run run-cluster test eval validate train shell clean fonts browser nginx kiosk telegram kb bench audit
+.PHONY: help run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx kiosk telegram kb bench audit
 
 CHART_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (Rasa :$(RASA_PORT), actions :$(ACTIONS_PORT))"
-	@echo "make test   run the test suite"
+	@echo "make test   run the test suite (everything; installs the Debian packages it needs)"
+	@echo "make test-fast   the tests that need no server, model, browser or database (well under a minute)"
+	@echo "make lint   ruff (lint and format) and mypy"
 	@echo "make eval   the frozen citizen questions end to end over REST, then parse metrics (EVAL_ARGS=--errors)"
 	@echo "make shell  chat in the terminal (with 'make run' running in another terminal)"
 	@echo "make kiosk / make telegram   start one channel on its own (with 'make run' running)"
@@ -165,10 +166,21 @@ nginx:
 	  { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q nginx-light >/dev/null 2>&1; } || \
 	  { echo "错误：无法安装 nginx。请运行：sudo apt-get install nginx-light"; exit 1; }; }
 
-test: train fonts browser nginx
+# The Debian packages the whole suite needs: a Chinese chart font, Chromium, nginx.
+system-packages: fonts browser nginx
+
+test: train system-packages
 	$(PY) -m bot.kb validate
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings --quiet
 	$(PY) -m pytest -q tests
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q tests -m "not server and not model and not database and not browser"
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # End to end first (the frozen citizen set through the REST channel), then the parse metrics
 # (intent table and in-process parse latency on the older held-out questions) as a secondary table.

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import statistics
 import time
 from collections import Counter
 from pathlib import Path

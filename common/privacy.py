@@ -115,7 +115,7 @@ def _masking_record_factory(make_record):
         if masked != message:
             record.msg, record.args = masked, None
         return record
-    factory.masks_personal_data = True  # type: ignore[attr-defined]
+    factory.masks_personal_data = True
     return factory
 
 

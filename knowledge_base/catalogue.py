@@ -249,17 +249,17 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogu
     def keep_previous(path: Path, kind: str) -> None:
         if previous is None:
             return
-        pool = previous.items if kind == "item" else previous.bundles
+        pool: Union[Dict[str, ServiceItem], Dict[str, Bundle]] = previous.items if kind == "item" else previous.bundles
         for old in pool.values():
             if old.source_file == str(path):
-                target = cat.items if kind == "item" else cat.bundles
+                target: Union[Dict[str, ServiceItem], Dict[str, Bundle]] = cat.items if kind == "item" else cat.bundles
                 target[old.id] = old  # type: ignore[assignment]
                 logger.warning("%s is broken; keeping the version in service", path)
 
     for path in sorted((root / "items").glob("*.yml")):
         data, node, errors = parse_file(path)
         errors = errors or schema_errors(str(path), data, node, "item")
-        item = None
+        item: Optional[ServiceItem] = None
         if not errors:
             item = ServiceItem.from_dict(data, source_file=str(path))
             errors = own_checks(str(path), item, path.stem, cat.shared_questions, departments, families)
@@ -269,6 +269,7 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogu
             cat.errors.extend(errors)
             keep_previous(path, "item")
         else:
+            assert item is not None  # no errors means it was parsed
             cat.items[item.id] = item
 
     for path in sorted((root / "bundles").glob("*.yml")):

@@ -89,13 +89,26 @@ def _field(path: Iterable[PathPart]) -> str:
     return out
 
 
+# libyaml when PyYAML was built with it (the wheels are): parsing is most of loading the catalogue.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose_and_load(text: str) -> Tuple[Optional[yaml.Node], Any]:
+    """The node tree (for line numbers) and the data, from one parse."""
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
 def parse_file(path: Path) -> Tuple[Any, Optional[yaml.Node], List[FileError]]:
     """Read one YAML file; return (data, node tree, errors). Never raises."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _compose_and_load(text)
     except UnicodeDecodeError:
         return None, None, [FileError(name, "", "文件不是 UTF-8 编码")]
     except yaml.YAMLError as exc:

@@ -72,3 +72,30 @@ def agent(action_server, event_loop_session):
 @pytest.fixture
 def conversation(agent, event_loop_session, request) -> Conversation:
     return Conversation(agent, event_loop_session, new_sender(request.node.name))
+
+
+# `make test-fast` runs what needs no server, trained model, browser or database (markers in pyproject.toml).
+# A test is marked by the fixtures it uses, or by what its module starts or connects to.
+_NEEDS = {
+    "server": ("rasa_server", "action_server"),
+    "model": ("agent", "conversation"),
+}
+_MODULE_NEEDS = {
+    "server": ("start_rasa(", "ActionServer(", "subprocess.", "bot.cluster"),
+    "database": ("psycopg2", "redis"),
+    "browser": ("playwright",),
+}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    sources: dict = {}
+    for item in items:
+        path = Path(str(item.fspath))
+        if path not in sources:
+            sources[path] = path.read_text(encoding="utf-8")
+        for marker, fixtures in _NEEDS.items():
+            if any(f in item.fixturenames for f in fixtures):
+                item.add_marker(marker)
+        for marker, words in _MODULE_NEEDS.items():
+            if any(w in sources[path] for w in words):
+                item.add_marker(marker)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -11,9 +10,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
-import pytest
 
 from helpers import ROOT, ActionServer, free_port, rest, start_rasa, wait_for
 

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from typing import Dict, List, Optional
 
-import pytest
 
 from helpers import ActionServer, Conversation, buttons_of, load_agent
 

@@ -80,3 +80,9 @@ def test_alias_added_by_staff_is_recognised_without_retraining(tmp_path: Path):
                     encoding="utf-8")
     time.sleep(0.01)
     assert ServiceMatcher(live.current()).match("小红本怎么办").service == "passport"
+
+
+def test_a_sound_alike_inside_a_real_word_is_not_a_typo(matcher):
+    # 权证办理 sounds like 犬证办理, but 产权证 is a word of its own: no dog licence for it
+    assert service(matcher, "产权证办理要多久") != "dog-registration"
+    assert service(matcher, "犬证办理要多久") == "dog-registration"

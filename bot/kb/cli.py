@@ -23,7 +23,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-import yaml
 
 from bot.kb.edits import KbError, add_alias, add_faq, operator, print_errors
 from bot.kb.inbox import run_inbox

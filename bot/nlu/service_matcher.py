@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
+import jieba
 import spacy
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
@@ -116,6 +117,18 @@ def _blank(text: str, mention: Mention) -> str:
     return text[:mention.start] + " " * (mention.end - mention.start) + text[mention.end:]
 
 
+def _cuts_a_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] begins or ends in the middle of a dictionary word (jieba's): a sound-alike
+    found there is part of another word, not a typo for a service."""
+    for k in (1, 2):
+        for j in (1, 2):
+            if start - k >= 0 and jieba.get_FREQ(text[start - k:start + j]):
+                return True
+            if end + k <= len(text) and jieba.get_FREQ(text[end - j:end + k]):
+                return True
+    return False
+
+
 def _has_digits(term: str) -> bool:
     return any(ch.isdigit() for ch in term)
 
@@ -131,6 +144,7 @@ class ServiceMatcher:
     def __init__(self, catalogue: Catalogue) -> None:
         self._index: Dict[str, Set[str]] = service_terms(catalogue)
         self._bundle_members = {b.id: {m.id for m in b.members} for b in catalogue.bundles.values()}
+        jieba.initialize()  # its dictionary tells a sound-alike inside a real word (`_cuts_a_word`)
         self._nlp = spacy.blank("zh")
         self._terms: List[str] = sorted(self._index)
         self._exact = PhraseMatcher(self._nlp.vocab)
@@ -249,6 +263,8 @@ class ServiceMatcher:
         ):
             for match_id, start, end in matcher(doc):
                 term = self._terms[int(self._nlp.vocab.strings[match_id])]
+                if tier == HOMOPHONE and _cuts_a_word(text, start, end):
+                    continue  # 林权证办理 sounds like 林 + 犬证办理, but 林权证 is a word of its own
                 found.append(Mention(start, end, term, tuple(sorted(self._index[term])), tier))
             # A family word alone (户口本 in 领结昏证要户口本吗) often names a material: look for homophones too.
             if found and not all(m.term in self._family_terms for m in found):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Callable, List, Tuple, Union
+from typing import Callable, Tuple, Union
 
 from domain_logic.checklist.plan import MISSING, READY, UNSURE, Progress, materials_for, members
 from common.privacy import mask_personal_data
