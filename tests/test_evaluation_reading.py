@@ -57,3 +57,20 @@ def test_fallbacks_goodbyes_and_silence_are_no_answer():
         reading = read(*messages)
         assert reading.outcome in (NO_ANSWER, ASKED)
         assert judge(reading, "passport").category == "no_answer"
+
+
+def test_the_gate_fails_below_its_thresholds():
+    from bot.evaluation.end_to_end import Result, gate_failures
+    from bot.evaluation.reading import Reading, Verdict
+
+    def result(expect: str, category: str, named=None) -> Result:
+        return Result({"expect": expect}, Reading("answered"), Verdict(category, named))
+
+    good = [result("passport", "right")] * 97 + [result("passport", "wrong")] * 3 + \
+        [result("outside", "honest", True)] * 19 + [result("outside", "claimed", True)]
+    scenario = [({"name": "s"}, [result("passport", "right")])]
+    assert gate_failures(good, scenario) == []
+    worse = good + [result("passport", "wrong")] * 2
+    assert any(f.startswith("another item answered") for f in gate_failures(worse, scenario))
+    assert gate_failures(good, [({"name": "s"}, [result("passport", "wrong")])]) == [
+        "scenarios passed: 0.0 % (must be >= 88.0 %)"]

@@ -171,6 +171,34 @@ def report(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]], re
     return "\n".join(lines)
 
 
+# Regression gate: `make eval` fails below these (CI runs it). They sit just under today's figures
+# (README, Accuracy), so a change that makes citizens' answers worse cannot land silently.
+GATE = {"right or asked with it": (">=", 92.0), "another item answered": ("<=", 3.0),
+        "another item claimed": ("<=", 5.0), "right department named": (">=", 83.0),
+        "scenarios passed": (">=", 88.0)}
+
+
+def gate_failures(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]]) -> List[str]:
+    """The gate's figures that are on the wrong side of their threshold, worded for the log."""
+    inside = [r for r in results if r.question["expect"] != "outside"]
+    outside = [r for r in results if r.question["expect"] == "outside"]
+    government = [r for r in outside if r.verdict.department_named is not None]
+
+    def share(n: int, d: int) -> float:
+        return 100.0 * n / d if d else 100.0
+
+    figures = {
+        "right or asked with it": share(sum(r.verdict.category in ("right", "asked_right") for r in inside),
+                                        len(inside)),
+        "another item answered": share(sum(r.verdict.category == "wrong" for r in inside), len(inside)),
+        "another item claimed": share(sum(r.verdict.category == "claimed" for r in outside), len(outside)),
+        "right department named": share(sum(bool(r.verdict.department_named) for r in government), len(government)),
+        "scenarios passed": share(sum(all(turn_passed(t) for t in turns) for _, turns in scenarios), len(scenarios)),
+    }
+    return [f"{name}: {figures[name]:.1f} % (must be {op} {limit:.1f} %)" for name, (op, limit) in GATE.items()
+            if (figures[name] < limit if op == ">=" else figures[name] > limit)]
+
+
 def load_yaml_lists(files: Iterable[Path]) -> List[Dict]:
     out: List[Dict] = []
     for path in files:
@@ -205,7 +233,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         proc.terminate()
         proc.wait(timeout=30)
         actions.stop()
-    return 0
+    if args.limit:
+        return 0  # a quick look is no measurement
+    failures = gate_failures(results, turns)
+    gate = "; ".join(f"{name} {op} {limit:g} %" for name, (op, limit) in GATE.items())
+    print(f"\ngate ({gate}): " + ("passed" if not failures else "FAILED\n  " + "\n  ".join(failures)))
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
