@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, cast
 
 import httpx
 import yaml
@@ -152,6 +152,11 @@ def children(pid: int) -> List[int]:
     return [pid] + [c for p in out for c in children(int(p))]
 
 
+def cmd(proc: subprocess.Popen) -> List[str]:
+    """The command a cluster process was started with: Cluster._spawn always passes a list of str."""
+    return cast(List[str], proc.args)
+
+
 def percentile(values: List[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
@@ -184,9 +189,9 @@ class ClusterTarget:
         self.url = f"http://127.0.0.1:{cfg.entry_port}"
 
     def pids(self) -> Dict[str, List[int]]:
-        rasa = [p for proc in self.cluster.procs if "rasa" in " ".join(map(str, proc.args)) and "actions.server"
-                not in " ".join(map(str, proc.args)) and "nginx" not in str(proc.args[0]) for p in children(proc.pid)]
-        actions = [p for proc in self.cluster.procs if "actions.server" in " ".join(map(str, proc.args))
+        rasa = [p for proc in self.cluster.procs if "rasa" in " ".join(map(str, cmd(proc))) and "actions.server"
+                not in " ".join(map(str, cmd(proc))) and "nginx" not in str(cmd(proc)[0]) for p in children(proc.pid)]
+        actions = [p for proc in self.cluster.procs if "actions.server" in " ".join(map(str, cmd(proc)))
                    for p in children(proc.pid)]
         return {"rasa": rasa, "actions": actions}
 

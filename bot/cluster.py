@@ -26,7 +26,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, cast
 
 from bot.local_servers import MODEL, ROOT, free_port
 from common import settings
@@ -160,7 +160,8 @@ class Cluster:
             for proc in self.procs:
                 if proc.poll() is not None:
                     self.stop()
-                    raise ClusterError(f"一个进程退出了（{proc.args[:3]}…），见 {self.logs}/*.log")
+                    argv = cast(List[str], proc.args)  # _spawn starts every process from a list of str
+                    raise ClusterError(f"一个进程退出了（{argv[:3]}…），见 {self.logs}/*.log")
             try:
                 with urllib.request.urlopen(url, timeout=3):
                     return

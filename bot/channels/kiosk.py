@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, cast
 
 from aiohttp import web
 
@@ -142,7 +142,8 @@ def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 1
 
     async def close_client(app: web.Application) -> None:
         await app[RASA_CLIENT].close()
-    app.on_cleanup.append(close_client)
+    # aiohttp 3.9 annotates its signals for aiosignal < 1.4, whose Signal took the callback type as parameter.
+    app.on_cleanup.append(cast(Any, close_client))
     return app
 
 

@@ -40,7 +40,8 @@ class BotMessage:
     def from_rest(cls, raw: Dict[str, Any]) -> "BotMessage":
         buttons = [Button(str(b.get("title", "")), str(b.get("payload", "")))
                    for b in raw.get("buttons") or [] if isinstance(b, dict) and b.get("payload")]
-        custom = raw.get("custom") if isinstance(raw.get("custom"), dict) else {}
+        raw_custom = raw.get("custom")
+        custom = raw_custom if isinstance(raw_custom, dict) else {}
         return cls(text=str(raw.get("text") or ""), buttons=buttons, custom=custom)
 
 

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import sys
 import weakref
-from typing import Dict, Optional
+from typing import Optional, TypedDict
 
 from telegram import Bot, BotCommand, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
@@ -67,6 +67,7 @@ class TelegramRelay:
     # ---- handlers -------------------------------------------------------
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
+        assert message is not None  # the handler's filter lets only messages through
         text = self._addressed_text(message, context.bot.username)
         if text is None:
             return  # group chatter not meant for the bot
@@ -76,14 +77,18 @@ class TelegramRelay:
         await self.relay(message, text)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
-        await self.relay(update.effective_message, COMMAND_PAYLOADS[command])
+        message = update.effective_message
+        assert message is not None and message.text is not None  # CommandHandler handles text messages only
+        command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+        await self.relay(message, COMMAND_PAYLOADS[command])
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None  # both its handlers let only messages through
         await self._send_plain(update.effective_message, HELP)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        assert query is not None  # CallbackQueryHandler handles callback queries only
         await query.answer()  # stop the spinner on the citizen's button at once
         if query.message is None or not isinstance(query.message, Message):
             return  # the message with the button is too old for Telegram to show us
@@ -95,12 +100,14 @@ class TelegramRelay:
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
+        assert message is not None  # an edited message or channel post
         if self._addressed_text(message, context.bot.username, any_content=True) is not None:
             await self._send_plain(message, EDITED)
 
     async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice, documents, locations…: ask for text, unless it is group chatter."""
         message = update.effective_message
+        assert message is not None  # the handler's filter lets only messages through
         if message.new_chat_members or message.left_chat_member or message.pinned_message:
             return  # service messages in a group
         if self._addressed_text(message, context.bot.username, any_content=True) is not None:
@@ -193,7 +200,12 @@ def build_application(token: str, rasa: RasaClient, api_url: Optional[str] = Non
     return app
 
 
-def _api_urls(api_url: Optional[str]) -> Dict[str, str]:
+class _ApiUrls(TypedDict, total=False):
+    base_url: str
+    base_file_url: str
+
+
+def _api_urls(api_url: Optional[str]) -> _ApiUrls:
     """Where a local Bot API server (or the tests' fake one) lives; Telegram's own when unset."""
     if not api_url:
         return {}

@@ -23,7 +23,7 @@ import yaml
 
 from bot.evaluation.reading import Reading, Verdict, judge, read_reply
 from bot.local_servers import ActionServer, start_rasa
-from knowledge_base import KNOWLEDGE_BASE_DIR, Catalogue, load_catalogue
+from knowledge_base import KNOWLEDGE_BASE_DIR, Bundle, Catalogue, load_catalogue
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "tests" / "eval" / "citizens"
 QUESTION_FILES = ("in_catalogue_a.yml", "in_catalogue_b.yml", "outside.yml")
@@ -59,7 +59,7 @@ class Reader:
         entry = self.catalogue.get(entry_id)
         if entry is None:
             return "?"
-        if entry.is_bundle:
+        if isinstance(entry, Bundle):
             return "一件事"
         family = self.catalogue.families.get(entry.family or "")
         return family.name if family else "其他"
@@ -213,7 +213,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of each file (a quick look)")
     args = parser.parse_args(argv)
     files = [args.dir / name for name in QUESTION_FILES]
-    questions = []
+    questions: List[Dict] = []
     for path in files:
         batch = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         questions += batch[:args.limit] if args.limit else batch

@@ -29,7 +29,7 @@ import jieba
 import spacy
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Levenshtein, ScoreAlignment
 from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -147,8 +147,8 @@ class ServiceMatcher:
         jieba.initialize()  # its dictionary tells a sound-alike inside a real word (`_cuts_a_word`)
         self._nlp = spacy.blank("zh")
         self._terms: List[str] = sorted(self._index)
-        self._exact = PhraseMatcher(self._nlp.vocab)
-        self._homophone = PhraseMatcher(self._nlp.vocab)
+        self._exact = PhraseMatcher(self._nlp.vocab, attr="ORTH")  # spaCy's default, which its stub leaves out
+        self._homophone = PhraseMatcher(self._nlp.vocab, attr="ORTH")
         for i, term in enumerate(self._terms):
             self._exact.add(str(i), [self._char_doc(term)])
             if len(term) >= MIN_HOMOPHONE_CHARS:
@@ -242,7 +242,7 @@ class ServiceMatcher:
         ranked = sorted(totals.values(), reverse=True) + [0.0]
         if ranked[0] < LOOSE_DEPARTMENT_SIMILARITY or ranked[0] < LOOSE_DEPARTMENT_LEAD * ranked[1]:
             return None, 0.0
-        return max(totals, key=totals.get), ranked[0]
+        return max(totals, key=lambda k: totals[k]), ranked[0]
 
     def department_for(self, text: str) -> Optional[str]:
         """Who to suggest for a government matter: a topic word, else resemblance."""
@@ -283,9 +283,11 @@ class ServiceMatcher:
         for term in self._fuzzy_terms:
             if len(text) < len(term) - 1:
                 continue
-            hit = fuzz.partial_ratio_alignment(term, text, score_cutoff=100 * (1 - 1 / len(term)) - 0.01)
-            if hit is not None and Levenshtein.distance(term, text[hit.dest_start:hit.dest_end]) <= 1:
-                found.append(Mention(hit.dest_start, hit.dest_end, term, tuple(sorted(self._index[term])), FUZZY))
+            alignment: Optional[ScoreAlignment] = fuzz.partial_ratio_alignment(
+                term, text, score_cutoff=100 * (1 - 1 / len(term)) - 0.01)
+            if alignment is not None and Levenshtein.distance(term, text[alignment.dest_start:alignment.dest_end]) <= 1:
+                found.append(Mention(alignment.dest_start, alignment.dest_end, term, tuple(sorted(self._index[term])),
+                                     FUZZY))
         return found
 
     def _similarities(self, text: str) -> Optional[Dict[str, float]]:
@@ -301,7 +303,7 @@ class ServiceMatcher:
         scores = self._similarities(text)
         if not scores:
             return ()
-        ranked = sorted(scores, key=scores.get, reverse=True)
+        ranked = sorted(scores, key=lambda k: scores[k], reverse=True)
         top = scores[ranked[0]]
         if top < MIN_SIMILARITY:
             return ()
@@ -394,9 +396,9 @@ class ServiceMatcher:
         for other in mentions:
             if len(other.ids) == 1 and other.ids[0] in best.ids:
                 return MatchResult(other.ids[0], other, ())
-        family = self._family_of_all(best.ids)
-        if family is not None:
-            return self._settle_by_cues(text, best, family)
+        shared_family = self._family_of_all(best.ids)
+        if shared_family is not None:
+            return self._settle_by_cues(text, best, shared_family)
         settled = self._settle_by_resemblance(text.replace(best.term, " "), best.ids)
         if settled:
             return MatchResult(settled, Mention(best.start, best.end, best.term, (settled,), SIMILAR), ())
@@ -437,7 +439,7 @@ class ServiceMatcher:
         scores = self._similarities(text.replace(term.term, " ")) or {}
         members = set(result.candidates)
         best_member = max((scores.get(m, 0.0) for m in members), default=0.0)
-        outside = [i for i in sorted(scores, key=scores.get, reverse=True)[:MAX_SIMILAR]
+        outside = [i for i in sorted(scores, key=lambda k: scores[k], reverse=True)[:MAX_SIMILAR]
                    if i not in members and scores[i] >= MIN_SIMILARITY and scores[i] > best_member]
         if not outside:
             return result

@@ -23,6 +23,7 @@ from rasa.shared.core.constants import (ACTION_LISTEN_NAME, ACTION_SESSION_START
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.rasa_runtime import startup
@@ -35,6 +36,8 @@ _STORED_EVENTS = "_zhengwu_stored_events"  # set on a tracker: how many of its e
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store, with masked events and bounded sessions (see the module)."""
+
+    engine: Engine
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         startup.install()  # the one point where every Rasa server of ours starts up (see startup.py)
