@@ -181,35 +181,32 @@ class ServiceMatcher:
         return ids, vectorizer, vectorizer.fit_transform(docs) if docs else None
 
     @staticmethod
-    def _build_department_profiles(catalogue: Catalogue):
-        """One document per department: what it handles, its topics, how citizens ask about it, and its items'
-        names, aliases and FAQ."""
-        ids, docs = [], []
-        for dept in catalogue.departments.values():
-            words = [dept.name, dept.handles, *dept.topics, *dept.examples]
-            for item in catalogue.items.values():
-                if item.department_id == dept.id:
-                    words += [item.name, *item.aliases, *(f.q for f in item.faq)]
-            ids.append(dept.id)
-            docs.append(" ".join(words).lower())
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), sublinear_tf=True)
-        return ids, vectorizer, vectorizer.fit_transform(docs) if docs else None
+    def _department_phrases(catalogue: Catalogue) -> List[Tuple[str, str]]:
+        """(department id, phrase) for every phrase that belongs to one department: what it handles, its
+        topics, how citizens ask about it, and its items' names, aliases and FAQ questions."""
+        pairs = [(dept.id, phrase.lower()) for dept in catalogue.departments.values()
+                 for phrase in (dept.name, dept.handles, *dept.topics, *dept.examples)]
+        pairs += [(item.department_id, phrase.lower()) for item in catalogue.items.values()
+                  for phrase in (item.name, *item.aliases, *(f.q for f in item.faq))]
+        return pairs
 
-    @staticmethod
-    def _build_department_phrases(catalogue: Catalogue):
-        """Every phrase that belongs to one department, each on its own: its topics and examples, its
-        items' names, aliases and FAQ questions."""
-        departments, phrases = [], []
-        for dept in catalogue.departments.values():
-            for phrase in (dept.name, dept.handles, *dept.topics, *dept.examples):
-                departments.append(dept.id)
-                phrases.append(phrase.lower())
-        for item in catalogue.items.values():
-            for phrase in (item.name, *item.aliases, *(f.q for f in item.faq)):
-                departments.append(item.department_id)
-                phrases.append(phrase.lower())
+    @classmethod
+    def _build_department_profiles(cls, catalogue: Catalogue):
+        """One document per department: all of its phrases."""
+        docs: Dict[str, List[str]] = {dept_id: [] for dept_id in catalogue.departments}
+        for dept_id, phrase in cls._department_phrases(catalogue):
+            docs.setdefault(dept_id, []).append(phrase)
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), sublinear_tf=True)
-        return departments, vectorizer, vectorizer.fit_transform(phrases) if phrases else None
+        profiles = vectorizer.fit_transform([" ".join(words) for words in docs.values()]) if docs else None
+        return list(docs), vectorizer, profiles
+
+    @classmethod
+    def _build_department_phrases(cls, catalogue: Catalogue):
+        """The same phrases, each on its own, for the nearest-phrases decision."""
+        pairs = cls._department_phrases(catalogue)
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), sublinear_tf=True)
+        phrases = vectorizer.fit_transform([phrase for _, phrase in pairs]) if pairs else None
+        return [dept_id for dept_id, _ in pairs], vectorizer, phrases
 
     def department_resembled(self, text: str, loose: bool = False) -> Optional[str]:
         """The department whose matters the sentence resembles, when one clearly leads (学前教育免费吗 → 教育).
@@ -231,18 +228,15 @@ class ServiceMatcher:
         return self._department_ids[ranked[0]]
 
     def _department_of_nearest_phrases(self, content: str) -> Optional[str]:
-        return self._nearest_phrases(content)[0]
-
-    def _nearest_phrases(self, content: str) -> Tuple[Optional[str], float]:
-        """The department of the nearest phrases and their summed resemblance, if it leads."""
+        """The department of the nearest few phrases (their resemblance summed), if it leads."""
         scores = (self._phrase_vectorizer.transform([content]) @ self._phrases.T).toarray()[0]
         totals: Dict[str, float] = defaultdict(float)
         for i in scores.argsort()[::-1][:NEAREST_PHRASES]:
             totals[self._phrase_departments[i]] += scores[i]
         ranked = sorted(totals.values(), reverse=True) + [0.0]
         if ranked[0] < LOOSE_DEPARTMENT_SIMILARITY or ranked[0] < LOOSE_DEPARTMENT_LEAD * ranked[1]:
-            return None, 0.0
-        return max(totals, key=lambda k: totals[k]), ranked[0]
+            return None
+        return max(totals, key=lambda k: totals[k])
 
     def department_for(self, text: str) -> Optional[str]:
         """Who to suggest for a government matter: a topic word, else resemblance."""
