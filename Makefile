@@ -64,7 +64,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # so a fresh clone with an existing model does not retrain for nothing).
 train: $(VENV)/.installed
 	@mkdir -p models var
-	@$(PY) -m bot.kb nlu-data --out nlu_data/generated/knowledge_base.yml >/dev/null
+	@$(PY) -m bot.kb nlu-data --out nlu_data/generated >/dev/null
 	@hash=$$(cat $(TRAINING_INPUTS) | sha256sum | cut -c1-16); \
 	if [ -f $(MODEL) ] && [ "$$(cat $(STAMP) 2>/dev/null)" = "$$hash" ]; then \
 	  echo "Model is up to date ($$hash)."; \

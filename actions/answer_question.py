@@ -32,7 +32,7 @@ def next_step_buttons(answered: str, service: str, tracker: Tracker) -> List[Dic
     skip = {answered} | ({"give_feedback"} if service in rated or tracker.active_loop_name else set())
     entry = catalogue().get(service)
     if entry is not None and not entry.preparable:
-        skip.add("start_preparation")  # nothing to hand in, nothing to prepare
+        skip.add("start_checklist")  # nothing to hand in, nothing to prepare
     return buttons([(title, intent, service) for title, intent in replies.NEXT_STEPS if intent not in skip])
 
 

@@ -88,7 +88,7 @@ class ActionFeedbackStart(SafeAction):
         return "action_feedback_start"
 
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
-        if tracker.active_loop_name == "preparation_form":
+        if tracker.active_loop_name == "checklist_form":
             dispatcher.utter_message(text="请先完成或取消材料准备，再来评价。")
             return []
         text = tracker.latest_message.get("text") or ""

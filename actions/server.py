@@ -37,7 +37,7 @@ def build_app():
     async def drain_spool_now_and_then(app, loop):
         """Ratings and checklist steps kept locally while the database was unreachable go in when it is back."""
         from actions.feedback_flow import drain_ratings
-        from actions.preparation import store as checklist_store
+        from actions.checklist_flow import store as checklist_store
 
         async def every_few_seconds():
             while True:

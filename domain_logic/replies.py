@@ -5,7 +5,7 @@ returns plain text; channels decide how to dress it up.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, List, Optional, Union
+from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from knowledge_base import Bundle, Channel, Department, Material, ServiceItem
 
@@ -145,6 +145,9 @@ def overview(entry: Entry) -> str:
             f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。{_channels_section(entry, '办理渠道：')}")
 
 
+# The one list of what a citizen can ask about a service: each intent and the answer composed
+# for it. Every other list of these intents is derived from it (the generated rules, the NLU's
+# service intents) or checked against it (domain.yml, tests/test_question_intents.py).
 ANSWERS: Dict[str, Callable[[Entry], str]] = {
     "ask_materials": materials,
     "ask_process": process,
@@ -157,6 +160,8 @@ ANSWERS: Dict[str, Callable[[Entry], str]] = {
     "ask_contact": contact,
     "inquire_service": overview,
 }
+# The questions about one aspect of a service (inquire_service names the service only).
+ASPECT_QUESTIONS: Tuple[str, ...] = tuple(intent for intent in ANSWERS if intent.startswith("ask_"))
 
 def no_guide(matter: Optional[str], department: Optional[Department]) -> str:
     """The honest answer for a matter without a guide: say so, and who can help, never a sibling's guide."""
@@ -212,6 +217,6 @@ NEXT_STEPS: List[tuple] = [
     ("需要什么材料", "ask_materials"),
     ("办理流程", "ask_process"),
     ("办理地点", "ask_location"),
-    ("开始准备材料", "start_preparation"),
+    ("开始准备材料", "start_checklist"),
     ("评价本次服务", "give_feedback"),
 ]

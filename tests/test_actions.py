@@ -189,9 +189,9 @@ def test_asking_what_to_bring_for_a_help_service_says_there_is_nothing_to_hand_i
 
 
 def test_preparing_a_look_up_is_declined_politely_with_how_to_do_it():
-    from actions.preparation import ActionPreparationStart
+    from actions.checklist_flow import ActionPreparationStart
 
-    messages, events = run(ActionPreparationStart(), tracker("start_preparation", [named("housing-fund-query")]))
+    messages, events = run(ActionPreparationStart(), tracker("start_checklist", [named("housing-fund-query")]))
     assert "不需要提前准备申请材料" in messages[0]["text"] and "12329" in messages[0]["text"]
     assert not any(e.get("event") == "followup" for e in events)  # the form is not opened
     assert "开始准备材料" not in [b["title"] for b in messages[0]["buttons"]]

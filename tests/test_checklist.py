@@ -1,4 +1,4 @@
-"""The preparation logic without Rasa: questions, answers, the sheet and saved progress."""
+"""The checklist logic without Rasa: questions, answers, the sheet and saved progress."""
 from __future__ import annotations
 
 import time

@@ -9,7 +9,7 @@ import pytest
 from domain_logic.feedback.report import build_report
 from domain_logic.feedback.inbox import InboxStore
 from domain_logic.feedback.store import FeedbackStore
-from bot import report as cli
+from bot.feedback import cli
 
 MON = datetime(2026, 11, 2, 10, 0)   # ISO week 45
 NEXT_MON = datetime(2026, 11, 9, 10, 0)  # ISO week 46
@@ -60,7 +60,7 @@ def test_filters_by_item_and_channel(seeded):
 def test_cli_prints_exports_csv_and_draws_png_charts(seeded, tmp_path, capsys):
     url = str(seeded.engine.url)
     out_csv, charts = tmp_path / "r.csv", tmp_path / "charts"
-    code = cli.main(["--db", url, "--from", "2026-11-01", "--to", "2026-11-30",
+    code = cli.main(["--db", url, "report", "--from", "2026-11-01", "--to", "2026-11-30",
                      "--csv", str(out_csv), "--charts", str(charts)])
     assert code == 0
     printed = capsys.readouterr().out

@@ -12,7 +12,7 @@ from domain_logic.feedback.calendar import add_working_days, working_days_betwee
 from domain_logic.feedback.inbox import InboxStore
 from domain_logic.feedback.store import (MIGRATIONS, SCHEMA_VERSION, FeedbackStore, InvalidTransition,
                                          StoreUnavailable, ratings, schema_version)
-from bot import feedback as cli
+from bot.feedback import cli
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 WEDNESDAY = datetime(2026, 11, 25, 10, 0)

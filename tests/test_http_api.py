@@ -66,7 +66,7 @@ def test_jieba_dictionary_travels_inside_the_model():
     assert {"办护照", "营业执照", "社保卡", "孩子出生了"} <= terms
 
 
-def test_preparation_flow_over_the_rest_channel(rasa_server):
+def test_checklist_flow_over_the_rest_channel(rasa_server):
     url, _ = rasa_server
     hook = f"{url}/webhooks/rest/webhook"
 

@@ -290,9 +290,8 @@ def test_inbox_entries_become_aliases_faq_or_examples_and_leave_the_inbox(kb_cop
 def test_training_data_is_generated_from_the_knowledge_base(kb_copy, tmp_path):
     """`make train` runs this: names become examples, names and aliases a lookup table."""
     kb(kb_copy, "add-alias", "passport", "环球通行本")
-    out = tmp_path / "knowledge_base.yml"
-    assert kb(kb_copy, "nlu-data", "--out", str(out)).returncode == 0
-    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert kb(kb_copy, "nlu-data", "--out", str(tmp_path)).returncode == 0
+    data = yaml.safe_load((tmp_path / "knowledge_base.yml").read_text(encoding="utf-8"))
     [examples] = [b["examples"] for b in data["nlu"] if b.get("intent") == "inquire_service"]
     [lookup] = [b["examples"] for b in data["nlu"] if b.get("lookup") == "service"]
     assert "- 普通护照签发\n" in examples and "- 护照\n" not in examples  # already hand-written

@@ -32,7 +32,7 @@ def scripted_reply(message: str) -> List[Dict]:
         return [{"recipient_id": "x", "text": "办理「普通护照签发」需要：\n1. 居民身份证\n2. 近期免冠照片",
                  "buttons": [{"title": "办理流程", "payload": '/ask_process{"service":"passport"}'},
                              {"title": "在哪里办", "payload": '/ask_location{"service":"passport"}'},
-                             {"title": "开始准备材料（逐项核对）", "payload": '/start_preparation{"service":"passport"}'},
+                             {"title": "开始准备材料（逐项核对）", "payload": '/start_checklist{"service":"passport"}'},
                              {"title": "委托他人", "payload": '/checklist_answer{"answer": "委托他人代为办理申请"}'}]}]
     if message == "长回复":
         return [{"text": "\n".join(f"{i:03d} {LONG_LINE}" for i in range(200)),

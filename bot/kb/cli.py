@@ -334,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rasa-url", default=settings.rasa_url())
     p.add_argument("--actions-url", default=settings.actions_url())
     p = command("nlu-data", "由知识库生成训练数据（make train 调用）", cmd_nlu_data)
-    p.add_argument("--out", default=str(settings.ROOT / "nlu_data" / "generated" / "knowledge_base.yml"))
+    p.add_argument("--out", default=str(settings.ROOT / "nlu_data" / "generated"), help="输出目录")
     p = command("inbox", "未能回答的问题", cmd_inbox)
     p.add_argument("action", nargs="?", default="list", choices=["list", "alias", "faq", "example", "dismiss"])
     p.add_argument("entries", nargs="*", help="条目编号（kb inbox list 中的 #）")

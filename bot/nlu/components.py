@@ -25,15 +25,14 @@ from bot.nlu.normalize import normalize_text
 from bot.nlu.service_matcher import ServiceMatcher
 from bot.nlu.terms import service_terms
 from common import settings
+from domain_logic.replies import ANSWERS
 from knowledge_base import LiveCatalogue
 
 logger = logging.getLogger(__name__)
 
 SERVICE_ENTITY = "service"
 # Intents that are certainly about some service: they allow the matcher's looser tier.
-SERVICE_INTENTS = {"ask_materials", "ask_process", "ask_conditions", "ask_time_limit", "ask_fee",
-                   "ask_location", "ask_hours", "ask_online", "ask_contact", "inquire_service",
-                   "start_preparation"}
+SERVICE_INTENTS = {*ANSWERS, "start_checklist"}
 CANDIDATE_ENTITY = "service_candidate"
 UNCOVERED_ENTITY = "uncovered"    # a 办理项 the catalogue has no guide for
 DEPARTMENT_ENTITY = "department"  # who handles it, or the domain a message names
@@ -253,7 +252,7 @@ class ServiceFirstIntent(GraphComponent):
         "deny": re.compile("^(不|不是|不用|不要|没有|没|否|no|不需要)[了啊呀的吧。！!~ ]*$"),
         "cancel": re.compile("取消|不办了|算了|退出|不弄了|不准备了"),
         "checklist_answer": re.compile("$^"),  # a button's payload; typed text that names a service is a question
-        "resume_preparation": re.compile("继续|接着"),
+        "resume_checklist": re.compile("继续|接着"),
     }
     ENTITIES = {SERVICE_ENTITY, CANDIDATE_ENTITY, UNCOVERED_ENTITY, DEPARTMENT_ENTITY, SIBLING_ENTITY, POLICY_ENTITY}
     # 还要考试不 / 能取消不 / 要带户口本吗: a yes-no question, not a yes or a no.

@@ -1,23 +1,15 @@
-"""`python -m bot.report`: the 好差评 report for a period, as a table, CSV and charts.
-
-    python -m bot.report --from 2026-11-01 --to 2026-11-30 [--item passport] [--channel telegram]
-                         [--csv report.csv] [--charts charts/]
+"""The 好差评 report for a period, rendered for staff: a table, a CSV for Excel, PNG charts.
 
 Charts use the WenQuanYi Micro Hei font (Debian: fonts-wqy-microhei; `make fonts` installs it).
 """
 from __future__ import annotations
 
-import argparse
 import csv
-import sys
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 from common.privacy import mask_personal_data
-from domain_logic.feedback.inbox import InboxStore
-from domain_logic.feedback.report import Report, build_report
-from domain_logic.feedback.store import FeedbackStore, StoreUnavailable
+from domain_logic.feedback.report import Report
 
 FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",)
 
@@ -90,45 +82,3 @@ def draw_charts(r: Report, folder: Path) -> List[Path]:
     fig.savefig(bars, dpi=120)
     plt.close(fig)
     return [trend, bars]
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    today = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    parser = argparse.ArgumentParser(prog="python -m bot.report", description="好差评报告")
-    parser.add_argument("--from", dest="start", default=(today - timedelta(days=30)).strftime("%Y-%m-%d"))
-    parser.add_argument("--to", dest="end", default=today.strftime("%Y-%m-%d"))
-    parser.add_argument("--item", help="只看某个事项（编码，如 passport）")
-    parser.add_argument("--channel", help="只看某个渠道：telegram、kiosk、rest、shell")
-    parser.add_argument("--csv", type=Path, help="导出 CSV 文件")
-    parser.add_argument("--charts", type=Path, help="图表输出目录（PNG）")
-    parser.add_argument("--db", help="数据库 URL（默认 $DATABASE_URL 或 var/feedback.db）")
-    args = parser.parse_args(argv)
-    try:
-        start = datetime.strptime(args.start, "%Y-%m-%d")
-        end = datetime.strptime(args.end, "%Y-%m-%d") + timedelta(days=1) - timedelta(microseconds=1)
-    except ValueError:
-        print("日期格式应为 YYYY-MM-DD", file=sys.stderr)
-        return 2
-    store, inbox = FeedbackStore(args.db), InboxStore(args.db)
-    try:
-        report = build_report(store.ratings_since(start, end), store.cases(), inbox.unanswered_between(start, end),
-                              start, end, datetime.now(), args.item, args.channel)
-    except StoreUnavailable:
-        print("无法连接评价数据库，请稍后再试。", file=sys.stderr)
-        return 2
-    print(render_table(report))
-    if args.csv:
-        write_csv(report, args.csv)
-        print(f"\nCSV 已导出：{args.csv}")
-    if args.charts:
-        try:
-            for path in draw_charts(report, args.charts):
-                print(f"图表：{path}")
-        except FileNotFoundError as exc:
-            print(str(exc), file=sys.stderr)
-            return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""The preparation flow: a Rasa form whose questions come from the knowledge base.
+"""The checklist flow: a Rasa form whose questions come from the knowledge base.
 
 start  → (questionnaire → materials, one step per turn) → the 一次性告知单.
 The form has one slot, `checklist_step`; the validation action reads each
@@ -29,11 +29,11 @@ from actions.safe_action import SafeAction
 from actions.service_context import POPULAR, payload, service_in_context
 from common.spool import local_spool
 
-FORM = "preparation_form"
+FORM = "checklist_form"
 STEP_SLOT = "checklist_step"
 MAX_RETRIES = 2
 UNSURE_BUTTON = "不确定"
-OPENING_INTENTS = {"start_preparation", "resume_preparation"}
+OPENING_INTENTS = {"start_checklist", "resume_checklist"}
 
 @lru_cache(maxsize=None)
 def store() -> ProgressStore:
@@ -87,10 +87,10 @@ def _prefill(entry, cat, text: str, earlier: Optional[Progress]) -> Dict[str, st
 
 
 class ActionPreparationStart(SafeAction):
-    """start_preparation: pick the item, reuse saved progress, open the form."""
+    """start_checklist: pick the item, reuse saved progress, open the form."""
 
     def name(self) -> Text:
-        return "action_preparation_start"
+        return "action_checklist_start"
 
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
         cat = catalogue()
@@ -101,13 +101,13 @@ class ActionPreparationStart(SafeAction):
         if entry is None:
             ids = context.candidates or POPULAR
             dispatcher.utter_message(text="请问要准备哪一项业务的材料？",
-                                     buttons=choose_service_buttons("start_preparation", ids, cat))
+                                     buttons=choose_service_buttons("start_checklist", ids, cat))
             return []
         if not entry.preparable:
             # A look-up or a help service: there is nothing to hand in, so nothing to prepare.
             dispatcher.utter_message(text=f"「{entry.name}」不需要提前准备申请材料，直接按下面的方法办理就可以：\n"
                                           + replies.overview(entry),
-                                     buttons=next_step_buttons("start_preparation", entry.id, tracker))
+                                     buttons=next_step_buttons("start_checklist", entry.id, tracker))
             return [SlotSet("service", entry.id)]
         sender = tracker.sender_id
         progress = store().load(sender, entry.id, starting=True)
@@ -202,7 +202,7 @@ def _pending(entry, progress: Progress):
 
 class ActionPreparationCancel(SafeAction):
     def name(self) -> Text:
-        return "action_preparation_cancel"
+        return "action_checklist_cancel"
 
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
         dispatcher.utter_message(text="已退出材料准备，进度已为您保存。说“继续准备”可接着来，"
@@ -214,14 +214,14 @@ class ActionPreparationResume(SafeAction):
     """继续准备 / 我的清单: back to the saved step, or the finished sheet."""
 
     def name(self) -> Text:
-        return "action_preparation_resume"
+        return "action_checklist_resume"
 
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
         progress = store().load(tracker.sender_id)
         entry = catalogue().get(progress.entry_id) if progress else None
         if entry is None:
             dispatcher.utter_message(text="没有找到您保存的清单（清单保存 30 天）。要准备哪一项？",
-                                     buttons=choose_service_buttons("start_preparation", POPULAR, catalogue()))
+                                     buttons=choose_service_buttons("start_checklist", POPULAR, catalogue()))
             return []
         if next_step(entry, catalogue(), progress).done:
             send_sheet(dispatcher, entry, progress)
@@ -242,10 +242,10 @@ class ActionDeleteMyData(SafeAction):
 
 
 class ActionPreparationDone(SafeAction):
-    """After the sheet: empty the step slot so the next preparation starts afresh."""
+    """After the sheet: empty the step slot so the next checklist starts afresh."""
 
     def name(self) -> Text:
-        return "action_preparation_done"
+        return "action_checklist_done"
 
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
         return [SlotSet(STEP_SLOT, None)]

@@ -1,4 +1,4 @@
-"""The one-trip preparation flow, talked through with the trained model."""
+"""The one-trip checklist flow, talked through with the trained model."""
 from __future__ import annotations
 
 import json
@@ -186,7 +186,7 @@ def test_my_checklist_shows_the_finished_sheet_again(conversation):
 def test_start_without_a_service_asks_which(conversation):
     messages = conversation.say("帮我准备一下材料")
     assert "哪一项" in messages[0]["text"]
-    assert all(b["payload"].startswith("/start_preparation{") for b in buttons_of(messages))
+    assert all(b["payload"].startswith("/start_checklist{") for b in buttons_of(messages))
 
 
 def test_an_answer_given_in_the_request_is_not_asked_again(conversation):

@@ -1,0 +1,5 @@
+import sys
+
+from bot.feedback.cli import main
+
+sys.exit(main())
