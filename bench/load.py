@@ -165,10 +165,10 @@ def percentile(values: List[float], p: float) -> float:
 class Single:
     """The embedded default, as `make run` starts it, on free ports."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: Optional[Dict[str, str]] = None) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="bench-single-"))
         self.actions = ActionServer(self.dir / "checklists.db", loglevel="WARNING")
-        self.rasa, self.url = start_rasa(self.actions.url, self.dir, TOKEN, debug=False)
+        self.rasa, self.url = start_rasa(self.actions.url, self.dir, TOKEN, debug=False, **(env or {}))
 
     def pids(self) -> Dict[str, List[int]]:
         return {"rasa": children(self.rasa.pid), "actions": children(self.actions.proc.pid)}
@@ -182,9 +182,10 @@ class Single:
 class ClusterTarget:
     """`make run-cluster` (nginx, PostgreSQL, Redis) with `rasa` Rasa and `actions` action servers, on free ports."""
 
-    def __init__(self, rasa: int = 2, actions: int = 2) -> None:
+    def __init__(self, rasa: int = 2, actions: int = 2, env: Optional[Dict[str, str]] = None) -> None:
         cfg = ClusterConfig.on_free_ports(Path(tempfile.mkdtemp(prefix="bench-cluster-")), TOKEN, "zhengwu_bench",
                                           rasa, actions)
+        cfg.env.update(env or {})
         self.cluster = Cluster(cfg).start()
         self.url = f"http://127.0.0.1:{cfg.entry_port}"
 

@@ -51,6 +51,7 @@ class ClusterConfig:
     pg: Dict[str, str] = field(default_factory=settings.postgres)
     redis: Dict[str, str] = field(default_factory=settings.redis)
     fixed_ports: Optional[Tuple[List[int], List[int]]] = None  # (Rasa, action servers), instead of base + i
+    env: Dict[str, str] = field(default_factory=dict)  # settings for every process it starts (the benchmark's)
 
     @property
     def database_url(self) -> str:
@@ -123,8 +124,8 @@ class Cluster:
 
     def _spawn(self, name: str, argv: List[str], env: Dict[str, str]) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "w")
-        proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **self.cfg.env, **env}, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
         return proc
 
