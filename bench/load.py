@@ -233,8 +233,8 @@ def main() -> int:
                   f"last 10 turns {last:.0f} ms, errors {errors}", flush=True)
         finally:
             target.stop()
-    print(f"\n| setup | citizens | msg/s | p50 ms | p95 ms | p99 ms | errors | Rasa MB | actions MB |  ({date.today()}, "
-          f"think time {args.think} s, {args.seconds:.0f} s per level)")
+    print("\n| setup | citizens | msg/s | p50 ms | p95 ms | p99 ms | errors | Rasa MB | actions MB |  "
+          f"({date.today()}, think time {args.think} s, {args.seconds:.0f} s per level)")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, level, rate, p50, p95, p99, errors, total, rasa_mb, actions_mb in rows:
         print(f"| {name} | {level} | {rate:.1f} | {p50:.0f} | {p95:.0f} | {p99:.0f} | {errors}/{total} | "
