@@ -34,6 +34,10 @@ from bot.local_servers import ActionServer, start_rasa
 from common.settings import ROOT
 
 TOKEN = "bench-api-token"
+# The long conversation sends its 120 messages as fast as the bot answers, which no citizen does:
+# the servers run with the per-sender limit raised (the benchmark's client is 127.0.0.1, a trusted
+# front end, so the per-address limit does not apply). Every other limit is the default.
+NO_SENDER_LIMIT = {"RATE_LIMIT_PER_MINUTE": "100000"}
 
 FOLLOW_UPS = ["要多少钱", "在哪里办", "多久能办好", "需要什么条件", "可以网上办吗", "几点上班"]
 
@@ -215,7 +219,7 @@ def main() -> int:
         if args.only and name != args.only:
             continue
         print(f"starting {name}…", flush=True)
-        target = make()
+        target = make(env=NO_SENDER_LIMIT)
         try:
             for level in args.levels:
                 r = asyncio.run(run_level(f"{target.url}/webhooks/rest/webhook", level, args.seconds, args.think,

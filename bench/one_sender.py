@@ -18,14 +18,13 @@ import asyncio
 import sys
 import time
 import uuid
-from typing import List, Tuple
+from typing import List, Tuple, Union
 
 import httpx
 
-from bench.load import ClusterTarget, Single
+from bench.load import NO_SENDER_LIMIT, ClusterTarget, Single
 
 QUESTIONS = ["办护照要带什么", "要多少钱", "在哪里办", "多久能办好"]
-UNLIMITED = {"RATE_LIMIT_PER_MINUTE": "100000"}
 
 
 async def burst(url: str, messages: int) -> Tuple[float, int, str]:
@@ -53,7 +52,8 @@ def main() -> int:
         if args.only and name != args.only:
             continue
         print(f"starting {name}…", flush=True)
-        target = Single(UNLIMITED) if name == "single" else ClusterTarget(env=UNLIMITED)
+        target: Union[Single, ClusterTarget] = (Single(env=NO_SENDER_LIMIT) if name == "single"
+                                                else ClusterTarget(env=NO_SENDER_LIMIT))
         try:
             seconds, answered, _ = asyncio.run(burst(target.url, args.messages))
         finally:
