@@ -228,7 +228,8 @@ class ActionFeedbackSubmit(SafeAction):
         except StoreUnavailable:
             dispatcher.utter_message(text="抱歉，评价暂时无法保存，请稍后再试，或拨打 12345 政务服务便民热线反映。")
             return reset
-        name = catalogue().get(target).name if catalogue().get(target) else "本次服务"
+        entry = catalogue().get(target)
+        name = entry.name if entry else "本次服务"
         text = f"已记录您对「{name}」的评价：{RATINGS[rating]}。"
         if rating in BAD and not follow_up_of:
             text += (f"问题方面：{tracker.get_slot('dimension')}。我们将在 1 个工作日内"
