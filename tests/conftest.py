@@ -21,6 +21,7 @@ os.environ["DATABASE_URL"] = f"sqlite:///{_TEST_VAR / 'feedback.db'}"
 os.environ["CHECKLIST_DB_URL"] = f"sqlite:///{_TEST_VAR / 'checklists.db'}"
 os.environ["SPOOL_DB_URL"] = f"sqlite:///{_TEST_VAR / 'spool.db'}"
 os.environ["SENDER_HASH_SALT"] = "test-salt"
+os.environ["SPOOL_KEY"] = "dGVzdC1zcG9vbC1rZXktMzItYnl0ZXMtbG9uZy0hISE="  # b"test-spool-key-32-bytes-long-!!!"
 os.environ["SPOOL_DRAIN_SECONDS"] = "1"  # action servers retry spooled writes every second
 
 
@@ -81,7 +82,7 @@ _NEEDS = {
     "model": ("agent", "conversation"),
 }
 _MODULE_NEEDS = {
-    "server": ("start_rasa(", "ActionServer(", "subprocess.", "bot.cluster"),
+    "server": ("start_rasa(", "ActionServer(", "Kiosk(", "subprocess.", "bot.cluster"),
     "database": ("psycopg2", "redis"),
     "browser": ("playwright",),
 }

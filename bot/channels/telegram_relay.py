@@ -23,7 +23,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
-from bot.channels.rasa_client import TEXT_ONLY, UNAVAILABLE, RasaClient, RasaUnavailable
+from bot.channels.rasa_client import TEXT_ONLY, UNAVAILABLE, RasaClient, RasaTooFast, RasaUnavailable, too_long
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from bot.channels.telegram_render import CallbackPayloads, keyboard, message_html, split_message
 from common import settings
@@ -73,6 +73,10 @@ class TelegramRelay:
             return  # group chatter not meant for the bot
         if not text.strip():
             await self._send_plain(message, TEXT_ONLY)
+            return
+        refusal = too_long(text)
+        if refusal:
+            await self._send_plain(message, refusal)
             return
         await self.relay(message, text)
 
@@ -142,6 +146,9 @@ class TelegramRelay:
                 pass  # only a courtesy
             try:
                 replies = await self.rasa.send(sender, text)
+            except RasaTooFast:
+                await self._send_plain(message, TOO_FAST)
+                return
             except RasaUnavailable as exc:
                 log.warning("assistant unreachable: %s", exc)
                 await self._send_plain(message, UNAVAILABLE)
