@@ -145,6 +145,12 @@ def overview(entry: Entry) -> str:
             f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。{_channels_section(entry, '办理渠道：')}")
 
 
+def whole_guide(entry: Entry) -> List[str]:
+    """Every part of the guide as the bot words it, in the order staff read it (`kb show`, the console's preview)."""
+    return [overview(entry), materials(entry), process(entry), conditions(entry), time_limit(entry), fee(entry),
+            location(entry), hours(entry), online(entry), contact(entry)]
+
+
 # The one list of what a citizen can ask about a service: each intent and the answer composed
 # for it. Every other list of these intents is derived from it (the generated rules, the NLU's
 # service intents) or checked against it (domain.yml, tests/test_question_intents.py).

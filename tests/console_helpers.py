@@ -34,7 +34,8 @@ class Clock:
 
 def config(tmp: Path, **overrides) -> ConsoleConfig:
     base = ConsoleConfig(staff_db_url=f"sqlite:///{tmp / 'staff.db'}",
-                         feedback_db_url=f"sqlite:///{tmp / 'feedback.db'}", kb_dir=tmp / "kb", rasa_url="http://127.0.0.1:9", actions_url="http://127.0.0.1:9")
+                         feedback_db_url=f"sqlite:///{tmp / 'feedback.db'}", kb_dir=tmp / "kb",
+                         rasa_url="http://127.0.0.1:9", actions_url="http://127.0.0.1:9")
     return replace(base, **overrides)
 
 
@@ -93,3 +94,36 @@ async def console(cfg: ConsoleConfig, accounts: Iterable[tuple] = ()) -> AsyncIt
             await browser.http.close()
         await client.close()
         app[SERVICES].db.engine.dispose()
+
+
+def kb_copy(tmp: Path) -> Path:
+    """A copy of the knowledge base to change (no history, no drafts), as tests/test_kb_live.py makes one."""
+    import shutil
+
+    from helpers import ROOT
+
+    target = tmp / "kb"
+    shutil.copytree(ROOT / "knowledge_base", target,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py", "history.jsonl", "drafts"))
+    return target
+
+
+def submitted(fields, out=None) -> list:
+    """What a browser sends for the entry form as rendered (schema_form.build), untouched."""
+    out = [] if out is None else out
+    for f in fields:
+        if f.kind == "object":
+            submitted(f.children, out)
+        elif f.kind == "table":
+            out.append((f.path + "#rows", str(len(f.rows))))
+            for row in f.rows:
+                submitted(row, out)
+        elif f.kind == "multi":
+            out.extend((f.path, v) for v in (f.value or []))
+        elif f.kind != "fixed":
+            out.append((f.path, f.text()))
+    return out
+
+
+def with_field(form: list, name: str, value: str) -> list:
+    return [(k, value if k == name else v) for k, v in form]

@@ -14,8 +14,10 @@ from aiohttp import web
 from common import settings
 from domain_logic.staff.accounts import Account, AccountStore
 from domain_logic.staff.database import StaffDatabase
+from domain_logic.staff.drafts import DraftStore
 from domain_logic.staff.sessions import Session, SessionStore
 from domain_logic.staff.throttle import Limits, LoginThrottle
+from knowledge_base import LiveCatalogue
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,22 @@ class Services:
     db: StaffDatabase
     accounts: AccountStore
     sessions: SessionStore
+    drafts: DraftStore
     nav: List[NavLink] = field(default_factory=list)
+    _catalogue: Optional[LiveCatalogue] = None
 
     @classmethod
     def build(cls, config: ConsoleConfig) -> "Services":
         db = StaffDatabase(config.staff_db_url)
-        return cls(config, db, AccountStore(db, LoginThrottle(db, config.limits)), SessionStore(db, config.idle))
+        return cls(config, db, AccountStore(db, LoginThrottle(db, config.limits)), SessionStore(db, config.idle),
+                   DraftStore(db))
+
+    @property
+    def catalogue(self) -> LiveCatalogue:
+        """The knowledge base as the bot serves it, re-read when a file changes (loaded on first use)."""
+        if self._catalogue is None:
+            self._catalogue = LiveCatalogue(self.config.kb_dir, check_interval=0.5)
+        return self._catalogue
 
     def nav_for(self, account: Optional[Account]) -> List[Tuple[str, str]]:
         if account is None:
