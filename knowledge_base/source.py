@@ -23,7 +23,7 @@ KINDS = {"items": "item", "bundles": "bundle"}
 FIELD_ORDER = ["id", "name", "kind", "aliases", "department", "department_id", "service_object", "category", "summary", "members",
                "implied_answers", "extra_steps", "conditions", "questions", "materials", "process",
                "time_limit", "fees", "location", "contact", "channels", "online", "trips", "delivery", "result", "faq",
-               "legal_basis", "local_note"]
+               "legal_basis", "local_note", "reviewed"]
 HEADERS = {"item": "办事指南", "bundle": "联办指南"}
 
 

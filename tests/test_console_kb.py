@@ -130,7 +130,9 @@ def test_an_editors_fee_change_is_a_draft_until_another_reviewer_publishes_it_th
             assert "已发布" in entry.body_text and "未能立即通知运行中的助手" in entry.body_text  # no bot runs here
             record = AuditLog(kb_dir).history("passport")[-1]
             assert record["operator"] == "张三" and record["reviewer"] == "李四"
-            assert record["changes"] == [{"field": FEE, "before": "120元/本", "after": "140元/本"}]
+            today = client.app[SERVICES].config.clock().date().isoformat()
+            assert record["changes"] == [{"field": FEE, "before": "120元/本", "after": "140元/本"},
+                                         {"field": "reviewed", "before": None, "after": {"date": today, "by": "李四"}}]
 
             history = await reviewer.get("/kb/entry/passport/history")
             assert "张三（审核发布：李四）" in history.body_text
@@ -179,4 +181,40 @@ def test_a_draft_overtaken_by_a_newer_change_is_not_published(tmp_path):
             refused = await reviewer.post(first.headers["Location"] + "/publish")
             assert "已被修改" in (await reviewer.get(refused.headers["Location"])).body_text
             assert _passport_fee(kb_dir) == "160元/本"
+    run(scenario())
+
+
+def test_publishing_and_confirming_record_the_review_and_the_citizen_reads_its_date(tmp_path):
+    from console_helpers import Clock
+    from knowledge_base import load_catalogue
+    from domain_logic import replies
+
+    kb_dir, clock = kb_copy(tmp_path), Clock()
+
+    async def scenario():
+        async with console(config(tmp_path, kb_dir=kb_dir, clock=clock, stale_days=180), STAFF) as client:
+            reviewer = Browser(client)
+            await reviewer.login("reviewer")
+            stale = await reviewer.get("/kb/stale")
+            assert stale.body_text.count("从未复核") == 100  # no entry has been reviewed yet
+            await reviewer.post("/kb/entry/id-card-renewal/reviewed")
+            assert read_entry(kb_dir / "items" / "id-card-renewal.yml")["reviewed"] == {"date": "2026-12-01",
+                                                                                       "by": "李四"}
+            assert AuditLog(kb_dir).history("id-card-renewal")[-1]["action"] == "已复核，无变化"
+            editor = Browser(client)
+            await editor.login("editor")
+            saved = await editor.post("/kb/entry/passport/edit",
+                                      with_field(await _edit_form(editor), FEE, "140元/本") + [("op", "save")])
+            clock.advance(days=200)
+            await reviewer.login("reviewer")  # 200 days: the session has long expired
+            await reviewer.post(saved.headers["Location"] + "/publish")
+            assert read_entry(kb_dir / "items" / "passport.yml")["reviewed"] == {"date": "2027-06-19", "by": "李四"}
+            stale = await reviewer.get("/kb/stale")
+            assert stale.body_text.count("从未复核") == 98
+            rows = stale.body_text.split("<tbody>")[1]
+            assert "id-card-renewal" in rows and "passport" not in rows  # 200 days old is due, today's is not
+            assert rows.index("从未复核") < rows.index("2026-12-01")  # never reviewed first
+        passport = load_catalogue(kb_dir).get("passport")
+        assert "以当地政务服务中心" in replies.materials(passport)
+        assert replies.materials(passport).endswith("（本指南于 2027-06-19 复核）")
     run(scenario())

@@ -137,7 +137,9 @@ def _read(f: Field, form: Any, original: Mapping[str, Any]) -> Any:
         return value_at(original, f.path)
     if f.kind == "object":
         out = _read_fields(f.children, form, original)
-        return out if out or f.required else _ABSENT
+        if not f.required and all(v in ("", [], {}) for v in out.values()):
+            return _ABSENT  # an optional group left empty (reviewed) is not written
+        return out
     if f.kind == "table":
         try:
             count = int(form.get(f.path + ROWS, "0"))

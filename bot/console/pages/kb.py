@@ -24,6 +24,7 @@ from domain_logic.staff.drafts import PUBLISHED, REJECTED, WITHDRAWN, Draft, Fou
 from knowledge_base import Bundle, ServiceItem
 from knowledge_base.audit import AuditLog, Change, Conflict, apply_changes, changes_of, field_changes
 from knowledge_base.catalogue import Catalogue
+from knowledge_base.freshness import stamp
 from knowledge_base.source import check_entry, entry_path, kind_of, read_entry, save_entry
 from knowledge_base.validation import FileError
 
@@ -42,7 +43,7 @@ class Published:
     data: Dict[str, Any]
 
 
-def _published(request: web.Request, entry_id: str) -> Published:
+def published_entry(request: web.Request, entry_id: str) -> Published:
     path = entry_path(services(request).config.kb_dir, entry_id)
     if path is None:
         raise web.HTTPNotFound(text=f"没有编码为 {entry_id} 的事项")
@@ -92,7 +93,7 @@ async def entry_list(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/kb/entry/{entry}", *READERS)
 async def entry_view(request: web.Request) -> web.StreamResponse:
-    published = _published(request, request.match_info["entry"])
+    published = published_entry(request, request.match_info["entry"])
     catalogue = _catalogue(request)
     errors = check_entry(published.data, published.kind, published.path, catalogue)
     preview = [] if errors else as_citizen_reads(published.kind, published.data, catalogue)
@@ -112,7 +113,7 @@ def _edit_page(request: web.Request, published: Published, data: Dict[str, Any],
 @routes.get("/kb/entry/{entry}/edit", "editor")
 async def edit_form(request: web.Request) -> web.StreamResponse:
     """The published entry, with the editor's own open draft laid over it if they have one."""
-    published = _published(request, request.match_info["entry"])
+    published = published_entry(request, request.match_info["entry"])
     draft = services(request).drafts.own_open(published.entry_id, signed_in(request))
     data = published.data
     if draft is not None:
@@ -126,7 +127,7 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
 @routes.post("/kb/entry/{entry}/edit", "editor")
 async def edit_submit(request: web.Request) -> web.StreamResponse:
     """Buttons of the form: add or remove a row, preview, or save as a draft (only a version that passes the checks)."""
-    published = _published(request, request.match_info["entry"])
+    published = published_entry(request, request.match_info["entry"])
     form = await request.post()
     op, note = str(form.get("op", "save")), str(form.get("note", "")).strip()
     data = schema_form.read(published.kind, form, published.data)
@@ -173,7 +174,7 @@ def _proposed(published: Published, draft: Draft) -> Tuple[Optional[Dict[str, An
 @routes.get("/kb/drafts/{draft}", *READERS)
 async def draft_view(request: web.Request) -> web.StreamResponse:
     draft = _draft(request)
-    published = _published(request, draft.entry_id)
+    published = published_entry(request, draft.entry_id)
     proposed, conflict = _proposed(published, draft) if draft.is_open else (None, None)
     catalogue = _catalogue(request)
     errors = check_entry(proposed, published.kind, published.path, catalogue) if proposed else []
@@ -186,7 +187,7 @@ async def draft_view(request: web.Request) -> web.StreamResponse:
                 own=account.id == draft.author_id)
 
 
-async def _reload(request: web.Request) -> str:
+async def reload_bot(request: web.Request) -> str:
     """Ask the running bot to re-read now, as `kb reload` does; one line on how it went."""
     config = services(request).config
     results = await asyncio.get_running_loop().run_in_executor(None, reload_servers, config.rasa_url,
@@ -209,17 +210,18 @@ async def publish(request: web.Request) -> web.StreamResponse:
         raise redirect(request, here, str(exc))
     if not draft.is_open:
         raise redirect(request, here, "这份草稿已经处理过了。")
-    published = _published(request, draft.entry_id)
+    published = published_entry(request, draft.entry_id)
     proposed, conflict = _proposed(published, draft)
     if proposed is None:
         raise redirect(request, here, f"不能发布：草稿保存后，字段 {conflict} 已被修改。请作者重新编辑。")
+    proposed = stamp(proposed, reviewer.display_name, now(request).date())  # publishing is a review
     errors = save_entry(services(request).config.kb_dir, draft.entry_id, proposed, draft.author,
                         f"控制台草稿 #{draft.id}", reviewer=reviewer.display_name)
     if errors:
         raise redirect(request, here, "没有发布，因为：" + "；".join(str(e) for e in errors))
     form = await request.post()
     drafts.decide(draft, PUBLISHED, reviewer, str(form.get("note", "")), now(request))
-    raise redirect(request, f"/kb/entry/{draft.entry_id}", f"草稿 #{draft.id} 已发布。" + await _reload(request))
+    raise redirect(request, f"/kb/entry/{draft.entry_id}", f"草稿 #{draft.id} 已发布。" + await reload_bot(request))
 
 
 @routes.post("/kb/drafts/{draft}/reject", "reviewer")
@@ -248,7 +250,7 @@ def _history(request: web.Request, entry_id: str) -> List[Dict[str, Any]]:
 
 @routes.get("/kb/entry/{entry}/history", *READERS)
 async def history(request: web.Request) -> web.StreamResponse:
-    published = _published(request, request.match_info["entry"])
+    published = published_entry(request, request.match_info["entry"])
     records = [(i, r, [(c, c.describe()) for c in changes_of(r)])
                for i, r in enumerate(_history(request, published.entry_id))]
     return page(request, "kb_history.html", title=f"修改记录：{published.data.get('name')}", entry=published,
@@ -257,7 +259,7 @@ async def history(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/kb/entry/{entry}/history/{record}/revert", "reviewer")
 async def revert(request: web.Request) -> web.StreamResponse:
-    published = _published(request, request.match_info["entry"])
+    published = published_entry(request, request.match_info["entry"])
     here = f"/kb/entry/{published.entry_id}/history"
     records = _history(request, published.entry_id)
     try:
@@ -275,4 +277,4 @@ async def revert(request: web.Request) -> web.StreamResponse:
                         f"撤销 {record['at']} 的修改（{record['action']}）")
     if errors:
         raise redirect(request, here, "没有撤销，因为：" + "；".join(str(e) for e in errors))
-    raise redirect(request, here, "已撤销该次修改。" + await _reload(request))
+    raise redirect(request, here, "已撤销该次修改。" + await reload_bot(request))
