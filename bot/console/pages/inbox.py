@@ -17,11 +17,13 @@ from aiohttp import web
 
 from bot.channels.rasa_client import RasaClient, RasaUnavailable
 from bot.console.context import services, signed_in
+from bot.console.pages.kb import reload_bot
 from bot.console.render import page, redirect
 from bot.console.routes import RouteTable
 from bot.kb.edits import KbError
 from bot.kb.inbox import SIMILAR, domain_intents, group_similar, resolve
 from common.admin import admin_token
+from domain_logic.feedback.inbox import STAFF_CHANNEL
 from domain_logic.feedback.store import StoreUnavailable
 
 routes = RouteTable()
@@ -55,7 +57,7 @@ async def how_the_bot_reads(rasa_url: str, text: str) -> Dict[str, Any]:
                                       json={"text": text})).raise_for_status().json()
         result["intent"] = parsed.get("intent") or {}
         result["entities"] = [(e.get("entity"), e.get("value")) for e in parsed.get("entities", [])]
-        client = RasaClient(rasa_url, channel="console")
+        client = RasaClient(rasa_url, channel=STAFF_CHANNEL)  # not logged into the inbox
         sender = f"console-try-{uuid.uuid4().hex}"
         try:
             result["replies"] = [(m.text, [b.title for b in m.buttons]) for m in await client.send(sender, text)]
@@ -82,7 +84,7 @@ def _ids(form: Any) -> List[int]:
         return []
 
 
-async def _resolve(request: web.Request, allowed: tuple) -> web.StreamResponse:
+async def _resolve(request: web.Request, allowed: tuple, reload: bool = False) -> web.StreamResponse:
     form = await request.post()
     action = str(form.get("action", ""))
     if action not in allowed:
@@ -100,13 +102,13 @@ async def _resolve(request: web.Request, allowed: tuple) -> web.StreamResponse:
         raise redirect(request, "/inbox", f"未处理：{exc}")
     except StoreUnavailable:
         raise redirect(request, "/inbox", "无法连接数据库，请稍后再试。")
-    raise redirect(request, "/inbox", message)
+    raise redirect(request, "/inbox", message + (await reload_bot(request) if reload else ""))
 
 
 @routes.post("/inbox/to-kb", "reviewer")
 async def to_knowledge(request: web.Request) -> web.StreamResponse:
     """An alias or an FAQ entry: a checked edit of the served knowledge base, with its audit trail."""
-    return await _resolve(request, ("alias", "faq"))
+    return await _resolve(request, ("alias", "faq"), reload=True)
 
 
 @routes.post("/inbox/other", *READERS)
