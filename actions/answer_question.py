@@ -12,10 +12,11 @@ from domain_logic import replies
 from actions.catalogue import catalogue
 from actions.inbox_log import is_low_confidence, log_for_inbox
 from actions.safe_action import SafeAction
+from actions.buttons import button
 from actions.service_context import FAMILY, POPULAR, NoGuide, ServiceInContext, buttons, service_in_context
 
 DEFAULT_INTENT = "inquire_service"
-HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
+HUMAN_BUTTON = button("转人工", "request_human")
 
 
 def choose_service_buttons(intent: str, ids, cat) -> List[Dict[str, Any]]:
@@ -126,9 +127,7 @@ class ActionAnswerQuestion(SafeAction):
 
         entry = cat.get(context.service) if context.service else None
         if entry is None:
-            dispatcher.utter_message(
-                text="请问您要办理的是哪一项业务？可以直接说名称，比如“办护照”“提取公积金”，或点选常办事项：",
-                buttons=choose_service_buttons(intent, POPULAR, cat))
+            dispatcher.utter_message(response="utter_which_service", buttons=choose_service_buttons(intent, POPULAR, cat))
             return [SlotSet("service", None)] if context.service else []
 
         if context.policy:

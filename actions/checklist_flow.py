@@ -9,7 +9,7 @@ bring the form back to the step it was on.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -25,8 +25,10 @@ from domain_logic.checklist.sheet import build_sheet, to_html_page, to_telegram_
 from domain_logic.checklist.store import ProgressStore
 from domain_logic.checklist.understand import read_option, read_statuses
 from domain_logic.replies import material_line
+from knowledge_base.catalogue import Entry
 from actions.safe_action import SafeAction
-from actions.service_context import POPULAR, payload, service_in_context
+from actions.buttons import button
+from actions.service_context import POPULAR, SERVICE, service_in_context
 from common.spool import local_spool
 
 FORM = "checklist_form"
@@ -42,7 +44,14 @@ def store() -> ProgressStore:
 
 
 def answer_button(answer: str) -> Dict[str, str]:
-    return {"title": answer, "payload": f'/checklist_answer{{"answer": "{answer}"}}'}
+    return button(answer, "checklist_answer", answer=answer)
+
+
+def saved_checklist(sender_id: str) -> Optional[Tuple[Entry, Progress]]:
+    """The citizen's checklist in progress and its item, if there is one (and the item still exists)."""
+    progress = store().load(sender_id)
+    entry = catalogue().get(progress.entry_id) if progress else None
+    return (entry, progress) if entry is not None and progress is not None else None
 
 
 def ask(dispatcher: CollectingDispatcher, step: Step, hint: str = "") -> None:
@@ -61,8 +70,8 @@ def send_sheet(dispatcher: CollectingDispatcher, entry, progress: Progress) -> N
         text=to_text(sheet),
         json_message={"checklist": {"entry": entry.id, "telegram_html": to_telegram_html(sheet),
                                     "html": to_html_page(sheet), "verdict": sheet.verdict}},
-        buttons=[{"title": "评价本次服务", "payload": payload("give_feedback", entry.id)},
-                 {"title": "删除我的记录", "payload": "/delete_my_data"}])
+        buttons=[button("评价本次服务", "give_feedback", **{SERVICE: entry.id}),
+                 button("删除我的记录", "delete_my_data")])
 
 
 def _typed_text(tracker: Tracker) -> str:
@@ -86,7 +95,7 @@ def _prefill(entry, cat, text: str, earlier: Optional[Progress]) -> Dict[str, st
     return answers
 
 
-class ActionPreparationStart(SafeAction):
+class ActionChecklistStart(SafeAction):
     """start_checklist: pick the item, reuse saved progress, open the form."""
 
     def name(self) -> Text:
@@ -100,7 +109,7 @@ class ActionPreparationStart(SafeAction):
         entry = cat.get(context.service) if context.service else None
         if entry is None:
             ids = context.candidates or POPULAR
-            dispatcher.utter_message(text="请问要准备哪一项业务的材料？",
+            dispatcher.utter_message(response="utter_which_checklist",
                                      buttons=choose_service_buttons("start_checklist", ids, cat))
             return []
         if not entry.preparable:
@@ -116,11 +125,9 @@ class ActionPreparationStart(SafeAction):
         if progress is None:
             earlier = store().load(sender, starting=True)
             progress = Progress(entry.id, _prefill(entry, cat, tracker.latest_message.get("text") or "", earlier))
-            dispatcher.utter_message(
-                text=f"好的，我们来准备「{entry.name}」。先问几个问题，只列出您需要的材料；"
-                     f"随时可以问其他问题，说“取消”可退出。")
+            dispatcher.utter_message(response="utter_checklist_started", service_name=entry.name)
         else:
-            dispatcher.utter_message(text=f"接着上次，继续准备「{entry.name}」。")
+            dispatcher.utter_message(response="utter_checklist_resumed", service_name=entry.name)
         store().save(sender, progress)
         return [SlotSet("service", entry.id), SlotSet(STEP_SLOT, None), FollowupAction(FORM)]
 
@@ -132,16 +139,16 @@ class ActionAskChecklistStep(SafeAction):
         return f"action_ask_{STEP_SLOT}"
 
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
-        progress = store().load(tracker.sender_id)
-        entry = catalogue().get(progress.entry_id) if progress else None
-        if entry is None:
-            dispatcher.utter_message(text="没有找到正在准备的清单，请说“帮我准备某某业务的材料”。")
+        saved = saved_checklist(tracker.sender_id)
+        if saved is None:
+            dispatcher.utter_message(response="utter_checklist_not_found")
             return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        entry, progress = saved
         ask(dispatcher, next_step(entry, catalogue(), progress))
         return []
 
 
-class ValidatePreparationForm(FormValidationAction):
+class ValidateChecklistForm(FormValidationAction):
     """Reads one answer, saves progress, and keeps the form going until the sheet is ready."""
 
     def name(self) -> Text:
@@ -149,11 +156,11 @@ class ValidatePreparationForm(FormValidationAction):
 
     async def validate_checklist_step(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        progress = store().load(tracker.sender_id)
-        cat = catalogue()
-        entry = cat.get(progress.entry_id) if progress else None
-        if entry is None:
+        saved = saved_checklist(tracker.sender_id)
+        if saved is None:
             return {STEP_SLOT: "done"}
+        entry, progress = saved
+        cat = catalogue()
         step = next_step(entry, cat, progress)
         opening = (tracker.latest_message.get("intent") or {}).get("name") in OPENING_INTENTS
         if not step.done and not opening:  # the message that opened the form is not an answer
@@ -175,12 +182,12 @@ class ValidatePreparationForm(FormValidationAction):
             if progress.retries >= MAX_RETRIES:
                 progress.answers[step.question.id] = UNKNOWN  # keep its materials, move on
                 progress.retries = 0
-                dispatcher.utter_message(text="这一项先记为“不确定”，相关材料会一并列出。")
+                dispatcher.utter_message(response="utter_checklist_question_unsure")
                 return
             progress.retries += 1
-            options = "、".join(step.question.options)
-            dispatcher.utter_message(text=f"抱歉没听明白。请回答：{options}，或点“不确定”。")
+            dispatcher.utter_message(response="utter_checklist_option_unclear", options="、".join(step.question.options))
             return
+        assert step.needed is not None  # a step is a question or a material still to confirm
         pending = [n.material.name for n in _pending(entry, progress)]
         statuses = read_statuses(text, step.needed.material.name, pending)
         if statuses:
@@ -189,44 +196,42 @@ class ValidatePreparationForm(FormValidationAction):
         elif progress.retries >= MAX_RETRIES:
             progress.statuses[step.needed.material.name] = UNSURE
             progress.retries = 0
-            dispatcher.utter_message(text="这一项先记为“不确定”。")
+            dispatcher.utter_message(response="utter_checklist_material_unsure")
         else:
             progress.retries += 1
-            dispatcher.utter_message(text="抱歉没听明白。请回答“已备好”“还没有”或“不确定”，"
-                                          "也可以一次说，比如“都有了，就是没有照片”。")
+            dispatcher.utter_message(response="utter_checklist_status_unclear")
 
 
 def _pending(entry, progress: Progress):
     return [n for n in materials_for(entry, progress.answers) if n.material.name not in progress.statuses]
 
 
-class ActionPreparationCancel(SafeAction):
+class ActionChecklistCancel(SafeAction):
     def name(self) -> Text:
         return "action_checklist_cancel"
 
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
-        dispatcher.utter_message(text="已退出材料准备，进度已为您保存。说“继续准备”可接着来，"
-                                      "说“删除我的记录”可删除。还有什么可以帮您？")
+        dispatcher.utter_message(response="utter_checklist_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(STEP_SLOT, None)]
 
 
-class ActionPreparationResume(SafeAction):
+class ActionChecklistResume(SafeAction):
     """继续准备 / 我的清单: back to the saved step, or the finished sheet."""
 
     def name(self) -> Text:
         return "action_checklist_resume"
 
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
-        progress = store().load(tracker.sender_id)
-        entry = catalogue().get(progress.entry_id) if progress else None
-        if entry is None:
-            dispatcher.utter_message(text="没有找到您保存的清单（清单保存 30 天）。要准备哪一项？",
+        saved = saved_checklist(tracker.sender_id)
+        if saved is None:
+            dispatcher.utter_message(response="utter_no_saved_checklist",
                                      buttons=choose_service_buttons("start_checklist", POPULAR, catalogue()))
             return []
+        entry, progress = saved
         if next_step(entry, catalogue(), progress).done:
             send_sheet(dispatcher, entry, progress)
             return [SlotSet("service", entry.id)]
-        dispatcher.utter_message(text=f"接着上次，继续准备「{entry.name}」。")
+        dispatcher.utter_message(response="utter_checklist_resumed", service_name=entry.name)
         return [SlotSet("service", entry.id), SlotSet(STEP_SLOT, None), FollowupAction(FORM)]
 
 
@@ -236,12 +241,14 @@ class ActionDeleteMyData(SafeAction):
 
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
         removed = store().delete(tracker.sender_id)
-        text = f"已删除您保存的 {removed} 份清单。" if removed else "您没有保存的清单。"
-        dispatcher.utter_message(text=text)
+        if removed:
+            dispatcher.utter_message(response="utter_checklists_deleted", count=removed)
+        else:
+            dispatcher.utter_message(response="utter_no_checklists_to_delete")
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(STEP_SLOT, None)]
 
 
-class ActionPreparationDone(SafeAction):
+class ActionChecklistDone(SafeAction):
     """After the sheet: empty the step slot so the next checklist starts afresh."""
 
     def name(self) -> Text:

@@ -15,9 +15,6 @@ from actions.inbox_log import log_for_inbox
 from actions.safe_action import SafeAction
 from actions.service_context import POPULAR, service_in_context
 
-HELP_LINE = "您也可以拨打 12345 政务服务便民热线，或点“转人工”咨询工作人员。"
-
-
 class ActionServiceFallback(SafeAction):
     """Low confidence: if a service was named, show its overview; else suggest some."""
 
@@ -31,19 +28,19 @@ class ActionServiceFallback(SafeAction):
         unsure = options_or_no_guide(dispatcher, tracker, context, cat)
         if unsure is not None:
             return unsure
-        if context.policy and cat.get(context.service or ""):
-            return tell_policy(dispatcher, tracker, cat.get(context.service), cat)
-        entry = cat.get(context.service) if context.service and context.named_now else None
+        named = cat.get(context.service) if context.service else None
+        if context.policy and named is not None:
+            return tell_policy(dispatcher, tracker, named, cat)
+        entry = named if context.named_now else None
         if entry is not None:
             dispatcher.utter_message(text=replies.overview(entry),
                                      buttons=next_step_buttons("inquire_service", entry.id, tracker))
             return [SlotSet("service", entry.id)]
 
         log_for_inbox(tracker)
-        text = "抱歉，我没有理解您的问题。可以换个说法，或直接说要办的事，比如“办护照要带什么”。常办事项：\n"
         buttons = choose_service_buttons("inquire_service", POPULAR, cat)
         buttons.append(HUMAN_BUTTON)
-        dispatcher.utter_message(text=text + HELP_LINE, buttons=buttons)
+        dispatcher.utter_message(response="utter_not_understood", buttons=buttons)
         return []
 
 

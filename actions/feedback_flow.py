@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.buttons import button
 from actions.catalogue import catalogue
 from domain_logic.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore, StoreUnavailable
 from common.privacy import MOBILE_NUMBER, mask_personal_data
@@ -89,7 +90,7 @@ class ActionFeedbackStart(SafeAction):
 
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
         if tracker.active_loop_name == "checklist_form":
-            dispatcher.utter_message(text="请先完成或取消材料准备，再来评价。")
+            dispatcher.utter_message(response="utter_feedback_after_checklist")
             return []
         text = tracker.latest_message.get("text") or ""
         target = tracker.get_slot("service") or GENERAL
@@ -100,15 +101,15 @@ class ActionFeedbackStart(SafeAction):
             try:
                 earlier = store().rating_open_to_follow_up(tracker.sender_id)
             except StoreUnavailable:
-                dispatcher.utter_message(text="抱歉，评价记录暂时无法查询，请稍后再试。")
+                dispatcher.utter_message(response="utter_feedback_lookup_failed")
                 return []
             if earlier is None:
-                dispatcher.utter_message(text="没有找到可以追评的评价（每条评价可追评一次），可以直接评价本次服务。")
+                dispatcher.utter_message(response="utter_nothing_to_follow_up")
                 return []
             return [SlotSet("feedback_target", earlier["entry_id"]),
                     SlotSet("follow_up_of", str(earlier["id"])), FollowupAction(FORM)]
         if target in rated_before(tracker):
-            dispatcher.utter_message(text="这项服务您已经评价过了，谢谢！如需补充，可以说“我要追评”。")
+            dispatcher.utter_message(response="utter_already_rated")
             return []
         return [SlotSet("feedback_target", target), SlotSet("follow_up_of", None), FollowupAction(FORM)]
 
@@ -131,14 +132,14 @@ class ValidateFeedbackForm(FormValidationAction):
     def validate_rating(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         rating = read_rating(value)
         if rating is None:
-            dispatcher.utter_message(text="请点选一个评价等级，或回复 1–5（5 为非常满意）。")
+            dispatcher.utter_message(response="utter_rating_unclear")
             return {"rating": None}
         return {"rating": str(rating)}
 
     def validate_dimension(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         chosen = next((d for d in DIMENSIONS if d in str(value)), None)
         if chosen is None:
-            dispatcher.utter_message(text="请从按钮中选择一个方面。")
+            dispatcher.utter_message(response="utter_dimension_unclear")
         return {"dimension": chosen}
 
     def validate_feedback_comment(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -152,7 +153,7 @@ class ValidateFeedbackForm(FormValidationAction):
         if re.search(r"同意|可以|好|需要|是", said) or MOBILE_NUMBER.search(said):
             phone = MOBILE_NUMBER.search(said)
             return {"callback_consent": "同意", **({"callback_phone": phone.group(0)} if phone else {})}
-        dispatcher.utter_message(text="请回答“同意回访”或“不需要”。")
+        dispatcher.utter_message(response="utter_consent_unclear")
         return {"callback_consent": None}
 
     def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -160,43 +161,42 @@ class ValidateFeedbackForm(FormValidationAction):
         if phone is None:
             if re.search(r"不需要|不用|算了", str(value or "")):
                 return {"callback_phone": "无", "callback_consent": "不需要"}
-            dispatcher.utter_message(text="请输入 11 位手机号码，或回复“不需要”。")
+            dispatcher.utter_message(response="utter_phone_unclear")
             return {"callback_phone": None}
         return {"callback_phone": phone.group(0)}
 
 
 def _button(title: str, entity: str, value: str) -> Dict[str, str]:
-    return {"title": title, "payload": f'/give_feedback{{"{entity}": "{value}"}}'}
+    return button(title, "give_feedback", **{entity: value})
 
 
-# What the form asks for each slot. (Written here rather than as utter_ask_* responses
-# so that `rasa data validate` stays free of "response not used" warnings.)
-PROMPTS: Dict[str, tuple] = {
-    "rating": ("请为本次服务评价：", [_button(word, "rating", str(score)) for score, word in RATINGS.items()]),
-    "dimension": ("很抱歉给您带来不便。主要是哪方面不满意？", [_button(d, "dimension", d) for d in DIMENSIONS]),
-    "feedback_comment": ("请简单说说具体情况（直接输入文字；没有可回复“无”）。", []),
-    "callback_consent": ("是否同意工作人员就这条评价给您电话回访？您留下的号码只用于这次回访。",
-                         [_button("同意回访", "consent", "同意"), _button("不需要", "consent", "不需要")]),
-    "callback_phone": ("请输入用于回访的 11 位手机号码（回复“不需要”可跳过）。", []),
+# The choices the form offers for each slot; its question is the response utter_ask_<slot> in
+# domain.yml. (Asked by an action rather than by the response alone, for the buttons.)
+CHOICES: Dict[str, List[Dict[str, str]]] = {
+    "rating": [_button(word, "rating", str(score)) for score, word in RATINGS.items()],
+    "dimension": [_button(d, "dimension", d) for d in DIMENSIONS],
+    "feedback_comment": [],
+    "callback_consent": [_button("同意回访", "consent", "同意"), _button("不需要", "consent", "不需要")],
+    "callback_phone": [],
 }
 
 
 def _ask_action(slot: str) -> type:
-    text, buttons = PROMPTS[slot]
+    buttons = CHOICES[slot]
 
     class AskSlot(SafeAction):
         def name(self) -> Text:
             return f"action_ask_{slot}"
 
         def answer(self, dispatcher, tracker, domain) -> List[EventType]:
-            dispatcher.utter_message(text=text, buttons=buttons)
+            dispatcher.utter_message(response=f"utter_ask_{slot}", buttons=buttons)
             return []
 
     AskSlot.__name__ = f"ActionAsk_{slot}"
     return AskSlot
 
 
-ASK_ACTIONS = [_ask_action(slot) for slot in PROMPTS]
+ASK_ACTIONS = [_ask_action(slot) for slot in CHOICES]
 
 
 class ActionFeedbackSubmit(SafeAction):
@@ -223,9 +223,10 @@ class ActionFeedbackSubmit(SafeAction):
                 follow_up_of=int(follow_up_of) if follow_up_of else None,
                 idempotency_key=f"{tracker.sender_id}:{tracker.latest_message.get('message_id') or ''}:{target}"))
         except StoreUnavailable:
-            dispatcher.utter_message(text="抱歉，评价暂时无法保存，请稍后再试，或拨打 12345 政务服务便民热线反映。")
+            dispatcher.utter_message(response="utter_feedback_not_saved")
             return reset
-        name = catalogue().get(target).name if catalogue().get(target) else "本次服务"
+        rated = catalogue().get(target)
+        name = rated.name if rated else "本次服务"
         text = f"已记录您对「{name}」的评价：{RATINGS[rating]}。"
         if rating in BAD and not follow_up_of:
             text += (f"问题方面：{tracker.get_slot('dimension')}。我们将在 1 个工作日内"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from typing import Optional
 
 from rasa_sdk import Tracker
 
@@ -31,7 +32,7 @@ def is_low_confidence(tracker: Tracker) -> bool:
     return any((e.get("confidence") or 1.0) <= LOW_CONFIDENCE for e in services)
 
 
-def log_for_inbox(tracker: Tracker, service: str = None) -> None:
+def log_for_inbox(tracker: Tracker, service: Optional[str] = None) -> None:
     """Keep the citizen's question (masked by the store); a failure here never blocks the reply."""
     text = tracker.latest_message.get("text") or ""
     if not text.strip() or text.startswith("/"):

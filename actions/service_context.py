@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
+from actions.buttons import button
 from actions.catalogue import catalogue
+from knowledge_base import Bundle
 
 SERVICE = "service"
 CANDIDATE = "service_candidate"
@@ -200,15 +201,10 @@ def _names_a_material_of(service: str, mentions: List[Dict[str, Any]], tracker: 
     term = text[mentions[0].get("start", 0):mentions[0].get("end", 0)]
     if entry is None or not term:
         return False
-    items = entry.members if entry.is_bundle else (entry,)
+    items = entry.members if isinstance(entry, Bundle) else (entry,)
     return any(term in m.name for item in items for m in item.materials)
 
 
-def payload(intent: str, service: str) -> str:
-    """A button payload that asks `intent` about `service` directly."""
-    return f"/{intent}{json.dumps({SERVICE: service})}"
-
-
 def buttons(choices: List[Tuple[str, str, str]]) -> List[Dict[str, Any]]:
-    """(title, intent, service) triples → Rasa buttons."""
-    return [{"title": title, "payload": payload(intent, service)} for title, intent, service in choices]
+    """(title, intent, service) triples → Rasa buttons that ask `intent` about `service` directly."""
+    return [button(title, intent, **{SERVICE: service}) for title, intent, service in choices]

@@ -5,11 +5,10 @@ returns plain text; channels decide how to dress it up.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from knowledge_base import Bundle, Channel, Department, Material, ServiceItem
-
-Entry = Union[ServiceItem, Bundle]
+from knowledge_base.catalogue import Entry
 
 
 def _numbered(lines: Iterable[str]) -> str:

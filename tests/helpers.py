@@ -6,13 +6,15 @@ are in conftest.py.
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.request
 from functools import partial
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
+import yaml
 
 from bot import local_servers
 from bot.local_servers import MODEL, free_port, wait_for  # noqa: F401  (the tests import them from here)
@@ -78,3 +80,21 @@ def texts(replies: List[Dict]) -> str:
 
 def buttons_of(messages: List[Dict]) -> List[Dict]:
     return [b for m in messages for b in (m.get("buttons") or [])]
+
+
+def domain_responses() -> Dict[str, List[Dict[str, Any]]]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+
+
+def as_rasa_words_them(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """An action's messages as Rasa sends them on: a named response worded from domain.yml,
+    its {names} filled in from the values the action passed (a missing response fails)."""
+    responses = domain_responses()
+    worded = []
+    for message in messages:
+        if message.get("response"):
+            text = responses[message["response"]][0]["text"]
+            message = {**message, "text": re.sub(r"\{(\w+)\}", lambda m: str(message[m.group(1)]), text)}
+        worded.append(message)
+    return worded
+

@@ -11,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from domain_logic import replies
 from actions.answer_question import ActionAnswerQuestion
 from actions.fallback import ActionServiceFallback
+from actions.feedback_flow import CHOICES
+from helpers import ROOT, as_rasa_words_them, domain_responses
 
 
 def tracker(intent: str, entities: Optional[List[Dict[str, Any]]] = None,
@@ -33,7 +35,18 @@ def run(action, t: Tracker):
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, t, {})
     assert dispatcher.messages, "the bot must never be silent"
-    return dispatcher.messages, events
+    return as_rasa_words_them(dispatcher.messages), events
+
+
+def test_every_response_an_action_names_is_worded_in_the_domain():
+    """A fixed prompt lives in domain.yml; a name that is not there would reach Rasa as silence."""
+    named = set()
+    for path in (ROOT / "actions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        named |= set(re.findall(r'response="(utter_\w+)"', source))
+        named |= {f"utter_ask_{slot}" for slot in CHOICES} if 'f"utter_ask_{slot}"' in source else set()
+    assert len(named) > 20
+    assert named <= set(domain_responses())
 
 
 def test_materials_are_a_numbered_list_with_form_copies_and_conditions():
@@ -189,9 +202,9 @@ def test_asking_what_to_bring_for_a_help_service_says_there_is_nothing_to_hand_i
 
 
 def test_preparing_a_look_up_is_declined_politely_with_how_to_do_it():
-    from actions.checklist_flow import ActionPreparationStart
+    from actions.checklist_flow import ActionChecklistStart
 
-    messages, events = run(ActionPreparationStart(), tracker("start_checklist", [named("housing-fund-query")]))
+    messages, events = run(ActionChecklistStart(), tracker("start_checklist", [named("housing-fund-query")]))
     assert "不需要提前准备申请材料" in messages[0]["text"] and "12329" in messages[0]["text"]
     assert not any(e.get("event") == "followup" for e in events)  # the form is not opened
     assert "开始准备材料" not in [b["title"] for b in messages[0]["buttons"]]

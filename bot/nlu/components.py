@@ -267,7 +267,7 @@ class ServiceFirstIntent(GraphComponent):
         for message in messages:
             intent = message.get(INTENT) or {}
             name, text = intent.get(INTENT_NAME_KEY), message.get(TEXT) or ""
-            own = self.OWN_WORDS.get(name)
+            own = self.OWN_WORDS.get(name or "")
             if own is None or text.startswith("/") or own.search(text.lower()):
                 continue
             if any(e.get("entity") in self.ENTITIES for e in message.get(ENTITIES, [])):

@@ -253,7 +253,9 @@ class FeedbackStore(FeedbackDatabase):
             conn.execute(sa.update(cases).where(cases.c.id == case_id).values(status=to_status))
             conn.execute(sa.insert(case_history).values(case_id=case_id, from_status=status,
                                                         to_status=to_status, actor=actor, note=note, at=now))
-        return self.case(case_id)
+        moved = self.case(case_id)
+        assert moved is not None  # it was there a moment ago, and cases are never deleted
+        return moved
 
     def rating_open_to_follow_up(self, sender_id: str) -> Optional[dict]:
         """The citizen's latest first rating that has no 追评 yet (one 追评 per rating)."""
