@@ -22,6 +22,10 @@ os.environ["CHECKLIST_DB_URL"] = f"sqlite:///{_TEST_VAR / 'checklists.db'}"
 os.environ["SPOOL_DB_URL"] = f"sqlite:///{_TEST_VAR / 'spool.db'}"
 os.environ["SENDER_HASH_SALT"] = "test-salt"
 os.environ["SPOOL_DRAIN_SECONDS"] = "1"  # action servers retry spooled writes every second
+os.environ["HANDOVER_DB_URL"] = f"sqlite:///{_TEST_VAR / 'handover.db'}"
+# Human help is staffed around the clock in the tests (tests/test_human_help.py sets other hours where it needs them).
+os.environ["HANDOVER_DAYS"] = "1-7"
+os.environ["HANDOVER_HOURS"] = "00:00-24:00"
 
 
 @pytest.fixture(scope="session")

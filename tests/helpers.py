@@ -66,9 +66,9 @@ def new_sender(name: str) -> str:
     return f"test-{name}-{time.monotonic_ns()}"
 
 
-def rest(url: str, sender: str, text: str, timeout: float = 60) -> List[Dict]:
-    """One message to Rasa's REST channel at `url`; its replies."""
-    body = json.dumps({"sender": sender, "message": text}).encode()
+def rest(url: str, sender: str, text: str, timeout: float = 60, channel: Optional[str] = None) -> List[Dict]:
+    """One message to Rasa's REST channel at `url` (as `channel`, as our channels name themselves); its replies."""
+    body = json.dumps({"sender": sender, "message": text, **({"input_channel": channel} if channel else {})}).encode()
     request = urllib.request.Request(f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
