@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence
@@ -171,12 +172,22 @@ class HandoverStore:
         self.engine = open_engine(url or settings.handover_db_url())
         self.clock = clock
         self._tables_ready = False
+        self._creating = threading.Lock()
 
     def _ready(self) -> sa.engine.Engine:
-        """Tables are created on first use, so a process starts while the database is away."""
+        """Tables are created on first use, so a process starts while the database is away.
+
+        The channels call the store from several threads, and the action server, the channels and
+        the console may all start at once: whoever loses the race to create a table finds it made.
+        """
         if not self._tables_ready:
-            _metadata.create_all(self.engine)
-            self._tables_ready = True
+            with self._creating:
+                try:
+                    _metadata.create_all(self.engine)
+                except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                    if not set(_metadata.tables) <= set(sa.inspect(self.engine).get_table_names()):
+                        raise
+                self._tables_ready = True
         return self.engine
 
     # ---- the queue ----------------------------------------------------------

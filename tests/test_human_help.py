@@ -55,7 +55,8 @@ def test_asking_for_a_human_in_the_checklist_keeps_it_and_the_handback_resumes_i
     assert "已为您呼叫工作人员" in reply and "进度已保存" in reply
     ticket = store.open_ticket(sender)
     assert ticket.resume_with == "/resume_checklist"
-    assert ticket.summary["checklist"].startswith("「普通护照签发」材料准备") and "正在问" in ticket.summary["checklist"]
+    checklist = ticket.summary["checklist"]
+    assert checklist.startswith("「普通护照签发」材料准备") and "正在问" in checklist
     store.take(ticket.id, "agent-test")
     store.hand_back(ticket.id)
     reply = say(rasa_server, sender, ticket.resume_with)  # what the channel sends on the handback
@@ -103,4 +104,5 @@ def test_outside_staffed_hours_the_assistant_says_so_and_offers_a_callback(monke
 
 
 def test_a_wait_is_never_promised_shorter_than_it_is():
-    assert [wait_words(s) for s in (5, 30, 31, 60, 61, 150)] == ["10 秒", "30 秒", "40 秒", "1 分钟", "2 分钟", "3 分钟"]
+    words = [wait_words(s) for s in (5, 30, 31, 60, 61, 150)]
+    assert words == ["10 秒", "30 秒", "40 秒", "1 分钟", "2 分钟", "3 分钟"]

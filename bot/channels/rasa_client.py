@@ -17,6 +17,7 @@ UNAVAILABLE = "抱歉，暂时无法查询，请稍后再试。如需帮助，�
 # Said for anything that is not a text question: stickers, photos, voice, edits…
 TEXT_ONLY = "请用文字提问，比如“办护照要带什么”。"
 MAX_MESSAGE_CHARS = 2000  # longer input is cut here; the NLU itself reads at most 500
+ASSISTANT = "assistant"  # BotMessage.author; an agent's reply carries common.handover.AGENT
 
 
 class RasaUnavailable(Exception):
@@ -31,10 +32,11 @@ class Button:
 
 @dataclass(frozen=True)
 class BotMessage:
-    """One bot message as every channel sees it."""
+    """One message to the citizen as every channel sees it: the assistant's, or a person's (人工帮办)."""
     text: str = ""
     buttons: List[Button] = field(default_factory=list)
     custom: Dict[str, Any] = field(default_factory=dict)
+    author: str = ASSISTANT
 
     @classmethod
     def from_rest(cls, raw: Dict[str, Any]) -> "BotMessage":
