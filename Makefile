@@ -9,6 +9,7 @@ MODEL  := models/zhengwu.tar.gz
 STAMP  := models/.trained-from
 RASA_PORT    ?= 5005
 KIOSK_PORT   ?= 8080
+CONSOLE_PORT ?= 8090
 # The action server's port must match action_endpoint in endpoints.yml.
 ACTIONS_PORT := 5055
 export RASA_TELEMETRY_ENABLED := false
@@ -27,7 +28,7 @@ PYTHON310 := $(shell \
 TRAINING_INPUTS = config.yml domain.yml $(shell find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py 2>/dev/null | sort)
 
-.PHONY: help run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx kiosk telegram kb bench audit
+.PHONY: help run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx kiosk telegram console kb bench audit
 
 CHART_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -40,6 +41,7 @@ help:
 	@echo "make eval   the frozen citizen questions end to end over REST, then parse metrics (EVAL_ARGS=--errors)"
 	@echo "make shell  chat in the terminal (with 'make run' running in another terminal)"
 	@echo "make kiosk / make telegram   start one channel on its own (with 'make run' running)"
+	@echo "make console     the staff console alone (make run starts it too; :$(CONSOLE_PORT))"
 	@echo "make kb ARGS=\"…\"           the staff tool for the knowledge base (ARGS=--help)"
 	@echo "make run-cluster   2 Rasa + 2 action servers behind nginx, on PostgreSQL and Redis (RASA=n ACTIONS=m)"
 	@echo "make bench         the load benchmark (single machine and cluster side by side)"
@@ -81,19 +83,22 @@ validate: $(VENV)/.installed
 # the channels stay public. KB_ADMIN_TOKEN, else a random one kept in var/.admin_token.
 ADMIN_TOKEN = $$($(PY) -c 'from common.admin import admin_token; print(admin_token())')
 
-# Rasa, the action server and the kiosk page; the Telegram relay too when TELEGRAM_BOT_TOKEN is set.
+# Rasa, the action server, the kiosk page and the staff console; the Telegram relay too when TELEGRAM_BOT_TOKEN is set.
 run: train
 	@mkdir -p var
-	@echo "Starting the action server on :$(ACTIONS_PORT), Rasa on :$(RASA_PORT), the kiosk on :$(KIOSK_PORT)…"
-	@trap 'kill $$ACTIONS $$KIOSK $$TELEGRAM 2>/dev/null' EXIT INT TERM; \
+	@echo "Starting the action server on :$(ACTIONS_PORT), Rasa on :$(RASA_PORT), the kiosk on :$(KIOSK_PORT), the console on :$(CONSOLE_PORT)…"
+	@trap 'kill $$ACTIONS $$KIOSK $$CONSOLE $$TELEGRAM 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m actions.server --port $(ACTIONS_PORT) > var/actions.log 2>&1 & ACTIONS=$$!; \
 	$(PY) -m bot.channels.kiosk --port $(KIOSK_PORT) --rasa-url http://localhost:$(RASA_PORT) > var/kiosk.log 2>&1 & KIOSK=$$!; \
+	RASA_URL=http://localhost:$(RASA_PORT) ACTIONS_URL=http://localhost:$(ACTIONS_PORT) \
+	  $(PY) -m bot.console serve --port $(CONSOLE_PORT) > var/console.log 2>&1 & CONSOLE=$$!; \
 	if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
 	  RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m bot.channels.telegram_relay > var/telegram.log 2>&1 & TELEGRAM=$$!; fi; \
 	TOKEN=$(ADMIN_TOKEN); \
 	( until curl -sf "localhost:$(RASA_PORT)/status?token=$$TOKEN" >/dev/null 2>&1; do sleep 2; done; \
 	  echo; echo "================ 政务服务助手已启动 ================"; \
 	  echo "服务大厅自助屏：在浏览器打开  http://localhost:$(KIOSK_PORT)/"; \
+	  $(PY) -m bot.console hint --port $(CONSOLE_PORT); \
 	  if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then echo "Telegram：已连接（日志 var/telegram.log）"; \
 	  else echo "Telegram：设置 TELEGRAM_BOT_TOKEN 后重新 make run，或另开终端 make telegram"; fi; \
 	  echo "终端对话：另开一个终端运行  make shell"; \
@@ -142,6 +147,11 @@ kiosk: $(VENV)/.installed
 
 telegram: $(VENV)/.installed
 	RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m bot.channels.telegram_relay
+
+# The staff console alone (beside a running `make run`); the first admin: python -m bot.console create-admin NAME
+console: $(VENV)/.installed
+	RASA_URL=http://localhost:$(RASA_PORT) ACTIONS_URL=http://localhost:$(ACTIONS_PORT) \
+	  $(PY) -m bot.console serve --port $(CONSOLE_PORT)
 
 # The 好差评 charts need a Chinese font: Debian's fonts-wqy-microhei.
 fonts:

@@ -54,6 +54,16 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("KB_DIR", None, "the knowledge-base folder; unset: knowledge_base/"),
     Setting("KB_ADMIN_TOKEN", None, "guards Rasa's HTTP API and the reload routes; unset: a random token in var/.admin_token"),
     Setting("KB_OPERATOR", None, "who `kb` and `bot.feedback` record as making a change; unset: the login name"),
+    # The staff console (bot/console)
+    Setting("STAFF_DB_URL", None, "the staff console's accounts, sessions and drafts; unset: SQLite var/staff.db"),
+    Setting("CONSOLE_HOST", "127.0.0.1", "the address the staff console listens on"),
+    Setting("CONSOLE_PORT", "8090", "the staff console's port"),
+    Setting("CONSOLE_IDLE_MINUTES", "30", "minutes without a request before a console session ends"),
+    Setting("CONSOLE_LOCKOUT_FAILURES", "5", "failed logins of one account that lock it"),
+    Setting("CONSOLE_ADDRESS_FAILURES", "20", "failed logins from one address (any account) that lock the address"),
+    Setting("CONSOLE_LOCKOUT_MINUTES", "15", "how long a lock lasts, and the window failures are counted in"),
+    Setting("CONSOLE_SECURE_COOKIE", None, "set to 1 behind HTTPS: the session cookie is then sent only over HTTPS"),
+    Setting("KB_STALE_DAYS", "180", "days after which an entry not reviewed is listed as due for review"),
     # Rasa and the action server
     Setting("SESSION_MAX_EVENTS", "100", "events in a session before the tracker store continues in a new one"),
     Setting("ACTION_TIMEOUT_SECONDS", "3", "how long Rasa waits for the action server"),
@@ -140,6 +150,43 @@ def kb_admin_token() -> str:
 
 def kb_operator() -> Optional[str]:
     return setting("KB_OPERATOR").get()
+
+
+# ---- the staff console ----------------------------------------------------------
+def staff_db_url() -> str:
+    return setting("STAFF_DB_URL").get() or sqlite_url("staff.db")
+
+
+def console_host() -> str:
+    return setting("CONSOLE_HOST").text()
+
+
+def console_port() -> int:
+    return setting("CONSOLE_PORT").integer()
+
+
+def console_idle_minutes() -> int:
+    return setting("CONSOLE_IDLE_MINUTES").integer()
+
+
+def console_lockout_failures() -> int:
+    return setting("CONSOLE_LOCKOUT_FAILURES").integer()
+
+
+def console_address_failures() -> int:
+    return setting("CONSOLE_ADDRESS_FAILURES").integer()
+
+
+def console_lockout_minutes() -> int:
+    return setting("CONSOLE_LOCKOUT_MINUTES").integer()
+
+
+def console_secure_cookie() -> bool:
+    return setting("CONSOLE_SECURE_COOKIE").text().strip().lower() in ("1", "true", "yes")
+
+
+def kb_stale_days() -> int:
+    return setting("KB_STALE_DAYS").integer()
 
 
 # ---- Rasa and the action server ----------------------------------------------

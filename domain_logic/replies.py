@@ -49,11 +49,18 @@ def _channels_section(entry: Entry, heading: str = "可以通过以下渠道办�
     return f"\n{heading}\n{channels(entry)}" if entry.channels else ""
 
 
+def local_note(entry: Entry) -> str:
+    """以当地政务服务中心公布为准, and when staff last checked this guide (if they have)."""
+    if entry.reviewed_on:
+        return f"{entry.local_note}（本指南于 {entry.reviewed_on} 复核）"
+    return entry.local_note
+
+
 def materials(entry: Entry) -> str:
     if isinstance(entry, ServiceItem) and not entry.preparable:
         bring = "、".join(material_line(m) for m in entry.materials)
         head = f"「{entry.name}」不需要提交申请材料。" + (f"查询或现场办理时请带：{bring}。" if bring else "")
-        return f"{head}{_channels_section(entry)}\n{entry.local_note}"
+        return f"{head}{_channels_section(entry)}\n{local_note(entry)}"
     if isinstance(entry, Bundle):
         lines = []
         names = {item.id: item.name for item in entry.members}
@@ -65,10 +72,10 @@ def materials(entry: Entry) -> str:
         if entry.extra_steps:
             extra = "\n另需办理：" + "；".join(f"{s.name}（{s.where}）" for s in entry.extra_steps)
         return (f"「{entry.name}」合并后的材料清单（相同材料只需准备一份）：\n{body}{extra}\n"
-                f"标〔视情况〕的只在相应情形下需要。{entry.local_note}")
+                f"标〔视情况〕的只在相应情形下需要。{local_note(entry)}")
     body = _numbered(material_line(m) for m in entry.materials)
     note = "标〔视情况〕的只在相应情形下需要。" if any(m.is_conditional for m in entry.materials) else ""
-    return f"办理「{entry.name}」需要准备：\n{body}\n{note}{entry.local_note}"
+    return f"办理「{entry.name}」需要准备：\n{body}\n{note}{local_note(entry)}"
 
 
 def process(entry: Entry) -> str:
@@ -132,9 +139,9 @@ def overview(entry: Entry) -> str:
         bring = "、".join(m.name for m in entry.materials)
         return (f"「{entry.name}」可以通过以下渠道查询：\n{channels(entry)}\n"
                 + (f"到窗口或自助终端查询请带：{bring}。\n" if bring else "")
-                + f"{entry.summary}\n{entry.local_note}")
+                + f"{entry.summary}\n{local_note(entry)}")
     if isinstance(entry, ServiceItem) and not entry.materials:
-        return f"「{entry.name}」：{entry.summary}{_channels_section(entry)}\n{entry.local_note}"
+        return f"「{entry.name}」：{entry.summary}{_channels_section(entry)}\n{local_note(entry)}"
     if isinstance(entry, Bundle):
         members = _numbered(item.name for item in entry.members)
         return (f"「{entry.name}」：{entry.summary}\n一次申请可联办：\n{members}\n"
@@ -142,6 +149,12 @@ def overview(entry: Entry) -> str:
     return (f"「{entry.name}」：{entry.summary}\n实施部门：{entry.department}\n"
             f"需准备 {len(entry.materials)} 项材料，承诺 {entry.promised_time_limit} 办结，"
             f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。{_channels_section(entry, '办理渠道：')}")
+
+
+def whole_guide(entry: Entry) -> List[str]:
+    """Every part of the guide as the bot words it, in the order staff read it (`kb show`, the console's preview)."""
+    return [overview(entry), materials(entry), process(entry), conditions(entry), time_limit(entry), fee(entry),
+            location(entry), hours(entry), online(entry), contact(entry)]
 
 
 # The one list of what a citizen can ask about a service: each intent and the answer composed

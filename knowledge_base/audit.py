@@ -5,8 +5,10 @@ travels with the knowledge base (and with git, if it is kept there).
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -61,15 +63,73 @@ def _value_changes(path: str, old: Any, new: Any) -> List[Change]:
     return [Change(path, old, new)]
 
 
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+class Conflict(ValueError):
+    """A field no longer holds what a change expects there (someone changed it since)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def _parts(path: str) -> List[Any]:
+    return [int(index) if index else key for key, index in _PART.findall(path)]
+
+
+def value_at(data: Any, path: str) -> Any:
+    """The value at a dotted path of field_changes (fees.items[0].standard); None when absent."""
+    for part in _parts(path):
+        if isinstance(part, int):
+            if not isinstance(data, list) or part >= len(data):
+                return None
+        elif not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def apply_changes(data: Dict[str, Any], changes: List[Change], reverse: bool = False) -> Dict[str, Any]:
+    """`data` with each change made (`after` put where `before` is), or undone with reverse=True.
+
+    The inverse of field_changes: apply_changes(before, field_changes(before, after)) == after.
+    Raises Conflict when a field does not hold the value the change starts from, so a change
+    is never laid over a newer one unseen. A value of None means the field is absent.
+    """
+    result = copy.deepcopy(data)
+    for change in changes:
+        start, end = (change.after, change.before) if reverse else (change.before, change.after)
+        if value_at(result, change.field) != start:
+            raise Conflict(change.field)
+        *parents, last = _parts(change.field)
+        target: Any = result
+        for part in parents:
+            target = target.setdefault(part, {}) if isinstance(part, str) else target[part]
+        if end is None and isinstance(last, str):
+            target.pop(last, None)
+        else:
+            target[last] = copy.deepcopy(end)
+    return result
+
+
+def changes_of(record: Dict[str, Any]) -> List[Change]:
+    """The changes of one history record (a line of history.jsonl)."""
+    return [Change(c["field"], c["before"], c["after"]) for c in record["changes"]]
+
+
 class AuditLog:
     def __init__(self, root: Path) -> None:
         self.path = Path(root) / HISTORY_FILE
 
     def record(self, entry_id: str, operator: str, action: str, changes: List[Change],
-               at: Optional[datetime] = None) -> None:
+               at: Optional[datetime] = None, reviewer: Optional[str] = None) -> None:
+        """One change; `reviewer`: who approved it, when it was written with four eyes (the console)."""
         line = {"at": (at or datetime.now()).isoformat(timespec="seconds"), "operator": operator,
                 "entry": entry_id, "action": action,
                 "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in changes]}
+        if reviewer:
+            line["reviewer"] = reviewer
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(line, ensure_ascii=False) + "\n")
             f.flush()

@@ -112,6 +112,8 @@ class ServiceItem:
     channels: Tuple[Channel, ...] = ()
     family: Optional[str] = None
     cues: Tuple[str, ...] = ()  # words that point to this item rather than to its siblings
+    reviewed_on: Optional[str] = None  # when staff last checked the guide against the rules (YYYY-MM-DD)
+    reviewed_by: Optional[str] = None
     source_file: str = ""
 
     is_bundle = False
@@ -146,7 +148,8 @@ class ServiceItem:
             legal_basis=tuple(d.get("legal_basis", [])), category=d.get("category"),
             result=d.get("result"), kind=d.get("kind", "办理"), department_id=d.get("department_id", ""),
             channels=tuple(Channel(**c) for c in d.get("channels", [])), family=d.get("family"),
-            cues=tuple(d.get("cues", [])), source_file=source_file,
+            cues=tuple(d.get("cues", [])), reviewed_on=(d.get("reviewed") or {}).get("date"),
+            reviewed_by=(d.get("reviewed") or {}).get("by"), source_file=source_file,
         )
 
 
@@ -235,6 +238,8 @@ class Bundle:
     faq: Tuple[FAQ, ...] = ()
     notes: Tuple[str, ...] = ()
     implied_answers: Mapping[str, str] = field(default_factory=dict)
+    reviewed_on: Optional[str] = None
+    reviewed_by: Optional[str] = None
     source_file: str = ""
 
     is_bundle = True
@@ -272,6 +277,7 @@ class Bundle:
             online_notes=online.get("notes"), trips=d["trips"], local_note=d["local_note"],
             time_limit=d.get("time_limit"), faq=tuple(FAQ(f["q"], f["a"]) for f in d.get("faq", [])),
             notes=tuple(d.get("notes", [])), implied_answers=dict(d.get("implied_answers") or {}),
+            reviewed_on=(d.get("reviewed") or {}).get("date"), reviewed_by=(d.get("reviewed") or {}).get("by"),
             source_file=source_file,
         )
 

@@ -23,7 +23,7 @@ KINDS = {"items": "item", "bundles": "bundle"}
 FIELD_ORDER = ["id", "name", "kind", "aliases", "department", "department_id", "service_object", "category", "summary", "members",
                "implied_answers", "extra_steps", "conditions", "questions", "materials", "process",
                "time_limit", "fees", "location", "contact", "channels", "online", "trips", "delivery", "result", "faq",
-               "legal_basis", "local_note"]
+               "legal_basis", "local_note", "reviewed"]
 HEADERS = {"item": "办事指南", "bundle": "联办指南"}
 
 
@@ -89,10 +89,11 @@ def all_errors(root: Path) -> List[FileError]:
 
 
 def save_entry(root: Path, entry_id: str, data: Dict[str, Any], operator: str, action: str,
-               kind: Optional[str] = None) -> List[FileError]:
+               kind: Optional[str] = None, reviewer: Optional[str] = None) -> List[FileError]:
     """Check a new version of an entry, then write it and record the change (全程留痕).
 
-    Nothing is written when the new version has errors; they are returned.
+    Nothing is written when the new version has errors; they are returned. `reviewer`: who
+    approved the change, recorded beside its author (the console's four eyes).
     """
     from knowledge_base.audit import AuditLog, field_changes
 
@@ -106,5 +107,5 @@ def save_entry(root: Path, entry_id: str, data: Dict[str, Any], operator: str, a
     changes = field_changes(before, data)
     if changes:
         write_entry(target, data, kind)
-        AuditLog(root).record(entry_id, operator, action, changes)
+        AuditLog(root).record(entry_id, operator, action, changes, reviewer=reviewer)
     return []

@@ -20,6 +20,7 @@ _TEST_VAR = Path(tempfile.mkdtemp(prefix="zhengwu-tests-"))
 os.environ["DATABASE_URL"] = f"sqlite:///{_TEST_VAR / 'feedback.db'}"
 os.environ["CHECKLIST_DB_URL"] = f"sqlite:///{_TEST_VAR / 'checklists.db'}"
 os.environ["SPOOL_DB_URL"] = f"sqlite:///{_TEST_VAR / 'spool.db'}"
+os.environ["STAFF_DB_URL"] = f"sqlite:///{_TEST_VAR / 'staff.db'}"
 os.environ["SENDER_HASH_SALT"] = "test-salt"
 os.environ["SPOOL_DRAIN_SECONDS"] = "1"  # action servers retry spooled writes every second
 os.environ["HANDOVER_DB_URL"] = f"sqlite:///{_TEST_VAR / 'handover.db'}"

@@ -12,6 +12,8 @@ The layers, lowest first; each may import only what is below it:
                     tools. Never imports `actions`.
     bot/channels    carry text to Rasa and dress its replies: they know nothing of the
                     knowledge base (nor of `domain_logic`, which reads it).
+    bot/console     the staff console: over the stores and the staff tools (knowledge_base,
+                    domain_logic, bot/kb, bot/feedback); reaches Rasa over HTTP only.
 
 Every import counts, also one inside a function, a relative one, or `__import__("x")`.
 """
@@ -35,6 +37,7 @@ RULES: Sequence[Tuple[str, Tuple[str, ...], str]] = (
     ("actions", ("bot", "bench"), "the action server is a deployable of its own"),
     ("bot", ("actions",), "bot/ never imports the action server"),
     ("bot/channels", ("knowledge_base", "domain_logic"), "channels know nothing of the knowledge base"),
+    ("bot/console", RASA + ("actions",), "the staff console talks to the bot over HTTP, never loads Rasa"),
 )
 
 

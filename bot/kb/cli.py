@@ -16,18 +16,15 @@ Who made a change comes from --by, else $KB_OPERATOR, else the login name.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 
 from bot.kb.edits import KbError, add_alias, add_faq, operator, print_errors
 from bot.kb.inbox import run_inbox
+from bot.kb.reload import reload_servers
 from common import settings
-from common.admin import admin_token
 from domain_logic import replies  # the same wording the bot uses
 from knowledge_base import load_catalogue
 from knowledge_base.audit import AuditLog, Change, field_changes
@@ -129,10 +126,7 @@ def cmd_show(args) -> int:
     entry = load_catalogue(args.root).get(args.id)
     if entry is None:
         raise KbError(f"没有编码为 {args.id} 的事项。用 kb list 查看全部。")
-    parts = [replies.overview(entry), replies.materials(entry), replies.process(entry), replies.conditions(entry),
-             replies.time_limit(entry), replies.fee(entry), replies.location(entry), replies.hours(entry),
-             replies.online(entry), replies.contact(entry)]
-    print("\n\n".join(parts))
+    print("\n\n".join(replies.whole_guide(entry)))
     if entry.aliases:
         print(f"\n别名：{'、'.join(entry.aliases)}")
     for f in entry.faq:
@@ -240,28 +234,14 @@ def cmd_history(args) -> int:
 
 
 def cmd_reload(args) -> int:
-    targets = {"助手（NLU）": f"{args.rasa_url.rstrip('/')}/webhooks/kb_admin/reload",
-               "动作服务器": f"{args.actions_url.rstrip('/')}/admin/reload"}
     failed = 0
-    for name, url in targets.items():
-        request = urllib.request.Request(url, b"{}", {"Authorization": f"Bearer {admin_token()}",
-                                                      "Content-Type": "application/json"}, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                result = json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            print(f"✗ {name}：{'令牌不对（KB_ADMIN_TOKEN）' if exc.code == 401 else f'HTTP {exc.code}'}")
+    for result in reload_servers(args.rasa_url, args.actions_url):
+        print(f"{'✓' if result.ok else '✗'} {result.name}：{result.message}")
+        if not result.ok or result.errors:
             failed += 1
-            continue
-        except OSError as exc:
-            print(f"✗ {name}：连不上 {url}（{exc}）。服务在运行吗？")
-            failed += 1
-            continue
-        print(f"✓ {name}：已重新加载，第 {result['version']} 版，{result['entries']} 个事项。")
-        if result["errors"]:
-            failed += 1
+        if result.errors:
             print("  以下文件有错误，仍使用其上一个正确版本：")
-            for e in result["errors"]:
+            for e in result.errors:
                 print(f"  ✗ {e}")
     return 1 if failed else 0
 

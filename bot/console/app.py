@@ -1,0 +1,59 @@
+"""The console's aiohttp app: `create_app(config)` for `python -m bot.console serve` and the tests.
+
+Middlewares, outermost first: security headers, the session (who is signed in), CSRF (every
+POST). Pages come from the route tables in PAGES; a route from anywhere else is refused here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Sequence
+
+from aiohttp import web
+
+from bot.console import auth
+from bot.console.context import SERVICES, ConsoleConfig, NavLink, Services
+from bot.console.csrf import csrf_middleware
+from bot.console.headers import security_headers
+from bot.console.pages import accounts, freshness, home, kb
+from bot.console.routes import GUARDED, RouteTable
+from bot.console.sessions import session_middleware
+
+STATIC = Path(__file__).with_name("static")
+# Debian's fonts-wqy-microhei (make fonts), served so the page needs no font download.
+FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
+# Every area of the console; the menu follows this order.
+PAGES: Sequence[RouteTable] = (auth.routes, home.routes, kb.routes, freshness.routes, accounts.routes)
+
+
+async def _font(request: web.Request) -> web.StreamResponse:
+    for font in FONT_FILES:
+        if font.exists():
+            return web.FileResponse(font, headers={"Content-Type": "font/collection",
+                                                   "Cache-Control": "public, max-age=86400"})
+    raise web.HTTPNotFound()  # the page falls back to the system's fonts
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+ASSETS = ("/static/", "/fonts/console.ttc", "/healthz")  # public, and no page: what the login form itself needs
+
+
+def create_app(config: Optional[ConsoleConfig] = None, pages: Sequence[RouteTable] = PAGES) -> web.Application:
+    config = config or ConsoleConfig.from_settings()
+    app = web.Application(middlewares=[security_headers, session_middleware, csrf_middleware],
+                          client_max_size=1024 * 1024)
+    found = Services.build(config)
+    app[SERVICES] = found
+    for table in pages:
+        for p in table.pages:
+            if not hasattr(p.handler, GUARDED):
+                raise RuntimeError(f"{p.method} {p.path}: a console page must come from RouteTable (roles or public)")
+            app.router.add_route(p.method, p.path, p.handler)
+            if p.nav:
+                found.nav.append(NavLink(p.nav, p.path, p.roles))
+    app.router.add_get("/healthz", _health)
+    app.router.add_get("/fonts/console.ttc", _font)
+    app.router.add_static("/static/", STATIC)
+    return app

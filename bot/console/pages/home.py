@@ -1,0 +1,22 @@
+"""The first page after login: the areas this account may use."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.console.context import services, signed_in
+from bot.console.render import page
+from bot.console.routes import RouteTable
+
+routes = RouteTable()
+
+
+@routes.get("/")
+async def home(request: web.Request) -> web.StreamResponse:
+    account = signed_in(request)
+    return page(request, "home.html", title="首页", areas=services(request).nav_for(account))
+
+
+@routes.get("/agent", "agent", nav="人工服务")
+async def agent_placeholder(request: web.Request) -> web.StreamResponse:
+    """坐席's area. The live human help itself is another piece of work (issue 15, second part)."""
+    return page(request, "agent.html", title="人工服务")
