@@ -357,13 +357,12 @@ class HandoverStore:
             row = conn.execute(sa.select(callbacks).where(callbacks.c.id == callback_id)).first()
         return _callback(row) if row else None
 
-    def callbacks(self, state: Optional[str] = None) -> List[Callback]:
-        """Open ones oldest first (the order to call back in); all of them newest first."""
+    def callbacks(self, state: Optional[str] = None, limit: Optional[int] = None) -> List[Callback]:
+        """Open ones oldest first (the order to call back in); done ones, or all, newest first."""
         query = sa.select(callbacks)
         if state:
-            query = query.where(callbacks.c.state == state).order_by(callbacks.c.id)
-        else:
-            query = query.order_by(callbacks.c.id.desc())
+            query = query.where(callbacks.c.state == state)
+        query = query.order_by(callbacks.c.id if state == CALLBACK_OPEN else callbacks.c.id.desc()).limit(limit)
         with self._ready().connect() as conn:
             return [_callback(r) for r in conn.execute(query)]
 

@@ -12,6 +12,7 @@ from typing import Callable, List, Optional, Tuple
 from aiohttp import web
 
 from common import settings
+from common.handover import HandoverStore
 from domain_logic.staff.accounts import Account, AccountStore
 from domain_logic.staff.database import StaffDatabase
 from domain_logic.staff.drafts import DraftStore
@@ -35,13 +36,19 @@ class ConsoleConfig:
     secure_cookie: bool = False
     nlu_file: Path = settings.ROOT / "nlu_data" / "nlu" / "from_inbox.yml"  # inbox → training examples
     clock: Callable[[], datetime] = field(default=datetime.now)
+    handover_db_url: Optional[str] = None  # the human-help store; None: HANDOVER_DB_URL
+    handover_timeout_seconds: float = 60.0
+    handover_timezone: str = "Asia/Shanghai"
 
     @classmethod
     def from_settings(cls) -> "ConsoleConfig":
         return cls(staff_db_url=settings.staff_db_url(), feedback_db_url=settings.database_url(),
                    kb_dir=settings.kb_dir(), rasa_url=settings.rasa_url(), actions_url=settings.actions_url(),
                    idle=timedelta(minutes=settings.console_idle_minutes()), limits=Limits.from_settings(),
-                   stale_days=settings.kb_stale_days(), secure_cookie=settings.console_secure_cookie())
+                   stale_days=settings.kb_stale_days(), secure_cookie=settings.console_secure_cookie(),
+                   handover_db_url=settings.handover_db_url(),
+                   handover_timeout_seconds=settings.handover_timeout_seconds(),
+                   handover_timezone=settings.handover_timezone())
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class Services:
     drafts: DraftStore
     nav: List[NavLink] = field(default_factory=list)
     _catalogue: Optional[LiveCatalogue] = None
+    _handover: Optional[HandoverStore] = None
 
     @classmethod
     def build(cls, config: ConsoleConfig) -> "Services":
@@ -75,6 +83,13 @@ class Services:
         if self._catalogue is None:
             self._catalogue = LiveCatalogue(self.config.kb_dir, check_interval=0.5)
         return self._catalogue
+
+    @property
+    def handover(self) -> HandoverStore:
+        """The human-help store the action server and the channels share (opened on first use)."""
+        if self._handover is None:
+            self._handover = HandoverStore(self.config.handover_db_url)
+        return self._handover
 
     def nav_for(self, account: Optional[Account]) -> List[Tuple[str, str]]:
         if account is None:
