@@ -6,6 +6,7 @@ are in conftest.py.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import urllib.request
@@ -21,6 +22,10 @@ from bot.local_servers import MODEL, free_port, wait_for  # noqa: F401  (the tes
 from common.settings import ROOT  # noqa: F401
 
 API_TOKEN = "test-api-token"  # Rasa's HTTP API (`--auth-token`); the channels stay public
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # the browser the browser tests drive
+# As this machine needs them: no sandbox as root, and no calls home that the closed network refuses.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 # The processes as `make run` starts them (bot/local_servers.py), with the tests' API token
 # and a full debug log to scan for personal numbers.

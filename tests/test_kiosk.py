@@ -11,7 +11,6 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from contextlib import contextmanager
 from typing import Dict, Iterator, List
 
@@ -20,24 +19,20 @@ import pytest
 from helpers import ROOT, free_port, wait_for
 from fake_servers import ScriptedRasa
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts"
-# As this machine needs them: no sandbox as root, and no calls home that the closed network refuses.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE = "<script>alert(1)</script>"
 
 
 class Kiosk:
     """`python -m bot.channels.kiosk` as make run starts it."""
 
-    def __init__(self, rasa_url: str, idle: int = 120, countdown: int = 15) -> None:
+    def __init__(self, rasa_url: str, idle: int = 120, countdown: int = 15, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.channels.kiosk", "--port", str(self.port), "--rasa-url", rasa_url,
              "--idle-seconds", str(idle), "--countdown-seconds", str(countdown)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         wait_for(f"{self.url}/healthz", timeout=30)
 
     def stop(self) -> str:
@@ -47,8 +42,8 @@ class Kiosk:
 
 
 @contextmanager
-def kiosk_on_screen(page, rasa_url: str, **settings: int) -> Iterator[Kiosk]:
-    """A kiosk of its own (for its settings), open in `page` on the first screen."""
+def kiosk_on_screen(page, rasa_url: str, **settings) -> Iterator[Kiosk]:
+    """A kiosk of its own (idle, countdown, environment variables), open in `page` on the first screen."""
     kiosk = Kiosk(rasa_url, **settings)
     try:
         open_first_screen(page, kiosk.url)
@@ -71,18 +66,6 @@ def scripted(message: str) -> List[Dict]:
     if message == "/restart":
         return []
     return [{"text": f"您问的是：{message}"}, {"text": '<img src=x onerror="alert(2)"><b>粗体</b>'}]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the kiosk tests need Debian's chromium (`make browser`).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from bot.channels.human_help import HumanHelp
 from bot.channels.rasa_client import UNAVAILABLE, BotMessage, RasaClient, RasaUnavailable
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from common import settings
-from common.privacy import install_log_masking
+from common.privacy import install_log_masking, mask_personal_data
 
 log = logging.getLogger("kiosk")
 STATIC = Path(__file__).with_name("kiosk_static")
@@ -85,14 +85,16 @@ def _as_json(reply: BotMessage) -> Dict[str, Any]:
     }
 
 
-async def _answer(request: web.Request, sender: str, replies: List[BotMessage]) -> web.Response:
-    """The messages, and whether a person is involved now (the page polls while one is)."""
+async def _answer(request: web.Request, sender: str, replies: List[BotMessage], said: str = "") -> web.Response:
+    """The messages, whether a person is involved now (the page polls while one is), and what the
+    citizen said as the screen should show it: a shared screen shows a number masked."""
     state = await request.app[HUMAN_HELP].state(sender)
-    return web.json_response({"messages": [_as_json(r) for r in replies], "handover": state})
+    return web.json_response({"messages": [_as_json(r) for r in replies], "handover": state,
+                              "said": mask_personal_data(said)})
 
 
 async def post_message(request: web.Request) -> web.Response:
-    """{session, text} → {messages: [{text, from, buttons, checklist}], handover: waiting | with_agent | null}."""
+    """{session, text} → {messages: [{text, from, buttons, checklist}], handover: waiting | with_agent | null, said}."""
     body = await _read_json(request)
     session, text = _session(body), body.get("text")
     if session is None:
@@ -106,7 +108,7 @@ async def post_message(request: web.Request) -> web.Response:
     sender = f"kiosk-{session}"
     routed = await request.app[HUMAN_HELP].route(sender, text)
     if routed is not None:  # a person has the conversation: the message went to them
-        return await _answer(request, sender, routed)
+        return await _answer(request, sender, routed, text)
     try:
         replies = await request.app[RASA_CLIENT].send(sender, text)
     except RasaUnavailable as exc:
@@ -114,7 +116,7 @@ async def post_message(request: web.Request) -> web.Response:
         return _error(503, UNAVAILABLE)
     if not replies:  # Rasa answered nothing: an action failed (e.g. the action server is down)
         return _error(503, UNAVAILABLE)
-    return await _answer(request, sender, replies)
+    return await _answer(request, sender, replies, text)
 
 
 async def post_poll(request: web.Request) -> web.Response:

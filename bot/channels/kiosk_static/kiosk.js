@@ -31,8 +31,10 @@ function scrollToEnd() {
 }
 
 function addUser(text) {
-  $("conversation").append(element("div", "message user", text));
+  const bubble = element("div", "message user", text);
+  $("conversation").append(bubble);
   scrollToEnd();
+  return bubble;
 }
 
 function addBot(message, isFirst) {
@@ -134,7 +136,8 @@ async function ask(text, shownAs, quiet) {
   if (state.busy || !text.trim()) return;
   state.busy = true;
   $("send").disabled = true;
-  if (!quiet) { state.used = true; addUser(shownAs || text); }
+  const said = quiet ? null : addUser(shownAs || text);
+  if (!quiet) state.used = true;
   const pending = element("div", "message bot pending", "正在查询…");
   $("conversation").append(pending);
   scrollToEnd();
@@ -143,6 +146,7 @@ async function ask(text, shownAs, quiet) {
     const data = await post("/api/message", { session, text });
     if (session !== state.session) return; // the screen was reset meanwhile
     pending.remove();
+    if (said && !shownAs && data.said) said.textContent = data.said; // a number typed shows masked
     data.messages.forEach((m, i) => addBot(m, quiet && i === 0));
     if (!data.messages.length && !data.handover) addError("没有查到相关内容，请换个说法再问一次。");
     setHandover(data.handover);
