@@ -19,6 +19,7 @@ import time
 from functools import lru_cache
 from typing import List, Optional, Text
 
+import sqlalchemy as sa
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -84,7 +85,7 @@ class ActionRequestHuman(SafeAction):
                                    resume_with=RESUME_CHECKLIST if in_checklist else None)
             ahead = store().position(ticket) - 1
             wait = store().usual_wait_seconds()
-        except Exception:  # noqa: BLE001 - the store is down or broken: send the citizen to the desk instead
+        except sa.exc.SQLAlchemyError:  # the store is unreachable: send the citizen to the desk instead
             logger.exception("could not queue %s for a person", tracker.sender_id)
             dispatcher.utter_message(response="utter_human_unavailable")
             return []
@@ -145,7 +146,7 @@ class ActionCallbackSubmit(SafeAction):
         try:
             store().add_callback(phone, tracker.get_latest_input_channel() or "rest", reason, summary(tracker),
                                  ticket_id=latest.id if latest else None)
-        except Exception:  # noqa: BLE001 - nothing is claimed that was not saved
+        except sa.exc.SQLAlchemyError:  # the store is unreachable: nothing is claimed that was not saved
             logger.exception("could not save a callback ticket")
             dispatcher.utter_message(response="utter_callback_not_saved")
             return reset

@@ -13,6 +13,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import human_help
 from actions.human_help import ActionRequestHuman, wait_words
 from common.handover import TIMED_OUT, WAITING, HandoverStore
 from helpers import as_rasa_words_them, new_sender, rest, texts
@@ -101,6 +102,18 @@ def test_outside_staffed_hours_the_assistant_says_so_and_offers_a_callback(monke
     [message] = as_rasa_words_them(dispatcher.messages)
     assert "现在不是人工服务时间" in message["text"] and "09:00–17:00" in message["text"]
     assert {"event": "followup", "name": "callback_form"} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+
+
+def test_with_the_store_unreachable_the_citizen_is_sent_to_the_desk(monkeypatch):
+    monkeypatch.setenv("HANDOVER_DB_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+    human_help.store.cache_clear()
+    try:
+        dispatcher = CollectingDispatcher()
+        assert ActionRequestHuman().run(dispatcher, _tracker("kiosk"), {}) == []
+    finally:
+        human_help.store.cache_clear()
+    [message] = as_rasa_words_them(dispatcher.messages)
+    assert "人工服务暂时无法接通" in message["text"] and "12345" in message["text"]
 
 
 def test_a_wait_is_never_promised_shorter_than_it_is():
