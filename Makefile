@@ -82,6 +82,9 @@ validate: $(VENV)/.installed
 # The admin token guards Rasa's HTTP API (/model/parse, /conversations…) and the kb reload routes;
 # the channels stay public. KB_ADMIN_TOKEN, else a random one kept in var/.admin_token.
 ADMIN_TOKEN = $$($(PY) -c 'from common.admin import admin_token; print(admin_token())')
+# Rasa listens on RASA_INTERFACE (127.0.0.1 unless the operator opens it; README "Security"), the action
+# server on SANIC_HOST (the same default): the kiosk and the Telegram relay are the public face.
+RASA_LISTEN = $$($(PY) -c 'from common.settings import rasa_interface; print(rasa_interface())')
 
 # Rasa, the action server, the kiosk page and the staff console; the Telegram relay too when TELEGRAM_BOT_TOKEN is set.
 run: train
@@ -94,7 +97,7 @@ run: train
 	  $(PY) -m bot.console serve --port $(CONSOLE_PORT) > var/console.log 2>&1 & CONSOLE=$$!; \
 	if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
 	  RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m bot.channels.telegram_relay > var/telegram.log 2>&1 & TELEGRAM=$$!; fi; \
-	TOKEN=$(ADMIN_TOKEN); \
+	TOKEN=$(ADMIN_TOKEN); LISTEN=$(RASA_LISTEN); \
 	( until curl -sf "localhost:$(RASA_PORT)/status?token=$$TOKEN" >/dev/null 2>&1; do sleep 2; done; \
 	  echo; echo "================ 政务服务助手已启动 ================"; \
 	  echo "服务大厅自助屏：在浏览器打开  http://localhost:$(KIOSK_PORT)/"; \
@@ -107,7 +110,7 @@ run: train
 	  echo "NLU 解析： curl -s \"localhost:$(RASA_PORT)/model/parse?token=$$TOKEN\" -d '{\"text\":\"办护照要带什么\"}'"; \
 	  echo "（HTTP API 需要管理令牌：KB_ADMIN_TOKEN 或 var/.admin_token；渠道接口无需令牌）"; \
 	  echo "按 Ctrl+C 停止。"; echo "==================================================" ) & \
-	$(RASA) run --model $(MODEL) --enable-api --auth-token "$$TOKEN" --port $(RASA_PORT) \
+	$(RASA) run --model $(MODEL) --enable-api --auth-token "$$TOKEN" --interface "$$LISTEN" --port $(RASA_PORT) \
 	  --endpoints endpoints.yml --credentials credentials.yml
 
 # Scale-out on one machine: nginx in front, PostgreSQL tracker/feedback/checklist stores, Redis locks.

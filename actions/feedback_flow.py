@@ -23,7 +23,7 @@ from actions.buttons import button
 from actions.callback_number import AGREED, DECLINED, CallbackNumberValidation, given_number
 from actions.catalogue import catalogue
 from domain_logic.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore, StoreUnavailable
-from common.privacy import mask_personal_data
+from common.privacy import mask_personal_data, sender_key
 from actions.safe_action import SafeAction
 from common.spool import local_spool
 
@@ -202,7 +202,10 @@ class ActionFeedbackSubmit(SafeAction):
                 comment=mask_personal_data(comment) if comment else None,
                 callback_phone=phone or None,
                 follow_up_of=int(follow_up_of) if follow_up_of else None,
-                idempotency_key=f"{tracker.sender_id}:{tracker.latest_message.get('message_id') or ''}:{target}"))
+                # salted hash: 64 characters as the column takes (PostgreSQL refused a longer key: the rating
+                # stayed spooled), and no raw sender id in the spool or the database
+                idempotency_key=sender_key(
+                    f"{tracker.sender_id}:{tracker.latest_message.get('message_id') or ''}:{target}")))
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_feedback_not_saved")
             return reset

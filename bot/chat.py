@@ -21,6 +21,14 @@ def send(url: str, sender: str, text: str) -> List[Dict]:
         return json.loads(response.read().decode())
 
 
+def refusal(exc: urllib.error.HTTPError) -> str:
+    """What the REST channel said when it refused a message ({"error": …}), else the HTTP status."""
+    try:
+        return str(json.loads(exc.read().decode())["error"])
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {exc.code}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default="http://localhost:5005/webhooks/rest/webhook")
@@ -40,6 +48,9 @@ def main() -> None:
             text = buttons[int(text) - 1]["payload"]
         try:
             replies = send(args.url, sender, text)
+        except urllib.error.HTTPError as exc:  # refused: too long, too fast… (README "Security")
+            print(f"（{refusal(exc)}）", file=sys.stderr)
+            continue
         except (urllib.error.URLError, OSError) as exc:
             print(f"（连不上助手：{exc}。请先在另一个终端运行 make run）", file=sys.stderr)
             continue

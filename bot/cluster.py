@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
+import math
 import os
 import shutil
 import signal
@@ -28,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, cast
 
-from bot.local_servers import MODEL, ROOT, free_port
+from bot.local_servers import MODEL, ROOT, free_port, rasa_command
+from bot.channels.rest_request import too_fast, too_large
 from common import settings
 from common.admin import admin_token
 
@@ -51,6 +54,7 @@ class ClusterConfig:
     pg: Dict[str, str] = field(default_factory=settings.postgres)
     redis: Dict[str, str] = field(default_factory=settings.redis)
     fixed_ports: Optional[Tuple[List[int], List[int]]] = None  # (Rasa, action servers), instead of base + i
+    env: Dict[str, str] = field(default_factory=dict)  # settings for every process it starts (the benchmark's)
 
     @property
     def database_url(self) -> str:
@@ -102,10 +106,19 @@ def check_services(cfg: ClusterConfig) -> None:
 
 
 def write_nginx_conf(cfg: ClusterConfig) -> Path:
+    """deploy/nginx.conf.template with this cluster's ports and the REST channel's limits (the same settings)."""
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
     template = (ROOT / "deploy" / "nginx.conf.template").read_text(encoding="utf-8")
+    per_minute = settings.rate_limit_per_address()
+    retry_after = math.ceil(60 / per_minute)
+    interface = settings.rasa_interface()
     text = template.format(
         user=getpass.getuser(), run_dir=cfg.run_dir, entry_port=cfg.entry_port, actions_port=cfg.actions_port,
+        interface=f"[{interface}]" if ":" in interface else interface,
+        max_body=settings.max_request_bytes(), rate=per_minute, burst=max(1, per_minute // 4),
+        trusted="\n".join(f"        {address} 1;" for address in settings.trusted_proxies()),
+        too_large=json.dumps(too_large().body(), ensure_ascii=False),
+        too_fast=json.dumps(too_fast(retry_after).body(), ensure_ascii=False), retry_after=retry_after,
         rasa_servers="\n".join(f"        server 127.0.0.1:{p};" for p in cfg.rasa_ports()),
         action_servers="\n".join(f"        server 127.0.0.1:{p};" for p in cfg.actions_ports()))
     path = cfg.run_dir / "nginx.conf"
@@ -123,8 +136,8 @@ class Cluster:
 
     def _spawn(self, name: str, argv: List[str], env: Dict[str, str]) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "w")
-        proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **self.cfg.env, **env}, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
         return proc
 
@@ -134,18 +147,16 @@ class Cluster:
             raise ClusterError("还没有训练好的模型：先运行 make train")
         check_services(cfg)
         conf = write_nginx_conf(cfg)
-        py, rasa = sys.executable, str(Path(sys.executable).parent / "rasa")
+        py = sys.executable
         # The action servers and the kiosk share the human-help queue (人工帮办) in the same PostgreSQL.
         store_env = {"DATABASE_URL": cfg.database_url, "CHECKLIST_DB_URL": cfg.database_url,
                      "HANDOVER_DB_URL": cfg.database_url}
         for i, port in enumerate(cfg.actions_ports()):
             self._spawn(f"actions-{i}", [py, "-m", "actions.server", "--port", str(port)], store_env)
         rasa_env = {**cfg.pg, **cfg.redis, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{cfg.actions_port}/webhook"}
-        token = ["--auth-token", cfg.token] if cfg.token else []
-        for i, port in enumerate(cfg.rasa_ports()):
-            self._spawn(f"rasa-{i}", [rasa, "run", "--model", str(MODEL), "--enable-api", *token,
-                                      "--port", str(port), "--endpoints", str(ROOT / "deploy" / "endpoints.cluster.yml"),
-                                      "--credentials", str(ROOT / "credentials.yml")], rasa_env)
+        endpoints = ROOT / "deploy" / "endpoints.cluster.yml"
+        for i, port in enumerate(cfg.rasa_ports()):  # behind nginx, which listens where RASA_INTERFACE says
+            self._spawn(f"rasa-{i}", rasa_command(port, endpoints, cfg.token, interface="127.0.0.1"), rasa_env)
         self._spawn("nginx", ["nginx", "-p", str(cfg.run_dir), "-c", str(conf)], {})
         if cfg.kiosk_port:
             self._spawn("kiosk", [py, "-m", "bot.channels.kiosk", "--port", str(cfg.kiosk_port),
@@ -199,13 +210,17 @@ def main() -> int:
     except ClusterError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
-    print(f"\n======== 集群已启动：{cfg.rasa} 个 Rasa、{cfg.actions} 个动作服务器，nginx 入口 :{cfg.entry_port} ========")
+    print(f"\n======== 集群已启动：{cfg.rasa} 个 Rasa、{cfg.actions} 个动作服务器，"
+          f"nginx 入口 :{cfg.entry_port} ========")
     print(f"对话存 PostgreSQL（{cfg.pg['PG_HOST']}:{cfg.pg['PG_PORT']}/{cfg.pg['PG_DB']}），"
           f"会话锁在 Redis（{cfg.redis['REDIS_HOST']}:{cfg.redis['REDIS_PORT']}）")
     print(f"服务大厅自助屏：http://localhost:{cfg.kiosk_port}/")
-    print(f"REST 接口：curl -s localhost:{cfg.entry_port}/webhooks/rest/webhook -d '{{\"sender\":\"me\",\"message\":\"办护照要带什么\"}}'")
+    print(f"REST 接口：curl -s localhost:{cfg.entry_port}/webhooks/rest/webhook "
+          "-d '{\"sender\":\"me\",\"message\":\"办护照要带什么\"}'")
     print(f"日志：{cfg.run_dir}/*.log   按 Ctrl+C 停止。")
-    stop = lambda *_: (_ for _ in ()).throw(KeyboardInterrupt)
+    def stop(*_) -> None:
+        raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, stop)
     try:
         while all(p.poll() is None for p in cluster.procs):

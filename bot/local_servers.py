@@ -13,8 +13,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
+import yaml
+
+from common import settings
 from common.settings import ROOT
 
 MODEL = ROOT / "models" / "zhengwu.tar.gz"
@@ -59,21 +62,32 @@ class ActionServer:
         self.proc.wait(timeout=10)
 
 
+def rasa_command(port: int, endpoints: Path, token: str, interface: Optional[str] = None) -> List[str]:
+    """`rasa run` with the trained model, the HTTP API behind `token` and our channels (credentials.yml).
+
+    It listens on `interface`, else RASA_INTERFACE (127.0.0.1 unless the operator opens it):
+    the kiosk and the Telegram relay, on this machine, are the public face.
+    """
+    rasa = Path(sys.executable).parent / "rasa"
+    return [str(rasa), "run", "--model", str(MODEL), "--enable-api", *(["--auth-token", token] if token else []),
+            "--interface", interface or settings.rasa_interface(), "--port", str(port),
+            "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")]
+
+
 def start_rasa(action_url: str, folder: Path, token: str, extra_endpoints: str = "", debug: bool = True,
                **extra_env: str) -> Tuple[subprocess.Popen, str]:
-    """`rasa run --enable-api` behind `token`, with a SQLite tracker store and its log in `folder`."""
+    """`rasa run --enable-api` behind `token`, with endpoints.yml as `make run` uses it, but the action server
+    at `action_url`, the SQLite tracker store and the log in `folder`; `extra_endpoints` (YAML) replaces parts."""
     port = free_port()
+    config = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    config["action_endpoint"]["url"] = action_url
+    config["tracker_store"]["db"] = str(folder / "tracker.db")
+    config.update(yaml.safe_load(extra_endpoints) or {})
     endpoints = folder / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "{action_url}"\n  enable_selective_domain: true\n'
-        f'tracker_store:\n  type: bot.rasa_runtime.MaskingSQLTrackerStore\n  dialect: sqlite\n'
-        f'  db: "{folder / "tracker.db"}"\n' + extra_endpoints,
-        encoding="utf-8")
-    rasa = Path(sys.executable).parent / "rasa"
+    endpoints.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     proc = subprocess.Popen(
-        [str(rasa), "run", "--model", str(MODEL), "--enable-api", "--auth-token", token, "--port", str(port),
-         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
-         "--log-file", str(folder / "rasa.log"), *(["--debug"] if debug else [])],
+        [*rasa_command(port, endpoints, token), "--log-file", str(folder / "rasa.log"),
+         *(["--debug"] if debug else [])],
         cwd=ROOT, env={**os.environ, **extra_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(f"http://127.0.0.1:{port}/status?token={token}", timeout=240)

@@ -6,30 +6,17 @@
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from typing import Optional
 
 from common import settings
+from common.local_secret import local_secret
 
 TOKEN_FILE = settings.VAR_DIR / ".admin_token"
 
 
 def admin_token() -> str:
-    token = settings.kb_admin_token()
-    if token:
-        return token
-    if TOKEN_FILE.exists():
-        return TOKEN_FILE.read_text(encoding="utf-8").strip()
-    TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
-    try:
-        fd = os.open(TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another server made it a moment ago
-        return TOKEN_FILE.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(token)
-    return token
+    return settings.kb_admin_token() or local_secret(TOKEN_FILE, lambda: secrets.token_urlsafe(32))
 
 
 def authorised(header: Optional[str]) -> bool:

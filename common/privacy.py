@@ -14,6 +14,7 @@ import secrets
 from functools import lru_cache
 
 from common import settings
+from common.local_secret import local_secret
 
 _START = r"(?<![0-9])"
 _ID_CARD = re.compile(_START + r"([1-9][0-9]{5})([0-9]{8})([0-9]{3}[0-9Xx])(?![0-9])")
@@ -69,13 +70,7 @@ SALT_FILE = settings.VAR_DIR / ".sender_salt"
 @lru_cache(maxsize=None)
 def _salt() -> str:
     """SENDER_HASH_SALT, or a random salt kept in var/ (the same for every store)."""
-    configured = settings.sender_hash_salt()
-    if configured:
-        return configured
-    if not SALT_FILE.exists():
-        SALT_FILE.parent.mkdir(parents=True, exist_ok=True)
-        SALT_FILE.write_text(secrets.token_hex(16))
-    return SALT_FILE.read_text().strip()
+    return settings.sender_hash_salt() or local_secret(SALT_FILE, lambda: secrets.token_hex(16))
 
 
 def sender_key(sender_id: str) -> str:

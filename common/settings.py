@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = ROOT / "var"  # runtime files: SQLite databases, the salt, the admin token, logs
@@ -47,12 +47,17 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("DATABASE_URL", None, "the feedback store (ratings, cases, inbox); unset: SQLite var/feedback.db"),
     Setting("CHECKLIST_DB_URL", None, "saved checklist progress; unset: SQLite var/checklists.db"),
     Setting("CHECKLIST_TTL_DAYS", "30", "days a saved checklist is kept"),
-    Setting("SPOOL_DB_URL", None, "the action server's local spool for writes during an outage; unset: SQLite var/spool.db"),
+    Setting("SPOOL_DB_URL", None,
+            "the action server's local spool for writes during an outage; unset: SQLite var/spool.db"),
     Setting("SPOOL_DRAIN_SECONDS", "5", "how often the action server retries spooled writes"),
-    Setting("SENDER_HASH_SALT", None, "salt of the sender-id hashes stores keep; unset: a random salt in var/.sender_salt"),
+    Setting("SPOOL_KEY", None,
+            "the Fernet key that encrypts what the spool keeps; unset: a random key in var/.spool_key"),
+    Setting("SENDER_HASH_SALT", None,
+            "salt of the sender-id hashes stores keep; unset: a random salt in var/.sender_salt"),
     # The knowledge base and the staff tool
     Setting("KB_DIR", None, "the knowledge-base folder; unset: knowledge_base/"),
-    Setting("KB_ADMIN_TOKEN", None, "guards Rasa's HTTP API and the reload routes; unset: a random token in var/.admin_token"),
+    Setting("KB_ADMIN_TOKEN", None,
+            "guards Rasa's HTTP API and the reload routes; unset: a random token in var/.admin_token"),
     Setting("KB_OPERATOR", None, "who `kb` and `bot.feedback` record as making a change; unset: the login name"),
     # The staff console (bot/console)
     Setting("STAFF_DB_URL", None, "the staff console's accounts, sessions and drafts; unset: SQLite var/staff.db"),
@@ -68,11 +73,22 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("SESSION_MAX_EVENTS", "100", "events in a session before the tracker store continues in a new one"),
     Setting("ACTION_TIMEOUT_SECONDS", "3", "how long Rasa waits for the action server"),
     Setting("LOG_LEVEL", "INFO", "log level of the action server and the Telegram relay"),
-    Setting("SANIC_HOST", "0.0.0.0", "the address the action server listens on"),
+    Setting("SANIC_HOST", "127.0.0.1", "the address the action server listens on (0.0.0.0: every address)"),
+    Setting("RASA_INTERFACE", "127.0.0.1",
+            "the address Rasa's REST channel listens on (`rasa run -i`; nginx's entry point in the cluster); "
+            "0.0.0.0 makes it public"),
     Setting("RASA_URL", "http://localhost:5005", "where channels and `kb reload` find Rasa"),
     Setting("ACTIONS_URL", "http://localhost:5055", "where `kb reload` finds the action server"),
     # Channels
     Setting("RATE_LIMIT_PER_MINUTE", "30", "messages a sender may send a channel per minute"),
+    Setting("RATE_LIMIT_PER_ADDRESS", "120",
+            "requests one network address may send the REST channel per minute (and nginx, in the cluster)"),
+    Setting("TRUSTED_PROXIES", "127.0.0.1,::1",
+            "our own front ends (nginx, kiosk, relay; addresses or networks): not limited per address, "
+            "and their X-Forwarded-For names the citizen's address"),
+    Setting("MAX_MESSAGE_CHARS", "1000", "the longest message, in characters, any channel takes"),
+    Setting("MAX_REQUEST_BYTES", "16384", "the largest request body the REST channel and the kiosk take"),
+    Setting("MAX_SENDER_CHARS", "128", "the longest sender id (and input_channel) the REST channel takes"),
     Setting("KIOSK_HOST", "127.0.0.1", "the address the kiosk page listens on"),
     Setting("KIOSK_PORT", "8080", "the kiosk page's port"),
     Setting("KIOSK_IDLE_SECONDS", "120", "seconds without a touch before the kiosk counts down"),
@@ -132,6 +148,10 @@ def spool_db_url() -> str:
 
 def spool_drain_seconds() -> float:
     return setting("SPOOL_DRAIN_SECONDS").number()
+
+
+def spool_key() -> Optional[str]:
+    return setting("SPOOL_KEY").get()
 
 
 def sender_hash_salt() -> Optional[str]:
@@ -206,6 +226,10 @@ def sanic_host() -> str:
     return setting("SANIC_HOST").text()
 
 
+def rasa_interface() -> str:
+    return setting("RASA_INTERFACE").text()
+
+
 def rasa_url() -> str:
     return setting("RASA_URL").text()
 
@@ -217,6 +241,26 @@ def actions_url() -> str:
 # ---- channels -------------------------------------------------------------
 def rate_limit_per_minute() -> int:
     return setting("RATE_LIMIT_PER_MINUTE").integer()
+
+
+def rate_limit_per_address() -> int:
+    return setting("RATE_LIMIT_PER_ADDRESS").integer()
+
+
+def trusted_proxies() -> List[str]:
+    return [entry.strip() for entry in setting("TRUSTED_PROXIES").text().split(",") if entry.strip()]
+
+
+def max_message_chars() -> int:
+    return setting("MAX_MESSAGE_CHARS").integer()
+
+
+def max_request_bytes() -> int:
+    return setting("MAX_REQUEST_BYTES").integer()
+
+
+def max_sender_chars() -> int:
+    return setting("MAX_SENDER_CHARS").integer()
 
 
 def kiosk_host() -> str:

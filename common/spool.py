@@ -5,6 +5,11 @@ in a SQLite file on the action server's own disk (`var/spool.db`) under its key 
 rating's idempotency key; a checklist's citizen and item), and written to the
 database as soon as it answers again: nothing is lost, and the key makes sure
 nothing is written twice.
+
+A payload is kept encrypted (Fernet: AES-128-CBC with an HMAC), since a rating may carry a
+consenting citizen's callback number. The key is not in the spool file: SPOOL_KEY, else a
+random key in var/.spool_key (mode 0600). A payload the key cannot open (the key was
+changed) stays in the spool, with a warning, until the old key is back.
 """
 from __future__ import annotations
 
@@ -15,9 +20,11 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
 
 from common import settings
 from common.database import open_engine
+from common.local_secret import local_secret
 
 logger = logging.getLogger(__name__)
 
@@ -31,17 +38,43 @@ pending = sa.Table(
 )
 
 
+KEY_FILE = settings.VAR_DIR / ".spool_key"
+
+
+def spool_key() -> str:
+    """SPOOL_KEY, else the key in var/.spool_key (made on first use)."""
+    return settings.spool_key() or local_secret(KEY_FILE, lambda: Fernet.generate_key().decode())
+
+
 class Spool:
-    def __init__(self, url: Optional[str] = None) -> None:
+    def __init__(self, url: Optional[str] = None, key: Optional[str] = None) -> None:
         self.engine = open_engine(url or settings.spool_db_url())
         _metadata.create_all(self.engine)
+        try:
+            self._fernet = Fernet(key or spool_key())
+        except ValueError as exc:
+            raise ValueError("SPOOL_KEY（或 var/.spool_key）不是有效的 Fernet 密钥 / is not a Fernet key: "
+                             "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+                             ) from exc
+
+    def _seal(self, payload: Dict[str, Any]) -> str:
+        return self._fernet.encrypt(json.dumps(payload, ensure_ascii=False).encode()).decode()
+
+    def _open(self, kind: str, sealed: str) -> Optional[Dict[str, Any]]:
+        """The payload, or None (with a warning) if this key cannot open it."""
+        try:
+            return json.loads(self._fernet.decrypt(sealed.encode()))
+        except InvalidToken:
+            if sealed.startswith("{"):  # kept before the spool was encrypted
+                return json.loads(sealed)
+            logger.warning("spool: a %s write cannot be opened with this SPOOL_KEY; it stays in the spool", kind)
+            return None
 
     def put(self, kind: str, key: str, payload: Dict[str, Any]) -> None:
         """Keep one write; the same key again replaces it (a retried request)."""
         with self.engine.begin() as conn:
             conn.execute(sa.delete(pending).where((pending.c.kind == kind) & (pending.c.key == key)))
-            conn.execute(sa.insert(pending).values(kind=kind, key=key, payload=json.dumps(payload, ensure_ascii=False),
-                                                   at=time.time()))
+            conn.execute(sa.insert(pending).values(kind=kind, key=key, payload=self._seal(payload), at=time.time()))
 
     def waiting(self, kind: str, key_prefix: str = "") -> List[Tuple[str, Dict[str, Any]]]:
         """What waits, oldest first; only keys starting with `key_prefix`, if given."""
@@ -49,7 +82,8 @@ class Spool:
             (pending.c.kind == kind) & pending.c.key.startswith(key_prefix, autoescape=True))
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(pending.c.at)).all()
-        return [(key, json.loads(payload)) for key, payload in rows]
+        opened = ((key, self._open(kind, sealed)) for key, sealed in rows)
+        return [(key, payload) for key, payload in opened if payload is not None]
 
     def forget(self, kind: str, key_prefix: str) -> int:
         """Drop what waits under keys starting with `key_prefix` (a citizen asked to be forgotten)."""

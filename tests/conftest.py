@@ -22,6 +22,7 @@ os.environ["CHECKLIST_DB_URL"] = f"sqlite:///{_TEST_VAR / 'checklists.db'}"
 os.environ["SPOOL_DB_URL"] = f"sqlite:///{_TEST_VAR / 'spool.db'}"
 os.environ["STAFF_DB_URL"] = f"sqlite:///{_TEST_VAR / 'staff.db'}"
 os.environ["SENDER_HASH_SALT"] = "test-salt"
+os.environ["SPOOL_KEY"] = "dGVzdC1zcG9vbC1rZXktMzItYnl0ZXMtbG9uZy0hISE="  # b"test-spool-key-32-bytes-long-!!!"
 os.environ["SPOOL_DRAIN_SECONDS"] = "1"  # action servers retry spooled writes every second
 os.environ["HANDOVER_DB_URL"] = f"sqlite:///{_TEST_VAR / 'handover.db'}"
 # Human help is staffed around the clock in the tests (tests/test_human_help.py sets other hours where it needs them).
@@ -100,7 +101,7 @@ _NEEDS = {
     "browser": ("browser",),
 }
 _MODULE_NEEDS = {
-    "server": ("start_rasa(", "ActionServer(", "subprocess.", "bot.cluster"),
+    "server": ("start_rasa(", "ActionServer(", "Kiosk(", "subprocess.", "bot.cluster"),
     "database": ("psycopg2", "redis"),
     "browser": ("playwright",),
 }

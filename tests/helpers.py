@@ -5,14 +5,19 @@ are in conftest.py.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
+import subprocess
+import sys
 import time
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 import yaml
@@ -77,6 +82,65 @@ def rest(url: str, sender: str, text: str, timeout: float = 60, channel: Optiona
     request = urllib.request.Request(f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: Dict[str, str]  # names in lower case
+    body: Any  # the JSON, else the text
+
+
+def post_raw(url: str, body: bytes, headers: Optional[Dict[str, str]] = None, source: Optional[str] = None,
+             timeout: float = 60) -> Answer:
+    """POST `body` as it is, from the local address `source` if given; any status is an answer, not an error."""
+    target = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(target.hostname, target.port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
+    try:
+        conn.request("POST", target.path + (f"?{target.query}" if target.query else ""), body,
+                     {"Content-Type": "application/json", **(headers or {})})
+        response = conn.getresponse()
+        raw = response.read().decode("utf-8", "replace")
+        try:
+            parsed: Any = json.loads(raw)
+        except ValueError:
+            parsed = raw
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, parsed)
+    finally:
+        conn.close()
+
+
+class Kiosk:
+    """`python -m bot.channels.kiosk` as make run starts it."""
+
+    def __init__(self, rasa_url: str, idle: int = 120, countdown: int = 15, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.channels.kiosk", "--port", str(self.port), "--rasa-url", rasa_url,
+             "--idle-seconds", str(idle), "--countdown-seconds", str(countdown)],
+            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for(f"{self.url}/healthz", timeout=30)
+
+    def stop(self) -> str:
+        """Stops it; its stderr."""
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=15)
+        return err
+
+
+def stored_turns(conn, sender: str, placeholder: str = "?") -> List[Tuple[str, Optional[str]]]:
+    """The user and bot events of `sender` in a tracker store's database, as stored: (type, text)."""
+    cur = conn.cursor()
+    cur.execute(f"select type_name, data from events where sender_id = {placeholder} order by id", (sender,))
+    return [(t, json.loads(d).get("text")) for t, d in cur.fetchall() if t in ("user", "bot")]
+
+
+def turns_in_order(turns: List[Tuple[str, Optional[str]]]) -> bool:
+    """Each message is answered before the next one is taken: the conversation's lock kept the turns apart."""
+    users = [i for i, (t, _) in enumerate(turns) if t == "user"]
+    return all(any(t == "bot" for t, _ in turns[i + 1:j]) for i, j in zip(users, users[1:] + [len(turns)]))
 
 
 def texts(replies: List[Dict]) -> str:

@@ -3,6 +3,7 @@ sharing PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379)."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -14,9 +15,11 @@ import uuid
 import psycopg2
 import pytest
 
-from helpers import API_TOKEN, ROOT, free_port, rest, start_rasa, texts, wait_for
+from helpers import (API_TOKEN, ROOT, free_port, post_raw, rest, start_rasa, stored_turns, texts, turns_in_order,
+                     wait_for)
 
-from bot.cluster import Cluster, ClusterConfig, ClusterError
+from bot.cluster import Cluster, ClusterConfig, ClusterError, write_nginx_conf
+from common import settings
 
 
 def say(base: str, sender: str, text: str, timeout: float = 60) -> str:
@@ -82,21 +85,39 @@ def test_four_messages_at_once_in_one_conversation_are_handled_one_after_the_oth
     assert "120元" in answers["要多少钱"] and "出入境" in answers["在哪里办"]
     assert all("普通护照签发" in a for a in answers.values()), answers
     conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=cluster.pg["PG_DB"])
-    with conn.cursor() as cur:
-        cur.execute("select type_name, data from events where sender_id = %s order by id", (sender,))
-        kinds = [(t, json.loads(d).get("text")) for t, d in cur.fetchall() if t in ("user", "bot")]
+    turns = stored_turns(conn, sender, "%s")
     conn.close()
-    # each question is followed by its own answer: the Redis lock kept the turns apart
-    users = [i for i, (t, _) in enumerate(kinds) if t == "user"]
-    assert len(users) == 5, kinds
-    for i, j in zip(users, users[1:] + [len(kinds)]):
-        assert any(t == "bot" for t, _ in kinds[i + 1:j]), kinds
+    assert len([t for t, _ in turns if t == "user"]) == 5, turns
+    assert turns_in_order(turns), turns  # each question is followed by its own answer: the Redis lock
+
+
+def test_nginx_refuses_a_big_body_and_a_flood_in_the_channels_own_words(cluster):
+    entry = f"http://127.0.0.1:{cluster.entry_port}"
+    hook = f"{entry}/webhooks/rest/webhook"
+    big = post_raw(hook, json.dumps({"sender": "big", "message": "x" * 20_000}).encode())
+    assert big.status == 413 and "Request body too large" in big.body["error"]
+    # 127.0.0.2 is not a front end of ours: nginx counts its requests (a quarter minute's worth at once)
+    answers = [post_raw(hook, b"{}", source="127.0.0.2") for _ in range(settings.rate_limit_per_address() // 4 + 5)]
+    refused = [a for a in answers if a.status == 429]
+    assert refused and {a.status for a in answers} == {400, 429}
+    assert "Too many messages" in refused[0].body["error"] and int(refused[0].headers["retry-after"]) >= 1
+    # the kiosk and the relay (on 127.0.0.1) are not held up
+    assert "普通护照签发" in say(entry, f"cluster-{uuid.uuid4().hex[:6]}", "办护照要带什么")
+
+
+def test_the_cluster_listens_on_127_0_0_1_unless_told_otherwise(cluster, tmp_path, monkeypatch):
+    for port in [cluster.entry_port, *cluster.rasa_ports(), *cluster.actions_ports()]:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.2", port), timeout=5)
+    cfg = ClusterConfig(run_dir=tmp_path)
+    monkeypatch.setenv("RASA_INTERFACE", "0.0.0.0")  # the operator opens the entry point; Rasa stays behind nginx
+    assert f"listen 0.0.0.0:{cfg.entry_port};" in write_nginx_conf(cfg).read_text(encoding="utf-8")
 
 
 def test_without_redis_the_citizen_gets_a_clear_error_not_a_reordered_conversation(tmp_path, action_server):
     dead = free_port()  # nothing listens here
-    proc, url = start_rasa(action_server, tmp_path,
-                           extra_endpoints=f"lock_store:\n  type: bot.rasa_runtime.AtomicRedisLockStore\n  url: 127.0.0.1\n  port: {dead}\n")
+    proc, url = start_rasa(action_server, tmp_path, extra_endpoints=(
+        f"lock_store:\n  type: bot.rasa_runtime.AtomicRedisLockStore\n  url: 127.0.0.1\n  port: {dead}\n"))
     kiosk_port = free_port()
     kiosk = subprocess.Popen([sys.executable, "-m", "bot.channels.kiosk", "--port", str(kiosk_port),
                               "--rasa-url", url], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -92,40 +92,86 @@ def test_store_and_local_spool_both_down_is_admitted_not_hidden(tmp_path, event_
         server.stop()
 
 
-def test_a_rating_given_while_postgres_is_away_is_stored_once_when_it_is_back(tmp_path, event_loop_session):
-    """The database does not exist yet (unreachable); the rating waits on local disk, then goes in once."""
+@pytest.fixture
+def postgres_later():
+    """A PostgreSQL database that does not exist yet (unreachable to the stores): (its URL, make it exist, read it)."""
     import psycopg2
 
     db = f"zhengwu_spool_{uuid.uuid4().hex[:8]}"
-    url = f"postgresql://postgres@127.0.0.1:5432/{db}"
-    server = ActionServer(tmp_path / "checklists.db", feedback_url=url)
     admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
     admin.autocommit = True
+
+    def create() -> None:
+        with admin.cursor() as cur:
+            cur.execute(f'create database "{db}"')
+
+    def query(sql: str):
+        """The rows of `sql`, or None while the database or its tables are not there yet."""
+        try:
+            with psycopg2.connect(host="127.0.0.1", user="postgres", dbname=db) as conn, conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+        except psycopg2.Error:
+            return None
+
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{db}", create, query
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{db}" with (force)')
+        admin.close()
+
+
+def drained(query, sql: str, seconds: float = 30):
+    """The rows of `sql` once the action server's spool has written something there."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = query(sql)
+        if found:
+            return found
+        time.sleep(1)
+    return query(sql)
+
+
+def test_a_rating_given_while_postgres_is_away_is_stored_once_when_it_is_back(tmp_path, event_loop_session,
+                                                                               postgres_later):
+    """The database does not exist yet (unreachable); the rating waits on local disk, then goes in once."""
+    url, create, query = postgres_later
+    server = ActionServer(tmp_path / "checklists.db", feedback_url=url)
     try:
         citizen = Conversation(load_agent(server.url), event_loop_session, f"spool-{uuid.uuid4().hex[:6]}")
         citizen.say("护照多少钱")
         reply = citizen.text(press(citizen.say("我要评价"), "满意"))
         assert "已记录" in reply and "恢复后自动入库" in reply
-        with admin.cursor() as cur:
-            cur.execute(f'create database "{db}"')  # PostgreSQL is back
-        deadline = time.monotonic() + 30
-        count = None
-        while time.monotonic() < deadline:
-            try:
-                with psycopg2.connect(host="127.0.0.1", user="postgres", dbname=db) as conn, conn.cursor() as cur:
-                    cur.execute("select count(*) from feedback_ratings")
-                    count = cur.fetchone()[0]
-            except psycopg2.Error:
-                count = None
-            if count:
-                break
-            time.sleep(1)
+        create()  # PostgreSQL is back
+        assert drained(query, "select entry_id, rating from feedback_ratings")
         time.sleep(3)  # a few more drains: still one rating
-        with psycopg2.connect(host="127.0.0.1", user="postgres", dbname=db) as conn, conn.cursor() as cur:
-            cur.execute("select entry_id, rating from feedback_ratings")
-            assert cur.fetchall() == [("passport", 4)]  # 满意
+        assert query("select entry_id, rating from feedback_ratings") == [("passport", 4)]  # 满意
     finally:
         server.stop()
-        with admin.cursor() as cur:
-            cur.execute(f'drop database if exists "{db}" with (force)')
-        admin.close()
+
+
+def test_a_callback_number_waits_encrypted_in_the_spool_and_arrives_whole(tmp_path, event_loop_session,
+                                                                          postgres_later):
+    """A consenting citizen's number is in the spool file only encrypted, and reaches the case unchanged."""
+    url, create, query = postgres_later
+    server = ActionServer(tmp_path / "checklists.db", feedback_url=url)
+    try:
+        citizen = Conversation(load_agent(server.url), event_loop_session, f"spool-{uuid.uuid4().hex[:6]}")
+        citizen.say("第一次办社保卡在哪里办")
+        aspect = citizen.say(press(citizen.say("我要评价"), "不满意"))
+        citizen.say(press(aspect, "办事效率"))
+        consent = citizen.say("窗口排队太久了")
+        citizen.say(press(consent, "同意回访"))
+        reply = citizen.text("13900139000")
+        assert "恢复后自动入库" in reply and "139****9000" in reply
+        spool = (tmp_path / "spool.db").read_bytes() + b"".join(
+            p.read_bytes() for p in tmp_path.glob("spool.db-*"))  # and SQLite's write-ahead log
+        assert b"spool_pending" in spool  # the spool file is the one written
+        for plain in ("13900139000", "139****9000", "窗口排队太久了"):
+            assert plain.encode() not in spool, plain
+        create()  # PostgreSQL is back
+        assert drained(query, "select callback_phone, comment from feedback_ratings") == [
+            ("13900139000", "窗口排队太久了")]
+    finally:
+        server.stop()

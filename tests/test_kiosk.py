@@ -6,9 +6,6 @@ browser (`make browser`). Without it these tests fail, they do not skip.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -16,29 +13,11 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from helpers import ROOT, free_port, wait_for
+from helpers import ROOT, Kiosk, free_port
 from fake_servers import ScriptedRasa
 
 ARTIFACTS = ROOT / "test-artifacts"
 HOSTILE = "<script>alert(1)</script>"
-
-
-class Kiosk:
-    """`python -m bot.channels.kiosk` as make run starts it."""
-
-    def __init__(self, rasa_url: str, idle: int = 120, countdown: int = 15, **env: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.channels.kiosk", "--port", str(self.port), "--rasa-url", rasa_url,
-             "--idle-seconds", str(idle), "--countdown-seconds", str(countdown)],
-            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wait_for(f"{self.url}/healthz", timeout=30)
-
-    def stop(self) -> str:
-        self.proc.terminate()
-        _, err = self.proc.communicate(timeout=15)
-        return err
 
 
 @contextmanager
@@ -139,7 +118,8 @@ def test_the_call_staff_button_asks_for_a_person(page, real_kiosk):
 
 def test_font_size_and_high_contrast_toggles(page, scripted_rasa):
     with kiosk_on_screen(page, scripted_rasa.url):
-        size = lambda: page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        def size():
+            return page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         normal = size()
         page.click("#font-toggle")
         assert size() > normal and page.get_attribute("#font-toggle", "aria-pressed") == "true"

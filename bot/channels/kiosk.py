@@ -14,8 +14,8 @@ agent's replies, and a reset takes the citizen out of the queue (/api/forget).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
+import math
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, cast
@@ -23,7 +23,8 @@ from typing import Any, Dict, List, Optional, cast
 from aiohttp import web
 
 from bot.channels.human_help import HumanHelp
-from bot.channels.rasa_client import UNAVAILABLE, BotMessage, RasaClient, RasaUnavailable
+from bot.channels.rasa_client import (UNAVAILABLE, BotMessage, RasaClient, RasaTooFast, RasaUnavailable, too_long,
+                                      too_long_message)
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from common import settings
 from common.privacy import install_log_masking, mask_personal_data
@@ -33,7 +34,6 @@ STATIC = Path(__file__).with_name("kiosk_static")
 # Debian's fonts-wqy-microhei (installed by `make fonts`), served so the page needs no font download.
 FONT_FILES = [Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")]
 SESSION_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-MAX_TEXT = 1000
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'none'; frame-ancestors 'none'")
@@ -53,20 +53,37 @@ async def security_headers(request: web.Request, handler):
     return response
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+def _error(status: int, message: str, retry_after: int = 0) -> web.Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+class BadRequest(Exception):
+    """A request the API refuses, with what to tell the citizen."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
 async def _read_json(request: web.Request) -> Dict[str, Any]:
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        raise web.HTTPBadRequest(text=json.dumps({"error": "请求格式不正确。"}, ensure_ascii=False),
-                                 content_type="application/json")
+    except web.HTTPRequestEntityTooLarge:  # over MAX_REQUEST_BYTES: only the text can be that long
+        raise BadRequest(413, too_long_message()) from None
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested deeper than the parser goes
+        body = None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text=json.dumps({"error": "请求格式不正确。"}, ensure_ascii=False),
-                                 content_type="application/json")
+        raise BadRequest(400, "请求格式不正确。")
     return body
+
+
+@web.middleware
+async def bad_requests(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except BadRequest as refused:
+        return _error(refused.status, refused.message)
 
 
 def _session(body: Dict[str, Any]) -> Optional[str]:
@@ -101,16 +118,20 @@ async def post_message(request: web.Request) -> web.Response:
         return _error(400, "会话已失效，请刷新页面。")
     if not isinstance(text, str) or not text.strip():
         return _error(400, "请输入您的问题。")
-    if len(text) > MAX_TEXT:
-        return _error(413, f"问题太长了，请控制在 {MAX_TEXT} 字以内。")
-    if not request.app[RATE_LIMITER].allow(session):
-        return _error(429, TOO_FAST)
+    refusal = too_long(text)
+    if refusal:
+        return _error(413, refusal)
+    wait = request.app[RATE_LIMITER].retry_after(session)
+    if wait:
+        return _error(429, TOO_FAST, math.ceil(wait))
     sender = f"kiosk-{session}"
     routed = await request.app[HUMAN_HELP].route(sender, text)
     if routed is not None:  # a person has the conversation: the message went to them
         return await _answer(request, sender, routed, text)
     try:
         replies = await request.app[RASA_CLIENT].send(sender, text)
+    except RasaTooFast:
+        return _error(429, TOO_FAST, 60)
     except RasaUnavailable as exc:
         log.warning("assistant unreachable: %s", exc)
         return _error(503, UNAVAILABLE)
@@ -162,7 +183,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 15) -> web.Application:
-    app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[security_headers, bad_requests], client_max_size=settings.max_request_bytes())
     app[RASA_CLIENT] = RasaClient(rasa_url, channel="kiosk")
     app[RATE_LIMITER] = SenderRateLimiter()
     app[HUMAN_HELP] = HumanHelp(app[RASA_CLIENT])

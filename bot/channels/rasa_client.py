@@ -16,12 +16,27 @@ from common import settings
 UNAVAILABLE = "抱歉，暂时无法查询，请稍后再试。如需帮助，可拨打 12345 政务服务便民热线。"
 # Said for anything that is not a text question: stickers, photos, voice, edits…
 TEXT_ONLY = "请用文字提问，比如“办护照要带什么”。"
-MAX_MESSAGE_CHARS = 2000  # longer input is cut here; the NLU itself reads at most 500
 ASSISTANT = "assistant"  # BotMessage.author; an agent's reply carries common.handover.AGENT
+
+
+def too_long_message() -> str:
+    return f"问题太长了，请控制在 {settings.max_message_chars()} 字以内。"
+
+
+def too_long(text: str) -> Optional[str]:
+    """What to tell a citizen whose message is longer than every channel takes (MAX_MESSAGE_CHARS), else None.
+
+    The REST channel refuses such a message too; the NLU itself reads at most 500 characters.
+    """
+    return too_long_message() if len(text) > settings.max_message_chars() else None
 
 
 class RasaUnavailable(Exception):
     """Rasa did not answer (down, restarting, or returned an error)."""
+
+
+class RasaTooFast(RasaUnavailable):
+    """Rasa's REST channel refused the message: this sender sent too many (429)."""
 
 
 @dataclass(frozen=True)
@@ -71,9 +86,11 @@ class RasaClient:
         self._http = httpx.AsyncClient(timeout=timeout)
 
     async def send(self, sender: str, text: str) -> List[BotMessage]:
-        body = {"sender": sender, "message": text[:MAX_MESSAGE_CHARS], "input_channel": self.channel}
+        body = {"sender": sender, "message": text, "input_channel": self.channel}
         try:
             response = await self._http.post(f"{self.base_url}/webhooks/rest/webhook", json=body)
+            if response.status_code == 429:
+                raise RasaTooFast(str(response.text))
             response.raise_for_status()
             replies = response.json()
         except (httpx.HTTPError, ValueError) as exc:

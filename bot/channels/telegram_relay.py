@@ -29,7 +29,8 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
 from bot.channels.human_help import HumanHelp
-from bot.channels.rasa_client import TEXT_ONLY, UNAVAILABLE, BotMessage, RasaClient, RasaUnavailable
+from bot.channels.rasa_client import (TEXT_ONLY, UNAVAILABLE, BotMessage, RasaClient, RasaTooFast, RasaUnavailable,
+                                      too_long)
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from bot.channels.telegram_render import CallbackPayloads, keyboard, message_html, split_message
 from common import settings
@@ -110,6 +111,10 @@ class TelegramRelay:
         if not text.strip():
             await self._send_plain(message, TEXT_ONLY)
             return
+        refusal = too_long(text)
+        if refusal:
+            await self._send_plain(message, refusal)
+            return
         await self.relay(message, text)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -179,6 +184,9 @@ class TelegramRelay:
                 pass  # only a courtesy
             try:
                 replies = await self.rasa.send(sender, text)
+            except RasaTooFast:
+                await self._send_plain(message, TOO_FAST)
+                return
             except RasaUnavailable as exc:
                 log.warning("assistant unreachable: %s", exc)
                 await self._send_plain(message, UNAVAILABLE)
