@@ -11,7 +11,7 @@ from typing import Optional
 
 from rasa_sdk import Tracker
 
-from domain_logic.feedback.inbox import InboxStore
+from domain_logic.feedback.inbox import STAFF_CHANNEL, InboxStore
 
 logger = logging.getLogger(__name__)
 LOW_CONFIDENCE = 0.6  # below this, the answer was a guess worth a look
@@ -37,10 +37,12 @@ def log_for_inbox(tracker: Tracker, service: Optional[str] = None) -> None:
     text = tracker.latest_message.get("text") or ""
     if not text.strip() or text.startswith("/"):
         return  # a button press: nothing a citizen worded
+    channel = tracker.get_latest_input_channel() or "rest"
+    if channel == STAFF_CHANNEL:
+        return  # staff trying the bot in the console
     ranking = tracker.latest_message.get("intent_ranking") or []
     guessed = next((r.get("name") for r in ranking if r.get("name") != "nlu_fallback"), None)
     try:
-        inbox_store().log_unanswered(text, guessed, service or tracker.get_slot("service"),
-                                     tracker.get_latest_input_channel() or "rest")
+        inbox_store().log_unanswered(text, guessed, service or tracker.get_slot("service"), channel)
     except Exception:  # noqa: BLE001
         logger.warning("could not log a question for the inbox", exc_info=True)

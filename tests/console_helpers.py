@@ -93,7 +93,7 @@ async def console(cfg: ConsoleConfig, accounts: Iterable[tuple] = ()) -> AsyncIt
         for browser in client.browsers:  # type: ignore[attr-defined]
             await browser.http.close()
         await client.close()
-        app[SERVICES].db.engine.dispose()
+        app[SERVICES].close()
 
 
 def kb_copy(tmp: Path) -> Path:

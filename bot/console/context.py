@@ -18,6 +18,8 @@ from domain_logic.staff.database import StaffDatabase
 from domain_logic.staff.drafts import DraftStore
 from domain_logic.staff.sessions import Session, SessionStore
 from domain_logic.staff.throttle import Limits, LoginThrottle
+from domain_logic.feedback.inbox import InboxStore
+from domain_logic.feedback.store import FeedbackStore
 from knowledge_base import LiveCatalogue
 
 
@@ -69,6 +71,8 @@ class Services:
     drafts: DraftStore
     nav: List[NavLink] = field(default_factory=list)
     _catalogue: Optional[LiveCatalogue] = None
+    _feedback: Optional[FeedbackStore] = None
+    _inbox: Optional[InboxStore] = None
     _handover: Optional[HandoverStore] = None
 
     @classmethod
@@ -85,11 +89,30 @@ class Services:
         return self._catalogue
 
     @property
+    def feedback(self) -> FeedbackStore:
+        """好差评: the ratings and 差评 cases (the feedback database the action server writes)."""
+        if self._feedback is None:
+            self._feedback = FeedbackStore(self.config.feedback_db_url)
+        return self._feedback
+
+    @property
+    def inbox(self) -> InboxStore:
+        """The unanswered questions (same database)."""
+        if self._inbox is None:
+            self._inbox = InboxStore(self.config.feedback_db_url)
+        return self._inbox
+
+    @property
     def handover(self) -> HandoverStore:
         """The human-help store the action server and the channels share (opened on first use)."""
         if self._handover is None:
             self._handover = HandoverStore(self.config.handover_db_url)
         return self._handover
+
+    def close(self) -> None:
+        for store in (self.db, self._feedback, self._inbox, self._handover):
+            if store is not None:
+                store.engine.dispose()
 
     def nav_for(self, account: Optional[Account]) -> List[Tuple[str, str]]:
         if account is None:

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import List, Optional
 
 from bot.feedback.cases import case_table
-from bot.feedback.report import draw_charts, render_table, write_csv
+from bot.feedback.report import draw_charts, load_report, period, render_table, write_csv
 from common import settings
 from domain_logic.feedback.inbox import InboxStore
-from domain_logic.feedback.report import build_report
 from domain_logic.feedback.store import FeedbackStore, InvalidTransition, StoreUnavailable
 
 
@@ -76,14 +75,11 @@ def _cases(args: argparse.Namespace, store: FeedbackStore) -> int:
 
 def _report(args: argparse.Namespace, store: FeedbackStore) -> int:
     try:
-        start = datetime.strptime(args.start, "%Y-%m-%d")
-        end = datetime.strptime(args.end, "%Y-%m-%d") + timedelta(days=1) - timedelta(microseconds=1)
+        start, end = period(args.start, args.end)
     except ValueError:
         print("日期格式应为 YYYY-MM-DD", file=sys.stderr)
         return 2
-    inbox = InboxStore(args.db)
-    report = build_report(store.ratings_since(start, end), store.cases(), inbox.unanswered_between(start, end),
-                          start, end, datetime.now(), args.item, args.channel)
+    report = load_report(store, InboxStore(args.db), start, end, datetime.now(), args.item, args.channel)
     print(render_table(report))
     if args.csv:
         write_csv(report, args.csv)

@@ -5,13 +5,30 @@ Charts use the WenQuanYi Micro Hei font (Debian: fonts-wqy-microhei; `make fonts
 from __future__ import annotations
 
 import csv
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import List
+from typing import List, Optional, Tuple
 
 from common.privacy import mask_personal_data
-from domain_logic.feedback.report import Report
+from domain_logic.feedback.inbox import InboxStore
+from domain_logic.feedback.report import Report, build_report
+from domain_logic.feedback.store import FeedbackStore
 
 FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",)
+
+
+def period(start: str, end: str) -> Tuple[datetime, datetime]:
+    """YYYY-MM-DD to YYYY-MM-DD, both days whole; ValueError on another format."""
+    first = datetime.strptime(start, "%Y-%m-%d")
+    last = datetime.strptime(end, "%Y-%m-%d") + timedelta(days=1) - timedelta(microseconds=1)
+    return first, last
+
+
+def load_report(store: FeedbackStore, inbox: InboxStore, start: datetime, end: datetime, now: datetime,
+                item: Optional[str] = None, channel: Optional[str] = None) -> Report:
+    """A period's report from the stores (the command line and the console both ask this)."""
+    return build_report(store.ratings_since(start, end), store.cases(), inbox.unanswered_between(start, end),
+                        start, end, now, item, channel)
 
 
 def render_table(r: Report) -> str:

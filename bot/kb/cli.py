@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 
 from bot.kb.edits import KbError, add_alias, add_faq, operator, print_errors
-from bot.kb.inbox import run_inbox
+from bot.kb.inbox import NLU_FILE, run_inbox
 from bot.kb.reload import reload_servers
 from common import settings
 from domain_logic import replies  # the same wording the bot uses
@@ -322,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", help="alias：别名（默认用问题原文）；faq：问题（默认用问题原文）")
     p.add_argument("--answer", help="faq：回答")
     p.add_argument("--intent", help="example：训练意图，如 ask_fee")
-    p.add_argument("--nlu-file", type=Path, default=settings.ROOT / "nlu_data" / "nlu" / "from_inbox.yml", help="example：写到哪个训练数据文件")
+    p.add_argument("--nlu-file", type=Path, default=NLU_FILE, help="example：写到哪个训练数据文件")
     p.add_argument("--db", help="数据库 URL（默认 $DATABASE_URL 或 var/feedback.db）")
     return parser
 

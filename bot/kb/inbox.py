@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence
 
 import yaml
 from rapidfuzz import fuzz
 
-from bot.kb.edits import KbError, add_alias, add_faq, operator
+from bot.kb.edits import EditRefused, KbError, alias_to, faq_to, operator, print_errors
 from bot.nlu.normalize import normalize_text
 from common import settings
 from domain_logic.feedback.inbox import InboxStore
 from domain_logic.feedback.store import StoreUnavailable
 
 SIMILAR = 60  # rapidfuzz ratio (0–100) at which two questions count as the same question
+ACTIONS = ("alias", "faq", "example", "dismiss")
+NLU_FILE = settings.ROOT / "nlu_data" / "nlu" / "from_inbox.yml"
 
 
 @dataclass
@@ -29,6 +32,14 @@ class Group:
     @property
     def example(self) -> str:
         return self.entries[0]["text"]
+
+    @property
+    def first_seen(self) -> datetime:
+        return min(e["at"] for e in self.entries)
+
+    @property
+    def last_seen(self) -> datetime:
+        return max(e["at"] for e in self.entries)
 
 
 def group_similar(entries: List[dict], threshold: int = SIMILAR) -> List[Group]:
@@ -81,48 +92,62 @@ def domain_intents() -> List[str]:
     return list(domain.get("intents", []))
 
 
+def resolve(store: InboxStore, ids: Sequence[int], action: str, *, root: Path, by: str,
+            item: Optional[str] = None, text: Optional[str] = None, answer: Optional[str] = None,
+            intent: Optional[str] = None, nlu_file: Path = NLU_FILE) -> str:
+    """Deal with inbox entries: an alias or FAQ entry of `item` (a checked edit with its audit trail),
+    training examples of `intent`, or dismissed; they leave the inbox. The message for the staff member;
+    KbError (EditRefused when the edit did not pass the checks) when nothing was done."""
+    if action not in ACTIONS:
+        raise KbError(f"不认识的处理方式 {action}：{'、'.join(ACTIONS)}")
+    if not ids:
+        raise KbError("请给出条目编号，例如 kb inbox dismiss 12 13")
+    by_id: Dict[int, dict] = {e["id"]: e for e in store.inbox()}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise KbError(f"收件箱里没有 {', '.join(f'#{i}' for i in missing)}（可能已处理）")
+    texts = [by_id[i]["text"] for i in ids]
+    if action in ("alias", "faq"):
+        if not item:
+            raise KbError(f"请用 --item 指定事项编码，例如 kb inbox {action} {ids[0]} --item passport")
+        if action == "alias":
+            alias = text or texts[0]
+            message, detail = alias_to(root, item, alias, by), f"{item}: {alias}"
+        else:
+            if not answer:
+                raise KbError("请用 --answer 给出回答")
+            question = text or texts[0]
+            message, detail = faq_to(root, item, question, answer, by), f"{item}: {question}"
+    elif action == "example":
+        if not intent:
+            raise KbError("请用 --intent 指定意图，例如 --intent ask_fee")
+        if intent not in domain_intents():
+            raise KbError(f"domain.yml 里没有意图 {intent}：{'、'.join(domain_intents())}")
+        _append_training_example(nlu_file, intent, texts)
+        detail = f"{intent} → {nlu_file.name}"
+        message = f"已加入训练数据 {nlu_file}（意图 {intent}），下次 make train 生效。"
+    else:
+        detail = "dismissed"
+        message = f"已忽略 {len(ids)} 条。"
+    store.resolve(ids, action if action != "dismiss" else "dismissed", detail, by)
+    return message
+
+
 def run_inbox(args: argparse.Namespace) -> int:
     store = InboxStore(args.db)
     try:
         if args.action == "list":
             return list_inbox(store)
-        if not args.entries:
-            raise KbError("请给出条目编号，例如 kb inbox dismiss 12 13")
-        by_id: Dict[int, dict] = {e["id"]: e for e in store.inbox()}
         try:
             ids = [int(x.lstrip("#")) for x in args.entries]
         except ValueError:
             raise KbError("条目编号应为数字，例如 12 或 #12")
-        missing = [i for i in ids if i not in by_id]
-        if missing:
-            raise KbError(f"收件箱里没有 {', '.join(f'#{i}' for i in missing)}（可能已处理）")
-        texts = [by_id[i]["text"] for i in ids]
-
-        if args.action in ("alias", "faq"):
-            if not args.item:
-                raise KbError(f"请用 --item 指定事项编码，例如 kb inbox {args.action} {ids[0]} --item passport")
-            if args.action == "alias":
-                alias = args.text or texts[0]
-                status, detail = add_alias(args, args.item, alias), f"{args.item}: {alias}"
-            else:
-                if not args.answer:
-                    raise KbError("请用 --answer 给出回答")
-                question = args.text or texts[0]
-                status, detail = add_faq(args, args.item, question, args.answer), f"{args.item}: {question}"
-            if status != 0:
-                return status
-        elif args.action == "example":
-            if not args.intent:
-                raise KbError("请用 --intent 指定意图，例如 --intent ask_fee")
-            if args.intent not in domain_intents():
-                raise KbError(f"domain.yml 里没有意图 {args.intent}：{'、'.join(domain_intents())}")
-            _append_training_example(args.nlu_file, args.intent, texts)
-            detail = f"{args.intent} → {args.nlu_file.name}"
-            print(f"已加入训练数据 {args.nlu_file}（意图 {args.intent}），下次 make train 生效。")
-        else:
-            detail = "dismissed"
-            print(f"已忽略 {len(ids)} 条。")
-        store.resolve(ids, args.action if args.action != "dismiss" else "dismissed", detail, operator(args))
+        print(resolve(store, ids, args.action, root=args.root, by=operator(args), item=args.item, text=args.text,
+                      answer=args.answer, intent=args.intent, nlu_file=args.nlu_file))
         return 0
+    except EditRefused as refused:
+        print("没有写入，因为：")
+        print_errors(refused.errors)
+        return 1
     except StoreUnavailable as exc:
         raise KbError(f"数据库不可用：{exc}")

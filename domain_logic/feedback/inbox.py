@@ -16,6 +16,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from common.privacy import mask_personal_data
 from domain_logic.feedback.store import FeedbackDatabase, StoreUnavailable, inbox_done, unanswered
 
+# The channel of the staff console's 试一试: staff trying a question, not a citizen asking one (not logged).
+STAFF_CHANNEL = "console"
+
 
 class InboxStore(FeedbackDatabase):
     """Unanswered questions, and what staff did with each."""
