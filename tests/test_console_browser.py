@@ -19,8 +19,8 @@ from typing import Iterator
 import pytest
 
 from console_helpers import PASSWORD
-from helpers import API_TOKEN, ROOT, ActionServer, free_port, start_rasa, wait_for
-from test_kiosk import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
+from helpers import API_TOKEN, CHROMIUM, CHROMIUM_FLAGS, ROOT, ActionServer, free_port, start_rasa, wait_for
+from test_kiosk import ARTIFACTS
 
 ROLES = {"admin": ["admin"], "editor": ["editor"], "reviewer": ["reviewer"], "analyst": ["analyst"],
          "agent": ["agent"], "locked": ["editor"]}
