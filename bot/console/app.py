@@ -22,8 +22,8 @@ STATIC = Path(__file__).with_name("static")
 # Debian's fonts-wqy-microhei (make fonts), served so the page needs no font download.
 FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
 # Every area of the console; the menu follows this order.
-PAGES: Sequence[RouteTable] = (auth.routes, home.routes, kb.routes, freshness.routes, inbox.routes, feedback.routes,
-                               handover.routes, callbacks.routes, accounts.routes)
+PAGES: Sequence[RouteTable] = (auth.routes, home.routes, handover.routes, callbacks.routes, kb.routes, freshness.routes,
+                               inbox.routes, feedback.routes, accounts.routes)
 
 
 async def _font(request: web.Request) -> web.StreamResponse:
