@@ -24,8 +24,10 @@ def page(request: web.Request, template: str, status: int = 200, **context: Any)
     """A whole page: the template with who is signed in, their menu, the CSRF token and any flash message."""
     session = current_session(request)
     account = current_account(request)
+    nav = services(request).nav_for(account)
+    here = [href for _, href in nav if request.path == href or request.path.startswith(href + "/")]
     html = _ENV.get_template(template).render(
-        account=account, nav=services(request).nav_for(account), path=request.path,
+        account=account, nav=nav, path=request.path, current=max(here, key=len, default=""),
         csrf_token=session.csrf_token if session else "", flash=session.flash if session else None, **context)
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
