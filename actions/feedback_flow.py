@@ -20,9 +20,10 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.buttons import button
+from actions.callback_number import AGREED, DECLINED, CallbackNumberValidation, given_number
 from actions.catalogue import catalogue
 from domain_logic.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore, StoreUnavailable
-from common.privacy import MOBILE_NUMBER, mask_personal_data, sender_key
+from common.privacy import mask_personal_data, sender_key
 from actions.safe_action import SafeAction
 from common.spool import local_spool
 
@@ -114,7 +115,7 @@ class ActionFeedbackStart(SafeAction):
         return [SlotSet("feedback_target", target), SlotSet("follow_up_of", None), FollowupAction(FORM)]
 
 
-class ValidateFeedbackForm(FormValidationAction):
+class ValidateFeedbackForm(CallbackNumberValidation, FormValidationAction):
     def name(self) -> Text:
         return f"validate_{FORM}"
 
@@ -125,7 +126,7 @@ class ValidateFeedbackForm(FormValidationAction):
         if rating is None or tracker.get_slot("follow_up_of") or rating not in BAD:
             return ["rating"]
         slots = ["rating"] + BAD_SLOTS
-        if tracker.get_slot("callback_consent") == "同意":
+        if tracker.get_slot("callback_consent") == AGREED:
             slots.append("callback_phone")
         return slots
 
@@ -146,25 +147,6 @@ class ValidateFeedbackForm(FormValidationAction):
         comment = str(value or "").strip()[:1000]
         return {"feedback_comment": mask_personal_data(comment) if comment else "（无）"}
 
-    def validate_callback_consent(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        said = str(value or "")
-        if re.search(r"不需要|不用|不同意|拒绝|否", said):
-            return {"callback_consent": "不需要"}
-        if re.search(r"同意|可以|好|需要|是", said) or MOBILE_NUMBER.search(said):
-            phone = MOBILE_NUMBER.search(said)
-            return {"callback_consent": "同意", **({"callback_phone": phone.group(0)} if phone else {})}
-        dispatcher.utter_message(response="utter_consent_unclear")
-        return {"callback_consent": None}
-
-    def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        phone = MOBILE_NUMBER.search(str(value or ""))
-        if phone is None:
-            if re.search(r"不需要|不用|算了", str(value or "")):
-                return {"callback_phone": "无", "callback_consent": "不需要"}
-            dispatcher.utter_message(response="utter_phone_unclear")
-            return {"callback_phone": None}
-        return {"callback_phone": phone.group(0)}
-
 
 def _button(title: str, entity: str, value: str) -> Dict[str, str]:
     return button(title, "give_feedback", **{entity: value})
@@ -176,7 +158,7 @@ CHOICES: Dict[str, List[Dict[str, str]]] = {
     "rating": [_button(word, "rating", str(score)) for score, word in RATINGS.items()],
     "dimension": [_button(d, "dimension", d) for d in DIMENSIONS],
     "feedback_comment": [],
-    "callback_consent": [_button("同意回访", "consent", "同意"), _button("不需要", "consent", "不需要")],
+    "callback_consent": [_button("同意回访", "consent", AGREED), _button("不需要", "consent", DECLINED)],
     "callback_phone": [],
 }
 
@@ -209,8 +191,7 @@ class ActionFeedbackSubmit(SafeAction):
         rating = int(float(tracker.get_slot("rating")))
         target = tracker.get_slot("feedback_target") or GENERAL
         follow_up_of = tracker.get_slot("follow_up_of")
-        consent = tracker.get_slot("callback_consent") == "同意"
-        phone = tracker.get_slot("callback_phone") if consent else None
+        phone = given_number(tracker.get_slot("callback_consent"), tracker.get_slot("callback_phone"))
         reset = [SlotSet(s, None) for s in FEEDBACK_SLOTS]
         comment = tracker.get_slot("feedback_comment")
         try:
@@ -219,7 +200,7 @@ class ActionFeedbackSubmit(SafeAction):
                 channel=CHANNELS.get(tracker.get_latest_input_channel() or "", "rest"),
                 sender_id=tracker.sender_id, dimension=tracker.get_slot("dimension"),
                 comment=mask_personal_data(comment) if comment else None,
-                callback_phone=phone if phone and phone != "无" else None,
+                callback_phone=phone or None,
                 follow_up_of=int(follow_up_of) if follow_up_of else None,
                 # salted hash: 64 characters as the column takes (PostgreSQL refused a longer key: the rating
                 # stayed spooled), and no raw sender id in the spool or the database
@@ -233,7 +214,7 @@ class ActionFeedbackSubmit(SafeAction):
         text = f"已记录您对「{name}」的评价：{RATINGS[rating]}。"
         if rating in BAD and not follow_up_of:
             text += (f"问题方面：{tracker.get_slot('dimension')}。我们将在 1 个工作日内"
-                     f"{'电话回访（' + mask_personal_data(phone) + '）' if phone and phone != '无' else '处理'}，"
+                     f"{'电话回访（' + mask_personal_data(phone) + '）' if phone else '处理'}，"
                      "15 个工作日内完成整改并反馈。")
         text += "感谢您的评价！"
         if not in_database:

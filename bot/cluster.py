@@ -148,7 +148,9 @@ class Cluster:
         check_services(cfg)
         conf = write_nginx_conf(cfg)
         py = sys.executable
-        store_env = {"DATABASE_URL": cfg.database_url, "CHECKLIST_DB_URL": cfg.database_url}
+        # The action servers and the kiosk share the human-help queue (人工帮办) in the same PostgreSQL.
+        store_env = {"DATABASE_URL": cfg.database_url, "CHECKLIST_DB_URL": cfg.database_url,
+                     "HANDOVER_DB_URL": cfg.database_url}
         for i, port in enumerate(cfg.actions_ports()):
             self._spawn(f"actions-{i}", [py, "-m", "actions.server", "--port", str(port)], store_env)
         rasa_env = {**cfg.pg, **cfg.redis, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{cfg.actions_port}/webhook"}
@@ -158,7 +160,7 @@ class Cluster:
         self._spawn("nginx", ["nginx", "-p", str(cfg.run_dir), "-c", str(conf)], {})
         if cfg.kiosk_port:
             self._spawn("kiosk", [py, "-m", "bot.channels.kiosk", "--port", str(cfg.kiosk_port),
-                                  "--rasa-url", f"http://127.0.0.1:{cfg.entry_port}"], {})
+                                  "--rasa-url", f"http://127.0.0.1:{cfg.entry_port}"], store_env)
         query = f"?token={cfg.token}" if cfg.token else ""
         for port in cfg.rasa_ports():
             self._wait(f"http://127.0.0.1:{port}/status{query}", timeout)

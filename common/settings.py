@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = ROOT / "var"  # runtime files: SQLite databases, the salt, the admin token, logs
@@ -99,6 +99,14 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("TELEGRAM_WEBHOOK_PORT", "8443", "the webhook's local port"),
     Setting("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1", "the webhook's local address"),
     Setting("TELEGRAM_API_URL", None, "a local Bot API server; unset: Telegram's own"),
+    # Live human help (人工帮办): the queue, the staffed-hours calendar, the wait
+    Setting("HANDOVER_DB_URL", None, "human help: queue, messages, callbacks; unset: SQLite var/handover.db"),
+    Setting("HANDOVER_DAYS", "1-5", "staffed days as ISO weekdays (1 = Monday), ranges or lists: 1-5, 1-5,7"),
+    Setting("HANDOVER_HOURS", "09:00-17:00", "staffed hours on those days, HH:MM-HH:MM, several separated by commas"),
+    Setting("HANDOVER_TIMEZONE", "Asia/Shanghai", "the time zone of the staffed hours"),
+    Setting("HANDOVER_TIMEOUT_SECONDS", "60", "seconds a citizen waits for an agent before a callback is offered"),
+    Setting("HANDOVER_DEFAULT_WAIT_SECONDS", "60", "the usual wait announced while no wait has been recorded"),
+    Setting("HANDOVER_POLL_SECONDS", "2", "how often the kiosk page and Telegram relay look for agent replies"),
     # The cluster (`make run-cluster`): PostgreSQL and Redis
     Setting("PG_HOST", "127.0.0.1", "PostgreSQL host"),
     Setting("PG_PORT", "5432", "PostgreSQL port"),
@@ -293,6 +301,54 @@ def telegram_webhook_listen() -> str:
 
 def telegram_api_url() -> Optional[str]:
     return setting("TELEGRAM_API_URL").get()
+
+
+# ---- live human help ----------------------------------------------------------
+def handover_db_url() -> str:
+    return setting("HANDOVER_DB_URL").get() or sqlite_url("handover.db")
+
+
+def handover_days() -> FrozenSet[int]:
+    """HANDOVER_DAYS as ISO weekdays: "1-5" → {1, 2, 3, 4, 5}; "1-5,7" adds Sunday."""
+    days = set()
+    for part in setting("HANDOVER_DAYS").text().replace("，", ",").split(","):
+        first, _, last = part.strip().partition("-")
+        days |= set(range(int(first), int(last or first) + 1))
+    if not days <= set(range(1, 8)):
+        raise ValueError(f"HANDOVER_DAYS: weekdays are 1 (Monday) to 7 (Sunday), not {sorted(days)}")
+    return frozenset(days)
+
+
+def handover_hours() -> Tuple[Tuple[int, int], ...]:
+    """HANDOVER_HOURS as (start, end) minutes after midnight: "09:00-12:00,13:30-17:00"; 24:00 is the day's end."""
+    spans = []
+    for part in setting("HANDOVER_HOURS").text().replace("，", ",").split(","):
+        start, end = (_minutes(t) for t in part.strip().split("-"))
+        if not 0 <= start < end <= 24 * 60:
+            raise ValueError(f"HANDOVER_HOURS: {part.strip()!r} is not a span of one day")
+        spans.append((start, end))
+    return tuple(spans)
+
+
+def _minutes(hh_mm: str) -> int:
+    hours, _, minutes = hh_mm.strip().partition(":")
+    return int(hours) * 60 + int(minutes or 0)
+
+
+def handover_timezone() -> str:
+    return setting("HANDOVER_TIMEZONE").text()
+
+
+def handover_timeout_seconds() -> float:
+    return setting("HANDOVER_TIMEOUT_SECONDS").number()
+
+
+def handover_default_wait_seconds() -> float:
+    return setting("HANDOVER_DEFAULT_WAIT_SECONDS").number()
+
+
+def handover_poll_seconds() -> float:
+    return setting("HANDOVER_POLL_SECONDS").number()
 
 
 # ---- the cluster ------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Iterator
 
 import pytest
 
-from helpers import ActionServer, Conversation, load_agent, new_sender, start_rasa
+from helpers import CHROMIUM, CHROMIUM_FLAGS, ActionServer, Conversation, load_agent, new_sender, start_rasa
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 # Stores used in this process write to a throw-away folder, never to var/.
@@ -24,6 +24,10 @@ os.environ["STAFF_DB_URL"] = f"sqlite:///{_TEST_VAR / 'staff.db'}"
 os.environ["SENDER_HASH_SALT"] = "test-salt"
 os.environ["SPOOL_KEY"] = "dGVzdC1zcG9vbC1rZXktMzItYnl0ZXMtbG9uZy0hISE="  # b"test-spool-key-32-bytes-long-!!!"
 os.environ["SPOOL_DRAIN_SECONDS"] = "1"  # action servers retry spooled writes every second
+os.environ["HANDOVER_DB_URL"] = f"sqlite:///{_TEST_VAR / 'handover.db'}"
+# Human help is staffed around the clock in the tests (tests/test_human_help.py sets other hours where it needs them).
+os.environ["HANDOVER_DAYS"] = "1-7"
+os.environ["HANDOVER_HOURS"] = "00:00-24:00"
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +63,19 @@ def rasa_server(action_server, tmp_path_factory):
         proc.wait(timeout=30)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (`make browser` installs it); without it the test fails, not skips."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium (`make browser`).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="session")
 def event_loop_session():
     loop = asyncio.new_event_loop()
@@ -81,6 +98,7 @@ def conversation(agent, event_loop_session, request) -> Conversation:
 _NEEDS = {
     "server": ("rasa_server", "action_server"),
     "model": ("agent", "conversation"),
+    "browser": ("browser",),
 }
 _MODULE_NEEDS = {
     "server": ("start_rasa(", "ActionServer(", "Kiosk(", "subprocess.", "bot.cluster"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import subprocess
 import sys
@@ -26,6 +27,10 @@ from bot.local_servers import MODEL, free_port, wait_for  # noqa: F401  (the tes
 from common.settings import ROOT  # noqa: F401
 
 API_TOKEN = "test-api-token"  # Rasa's HTTP API (`--auth-token`); the channels stay public
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # the browser the browser tests drive
+# As this machine needs them: no sandbox as root, and no calls home that the closed network refuses.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 # The processes as `make run` starts them (bot/local_servers.py), with the tests' API token
 # and a full debug log to scan for personal numbers.
@@ -71,9 +76,9 @@ def new_sender(name: str) -> str:
     return f"test-{name}-{time.monotonic_ns()}"
 
 
-def rest(url: str, sender: str, text: str, timeout: float = 60) -> List[Dict]:
-    """One message to Rasa's REST channel at `url`; its replies."""
-    body = json.dumps({"sender": sender, "message": text}).encode()
+def rest(url: str, sender: str, text: str, timeout: float = 60, channel: Optional[str] = None) -> List[Dict]:
+    """One message to Rasa's REST channel at `url` (as `channel`, as our channels name themselves); its replies."""
+    body = json.dumps({"sender": sender, "message": text, **({"input_channel": channel} if channel else {})}).encode()
     request = urllib.request.Request(f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
@@ -109,13 +114,13 @@ def post_raw(url: str, body: bytes, headers: Optional[Dict[str, str]] = None, so
 class Kiosk:
     """`python -m bot.channels.kiosk` as make run starts it."""
 
-    def __init__(self, rasa_url: str, idle: int = 120, countdown: int = 15) -> None:
+    def __init__(self, rasa_url: str, idle: int = 120, countdown: int = 15, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.channels.kiosk", "--port", str(self.port), "--rasa-url", rasa_url,
              "--idle-seconds", str(idle), "--countdown-seconds", str(countdown)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         wait_for(f"{self.url}/healthz", timeout=30)
 
     def stop(self) -> str:

@@ -19,8 +19,8 @@ from typing import Iterator
 import pytest
 
 from console_helpers import PASSWORD
-from helpers import API_TOKEN, ROOT, ActionServer, free_port, start_rasa, wait_for
-from test_kiosk import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS
+from helpers import API_TOKEN, CHROMIUM, CHROMIUM_FLAGS, ROOT, ActionServer, free_port, start_rasa, wait_for
+from test_kiosk import ARTIFACTS
 
 ROLES = {"admin": ["admin"], "editor": ["editor"], "reviewer": ["reviewer"], "analyst": ["analyst"],
          "agent": ["agent"], "locked": ["editor"]}
@@ -29,7 +29,8 @@ NAMES = {"admin": "管理员甲", "editor": "张三", "reviewer": "李四", "ana
 # The menu each role sees, and a page of another role it is refused.
 MENUS = {"admin": (["账号管理"], "/kb"), "editor": (["知识库", "待审草稿", "待复核", "未答问题"], "/accounts"),
          "reviewer": (["知识库", "待审草稿", "待复核", "未答问题"], "/feedback"),
-         "analyst": (["好差评", "差评案件"], "/kb"), "agent": (["人工服务", "差评案件"], "/inbox")}
+         "analyst": (["人工服务数据", "好差评", "差评案件"], "/kb"),
+         "agent": (["人工服务", "人工服务数据", "回电", "差评案件"], "/inbox")}
 
 
 class Stack:

@@ -6,10 +6,8 @@ browser (`make browser`). Without it these tests fail, they do not skip.
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
-from pathlib import Path
 from contextlib import contextmanager
 from typing import Dict, Iterator, List
 
@@ -18,17 +16,13 @@ import pytest
 from helpers import ROOT, Kiosk, free_port
 from fake_servers import ScriptedRasa
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts"
-# As this machine needs them: no sandbox as root, and no calls home that the closed network refuses.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE = "<script>alert(1)</script>"
 
 
 @contextmanager
-def kiosk_on_screen(page, rasa_url: str, **settings: int) -> Iterator[Kiosk]:
-    """A kiosk of its own (for its settings), open in `page` on the first screen."""
+def kiosk_on_screen(page, rasa_url: str, **settings) -> Iterator[Kiosk]:
+    """A kiosk of its own (idle, countdown, environment variables), open in `page` on the first screen."""
     kiosk = Kiosk(rasa_url, **settings)
     try:
         open_first_screen(page, kiosk.url)
@@ -51,18 +45,6 @@ def scripted(message: str) -> List[Dict]:
     if message == "/restart":
         return []
     return [{"text": f"您问的是：{message}"}, {"text": '<img src=x onerror="alert(2)"><b>粗体</b>'}]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the kiosk tests need Debian's chromium (`make browser`).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -393,3 +393,42 @@ def test_a_chat_that_floods_is_asked_to_slow_down():
         api.stop()
         rasa.stop()
     assert "Traceback" not in stderr
+
+
+def test_while_an_agent_helps_the_chat_goes_to_them_and_their_replies_are_sent(telegram):
+    """人工帮办: the store is the one the relay opened (HANDOVER_DB_URL of conftest.py); the agent's side
+    (queue, take, reply, hand back) is played on it as the action server and the console do."""
+    from common.handover import HandoverStore
+
+    api, rasa = telegram
+    store = HandoverStore()
+    ticket = store.queue("telegram-910", "telegram", {})
+    store.take(ticket.id, "agent-test")
+    api.message(910, "我的护照丢了怎么办，电话13800138000")
+    deadline = time.monotonic() + 30
+    while not store.messages(ticket.id) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [m.text for m in store.messages(ticket.id)] == ["我的护照丢了怎么办，电话138****8000"]
+    assert not any("护照丢了" in r["message"] for r in rasa.received), "the assistant must not answer meanwhile"
+    store.reply(ticket.id, "您好，我是工作人员，请先挂失 <旧护照>")
+    [reply] = api.wait_sent(1, chat_id=910)
+    assert TelegramHTML(reply["text"]).visible == "👤 工作人员：\n您好，我是工作人员，请先挂失 <旧护照>"
+    store.hand_back(ticket.id)
+    replies = api.wait_sent(2, chat_id=910)
+    assert replies[1]["text"] == "工作人员已结束人工服务，接下来由智能助手继续为您服务。"
+    api.message(910, "办护照要带什么")
+    replies = api.wait_sent(3, chat_id=910)
+    assert "普通护照签发" in replies[2]["text"]  # the assistant answers again
+
+
+def test_reset_takes_the_chat_out_of_the_queue(telegram):
+    from common.handover import LEFT, HandoverStore
+
+    api, rasa = telegram
+    store = HandoverStore()
+    ticket = store.queue("telegram-911", "telegram", {})
+    api.message(911, "/reset")
+    api.wait_sent(1, chat_id=911)
+    assert store.get(ticket.id).state == LEFT
+    assert {"sender": "telegram-911", "message": "/restart"} in [
+        {k: r[k] for k in ("sender", "message")} for r in rasa.received]

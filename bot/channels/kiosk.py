@@ -6,6 +6,10 @@ This thin backend serves the page and its local assets (no CDN) and relays
 each message to the assistant's REST channel as channel "kiosk". The browser
 keeps only a random session id, replaced when the screen resets after idling,
 so the next citizen sees nothing of the last.
+
+While a person helps the citizen (人工帮办, bot/channels/human_help.py) the messages go to
+the agent instead; the page then polls /api/poll every HANDOVER_POLL_SECONDS for the
+agent's replies, and a reset takes the citizen out of the queue (/api/forget).
 """
 from __future__ import annotations
 
@@ -14,14 +18,16 @@ import logging
 import math
 import re
 from pathlib import Path
-from typing import Any, Dict, cast
+from typing import Any, Dict, List, Optional, cast
 
 from aiohttp import web
 
-from bot.channels.rasa_client import UNAVAILABLE, RasaClient, RasaTooFast, RasaUnavailable, too_long, too_long_message
+from bot.channels.human_help import HumanHelp
+from bot.channels.rasa_client import (UNAVAILABLE, BotMessage, RasaClient, RasaTooFast, RasaUnavailable, too_long,
+                                      too_long_message)
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from common import settings
-from common.privacy import install_log_masking
+from common.privacy import install_log_masking, mask_personal_data
 
 log = logging.getLogger("kiosk")
 STATIC = Path(__file__).with_name("kiosk_static")
@@ -33,6 +39,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "form-action 'none'; frame-ancestors 'none'")
 RASA_CLIENT = "rasa_client"
 RATE_LIMITER = "rate_limiter"
+HUMAN_HELP = "human_help"
 SETTINGS = "kiosk_settings"
 
 
@@ -79,11 +86,35 @@ async def bad_requests(request: web.Request, handler):
         return _error(refused.status, refused.message)
 
 
+def _session(body: Dict[str, Any]) -> Optional[str]:
+    session = body.get("session")
+    return session if isinstance(session, str) and SESSION_ID.match(session) else None
+
+
+def _as_json(reply: BotMessage) -> Dict[str, Any]:
+    checklist = reply.custom.get("checklist") if isinstance(reply.custom.get("checklist"), dict) else None
+    return {
+        "text": reply.text,
+        "from": reply.author,
+        "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
+        "checklist": ({"title": str(checklist.get("verdict", "")), "html": str(checklist.get("html", ""))}
+                      if checklist and checklist.get("html") else None),
+    }
+
+
+async def _answer(request: web.Request, sender: str, replies: List[BotMessage], said: str = "") -> web.Response:
+    """The messages, whether a person is involved now (the page polls while one is), and what the
+    citizen said as the screen should show it: a shared screen shows a number masked."""
+    state = await request.app[HUMAN_HELP].state(sender)
+    return web.json_response({"messages": [_as_json(r) for r in replies], "handover": state,
+                              "said": mask_personal_data(said)})
+
+
 async def post_message(request: web.Request) -> web.Response:
-    """{session, text} → {messages: [{text, buttons, checklist}]}."""
+    """{session, text} → {messages: [{text, from, buttons, checklist}], handover: waiting | with_agent | null, said}."""
     body = await _read_json(request)
-    session, text = body.get("session"), body.get("text")
-    if not isinstance(session, str) or not SESSION_ID.match(session):
+    session, text = _session(body), body.get("text")
+    if session is None:
         return _error(400, "会话已失效，请刷新页面。")
     if not isinstance(text, str) or not text.strip():
         return _error(400, "请输入您的问题。")
@@ -93,8 +124,12 @@ async def post_message(request: web.Request) -> web.Response:
     wait = request.app[RATE_LIMITER].retry_after(session)
     if wait:
         return _error(429, TOO_FAST, math.ceil(wait))
+    sender = f"kiosk-{session}"
+    routed = await request.app[HUMAN_HELP].route(sender, text)
+    if routed is not None:  # a person has the conversation: the message went to them
+        return await _answer(request, sender, routed, text)
     try:
-        replies = await request.app[RASA_CLIENT].send(f"kiosk-{session}", text)
+        replies = await request.app[RASA_CLIENT].send(sender, text)
     except RasaTooFast:
         return _error(429, TOO_FAST, 60)
     except RasaUnavailable as exc:
@@ -102,24 +137,24 @@ async def post_message(request: web.Request) -> web.Response:
         return _error(503, UNAVAILABLE)
     if not replies:  # Rasa answered nothing: an action failed (e.g. the action server is down)
         return _error(503, UNAVAILABLE)
-    messages = []
-    for reply in replies:
-        checklist = reply.custom.get("checklist") if isinstance(reply.custom.get("checklist"), dict) else None
-        messages.append({
-            "text": reply.text,
-            "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
-            "checklist": ({"title": str(checklist.get("verdict", "")), "html": str(checklist.get("html", ""))}
-                          if checklist and checklist.get("html") else None),
-        })
-    return web.json_response({"messages": messages})
+    return await _answer(request, sender, replies, text)
+
+
+async def post_poll(request: web.Request) -> web.Response:
+    """{session} → the agent's new replies (and the assistant's word when the help ended), as post_message."""
+    session = _session(await _read_json(request))
+    if session is None:
+        return _error(400, "会话已失效，请刷新页面。")
+    sender = f"kiosk-{session}"
+    return await _answer(request, sender, await request.app[HUMAN_HELP].news(sender))
 
 
 async def post_forget(request: web.Request) -> web.Response:
-    """The screen was reset: end that session's conversation in the assistant too."""
-    body = await _read_json(request)
-    session = body.get("session")
-    if not isinstance(session, str) or not SESSION_ID.match(session):
+    """The screen was reset: the citizen leaves the queue, and the conversation ends in the assistant too."""
+    session = _session(await _read_json(request))
+    if session is None:
         return _error(400, "会话已失效。")
+    await request.app[HUMAN_HELP].leave(f"kiosk-{session}")
     try:
         await request.app[RASA_CLIENT].forget(f"kiosk-{session}")
     except RasaUnavailable:
@@ -151,12 +186,15 @@ def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 1
     app = web.Application(middlewares=[security_headers, bad_requests], client_max_size=settings.max_request_bytes())
     app[RASA_CLIENT] = RasaClient(rasa_url, channel="kiosk")
     app[RATE_LIMITER] = SenderRateLimiter()
-    app[SETTINGS] = {"idleSeconds": idle_seconds, "countdownSeconds": countdown_seconds}
+    app[HUMAN_HELP] = HumanHelp(app[RASA_CLIENT])
+    app[SETTINGS] = {"idleSeconds": idle_seconds, "countdownSeconds": countdown_seconds,
+                     "pollSeconds": settings.handover_poll_seconds()}
     app.router.add_get("/", get_index)
     app.router.add_get("/config.json", get_config)
     app.router.add_get("/healthz", health)
     app.router.add_get("/fonts/kiosk.ttc", get_font)
     app.router.add_post("/api/message", post_message)
+    app.router.add_post("/api/poll", post_poll)
     app.router.add_post("/api/forget", post_forget)
     app.router.add_static("/static/", STATIC)
 

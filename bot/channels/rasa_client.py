@@ -16,6 +16,7 @@ from common import settings
 UNAVAILABLE = "抱歉，暂时无法查询，请稍后再试。如需帮助，可拨打 12345 政务服务便民热线。"
 # Said for anything that is not a text question: stickers, photos, voice, edits…
 TEXT_ONLY = "请用文字提问，比如“办护照要带什么”。"
+ASSISTANT = "assistant"  # BotMessage.author; an agent's reply carries common.handover.AGENT
 
 
 def too_long_message() -> str:
@@ -46,10 +47,11 @@ class Button:
 
 @dataclass(frozen=True)
 class BotMessage:
-    """One bot message as every channel sees it."""
+    """One message to the citizen as every channel sees it: the assistant's, or a person's (人工帮办)."""
     text: str = ""
     buttons: List[Button] = field(default_factory=list)
     custom: Dict[str, Any] = field(default_factory=dict)
+    author: str = ASSISTANT
 
     @classmethod
     def from_rest(cls, raw: Dict[str, Any]) -> "BotMessage":

@@ -7,15 +7,20 @@ Built on python-telegram-bot's own Application, so updates that crashed Rasa's
 Telegram channel for others (edits, stickers, photos, voice, documents, group
 chatter) reach a handler here and get a polite answer, or none in a group.
 Updates are processed concurrently; one chat's messages keep their order.
+
+While a person helps the citizen (人工帮办, bot/channels/human_help.py) the chat's messages go
+to the agent instead of the assistant, and a background task sends the agent's replies (and
+the assistant's word when the help ends) every HANDOVER_POLL_SECONDS.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import re
 import sys
 import weakref
-from typing import Optional, TypedDict
+from typing import List, Optional, TypedDict
 
 from telegram import Bot, BotCommand, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
@@ -23,7 +28,9 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
-from bot.channels.rasa_client import TEXT_ONLY, UNAVAILABLE, RasaClient, RasaTooFast, RasaUnavailable, too_long
+from bot.channels.human_help import HumanHelp
+from bot.channels.rasa_client import (TEXT_ONLY, UNAVAILABLE, BotMessage, RasaClient, RasaTooFast, RasaUnavailable,
+                                      too_long)
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from bot.channels.telegram_render import CallbackPayloads, keyboard, message_html, split_message
 from common import settings
@@ -41,16 +48,20 @@ EDITED = "修改过的消息我无法处理。" + TEXT_ONLY
 BUTTON_EXPIRED = "这个按钮已过期，请重新提问。"
 # Commands are intents the assistant already has; the relay adds no rules of its own.
 COMMAND_PAYLOADS = {"start": "/greet", "feedback": "/give_feedback", "reset": "/restart"}
+CHANNEL = "telegram"
+SENDER = re.compile(r"^telegram-(-?\d+)(?:-\d+)?$")  # as sender_of makes them: the chat, and in a group the member
 
 
 class TelegramRelay:
     """Carries each chat's messages to the assistant and its replies back, in order."""
 
-    def __init__(self, rasa: RasaClient) -> None:
+    def __init__(self, rasa: RasaClient, human: Optional[HumanHelp] = None) -> None:
         self.rasa = rasa
+        self.human = human or HumanHelp(rasa)
         self.payloads = CallbackPayloads()
         self.limiter = SenderRateLimiter()
         self._chat_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+        self._delivering: Optional[asyncio.Task] = None
 
     def install(self, app: Application) -> None:
         app.add_handler(CommandHandler("help", self.on_help))
@@ -63,6 +74,32 @@ class TelegramRelay:
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_not_text))
         app.add_handler(TypeHandler(Update, self.on_anything_else))
         app.add_error_handler(self.on_error)
+
+    # ---- the agent's replies (人工帮办) ---------------------------------------
+    async def start_delivering(self, app: Application) -> None:
+        self._delivering = asyncio.create_task(self.deliver_forever(app.bot))
+
+    async def stop_delivering(self, app: Application) -> None:
+        if self._delivering is not None:
+            self._delivering.cancel()
+
+    async def deliver_forever(self, bot: Bot) -> None:
+        while True:
+            try:
+                await self.deliver(bot)
+            except Exception:  # noqa: BLE001 - a database or Telegram hiccup: try again at the next tick
+                log.warning("could not deliver the agents' replies", exc_info=True)
+            await asyncio.sleep(settings.handover_poll_seconds())
+
+    async def deliver(self, bot: Bot) -> None:
+        """Every chat a person is helping: the agent's new replies, and the assistant's word when the help ended."""
+        for sender in await self.human.watched(CHANNEL):
+            chat = SENDER.match(sender)
+            if chat is None:
+                continue
+            async with self._lock(sender):
+                news = await self.human.news(sender)
+                await self._send_replies(bot, int(chat.group(1)), news)
 
     # ---- handlers -------------------------------------------------------
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -133,13 +170,14 @@ class TelegramRelay:
     async def relay(self, message: Message, text: str, sender: Optional[str] = None) -> None:
         """Send `text` to the assistant as this chat, and its replies back; one chat at a time."""
         sender = sender or self.sender_of(message, message.from_user.id if message.from_user else None)
-        lock = self._chat_locks.get(sender)
-        if lock is None:
-            lock = self._chat_locks[sender] = asyncio.Lock()
         if not self.limiter.allow(sender):
             await self._send_plain(message, TOO_FAST)
             return
-        async with lock:
+        async with self._lock(sender):
+            routed = await self.human.route(sender, text)
+            if routed is not None:  # a person has the conversation: the message went to them
+                await self._send_replies(message.get_bot(), message.chat_id, routed)
+                return
             try:
                 await message.chat.send_action(ChatAction.TYPING)
             except TelegramError:
@@ -156,12 +194,22 @@ class TelegramRelay:
             if not replies:  # Rasa answered nothing: an action failed (e.g. the action server is down)
                 await self._send_plain(message, UNAVAILABLE)
                 return
-            for reply in replies:
-                markup = keyboard(reply.buttons, self.payloads)
-                parts = split_message(message_html(reply)) or (["请选择："] if markup else [])
-                for i, part in enumerate(parts):
-                    await message.chat.send_message(part, parse_mode=ParseMode.HTML,
-                                                    reply_markup=markup if i == len(parts) - 1 else None)
+            await self._send_replies(message.get_bot(), message.chat_id, replies)
+
+    def _lock(self, sender: str) -> asyncio.Lock:
+        """One per conversation: its messages, and the agent's replies, go out in order."""
+        lock = self._chat_locks.get(sender)
+        if lock is None:
+            lock = self._chat_locks[sender] = asyncio.Lock()
+        return lock
+
+    async def _send_replies(self, bot: Bot, chat_id: int, replies: List[BotMessage]) -> None:
+        for reply in replies:
+            markup = keyboard(reply.buttons, self.payloads)
+            parts = split_message(message_html(reply)) or (["请选择："] if markup else [])
+            for i, part in enumerate(parts):
+                await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
+                                       reply_markup=markup if i == len(parts) - 1 else None)
 
     @staticmethod
     def sender_of(message: Message, user_id: Optional[int]) -> str:
@@ -197,13 +245,17 @@ def build_application(token: str, rasa: RasaClient, api_url: Optional[str] = Non
         ApplicationBuilder().token(token)
         .rate_limiter(AIORateLimiter(max_retries=3))   # ~30 msg/s overall, ~1/s per chat; waits out flood control
         .concurrent_updates(64)
-        .post_init(_set_commands)
         .post_shutdown(lambda app: rasa.close()))
     if api_url:  # a local Bot API server (or the tests' fake one)
         urls = _api_urls(api_url)
         builder = builder.base_url(urls["base_url"]).base_file_url(urls["base_file_url"])
-    app = builder.build()
-    TelegramRelay(rasa).install(app)
+    relay = TelegramRelay(rasa)
+
+    async def post_init(app: Application) -> None:
+        await _set_commands(app)
+        await relay.start_delivering(app)
+    app = builder.post_init(post_init).post_stop(relay.stop_delivering).build()
+    relay.install(app)
     return app
 
 

@@ -12,10 +12,12 @@ from typing import List, Optional, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.rasa_client import BotMessage, Button
+from common.handover import AGENT
 
 MESSAGE_LIMIT = 4096       # Telegram's limit for one message
 CALLBACK_DATA_LIMIT = 64   # bytes, Telegram's limit for a button's callback_data
 SHORT_TITLE = 8            # titles up to this many characters go two to a row
+AGENT_LABEL = "👤 工作人员："  # above a person's reply
 
 
 def message_html(message: BotMessage) -> str:
@@ -23,6 +25,8 @@ def message_html(message: BotMessage) -> str:
     checklist = message.custom.get("checklist") if isinstance(message.custom, dict) else None
     if isinstance(checklist, dict) and isinstance(checklist.get("telegram_html"), str):
         return checklist["telegram_html"]
+    if message.author == AGENT:  # a person's reply (人工帮办), marked as theirs
+        return f"<b>{AGENT_LABEL}</b>\n" + html.escape(message.text, quote=False)
     return html.escape(message.text, quote=False)
 
 

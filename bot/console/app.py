@@ -14,7 +14,7 @@ from bot.console import auth
 from bot.console.context import SERVICES, ConsoleConfig, NavLink, Services
 from bot.console.csrf import csrf_middleware
 from bot.console.headers import security_headers
-from bot.console.pages import accounts, feedback, freshness, home, inbox, kb
+from bot.console.pages import accounts, callbacks, feedback, freshness, handover, home, inbox, kb
 from bot.console.routes import GUARDED, RouteTable
 from bot.console.sessions import session_middleware
 
@@ -22,8 +22,8 @@ STATIC = Path(__file__).with_name("static")
 # Debian's fonts-wqy-microhei (make fonts), served so the page needs no font download.
 FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
 # Every area of the console; the menu follows this order.
-PAGES: Sequence[RouteTable] = (auth.routes, home.routes, kb.routes, freshness.routes, inbox.routes, feedback.routes,
-                              accounts.routes)
+PAGES: Sequence[RouteTable] = (auth.routes, home.routes, handover.routes, callbacks.routes, kb.routes, freshness.routes,
+                               inbox.routes, feedback.routes, accounts.routes)
 
 
 async def _font(request: web.Request) -> web.StreamResponse:

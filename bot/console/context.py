@@ -12,6 +12,7 @@ from typing import Callable, List, Optional, Tuple
 from aiohttp import web
 
 from common import settings
+from common.handover import HandoverStore
 from domain_logic.staff.accounts import Account, AccountStore
 from domain_logic.staff.database import StaffDatabase
 from domain_logic.staff.drafts import DraftStore
@@ -37,13 +38,19 @@ class ConsoleConfig:
     secure_cookie: bool = False
     nlu_file: Path = settings.ROOT / "nlu_data" / "nlu" / "from_inbox.yml"  # inbox → training examples
     clock: Callable[[], datetime] = field(default=datetime.now)
+    handover_db_url: Optional[str] = None  # the human-help store; None: HANDOVER_DB_URL
+    handover_timeout_seconds: float = 60.0
+    handover_timezone: str = "Asia/Shanghai"
 
     @classmethod
     def from_settings(cls) -> "ConsoleConfig":
         return cls(staff_db_url=settings.staff_db_url(), feedback_db_url=settings.database_url(),
                    kb_dir=settings.kb_dir(), rasa_url=settings.rasa_url(), actions_url=settings.actions_url(),
                    idle=timedelta(minutes=settings.console_idle_minutes()), limits=Limits.from_settings(),
-                   stale_days=settings.kb_stale_days(), secure_cookie=settings.console_secure_cookie())
+                   stale_days=settings.kb_stale_days(), secure_cookie=settings.console_secure_cookie(),
+                   handover_db_url=settings.handover_db_url(),
+                   handover_timeout_seconds=settings.handover_timeout_seconds(),
+                   handover_timezone=settings.handover_timezone())
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class Services:
     _catalogue: Optional[LiveCatalogue] = None
     _feedback: Optional[FeedbackStore] = None
     _inbox: Optional[InboxStore] = None
+    _handover: Optional[HandoverStore] = None
 
     @classmethod
     def build(cls, config: ConsoleConfig) -> "Services":
@@ -94,8 +102,15 @@ class Services:
             self._inbox = InboxStore(self.config.feedback_db_url)
         return self._inbox
 
+    @property
+    def handover(self) -> HandoverStore:
+        """The human-help store the action server and the channels share (opened on first use)."""
+        if self._handover is None:
+            self._handover = HandoverStore(self.config.handover_db_url)
+        return self._handover
+
     def close(self) -> None:
-        for store in (self.db, self._feedback, self._inbox):
+        for store in (self.db, self._feedback, self._inbox, self._handover):
             if store is not None:
                 store.engine.dispose()
 

@@ -245,6 +245,7 @@ class ServiceFirstIntent(GraphComponent):
         "bot_challenge": re.compile("机器人|真人吗|人工智能|你是谁|是人吗"),
         "give_feedback": re.compile("评价|好评|差评|打分|评分|星|满意|回答|机器人"),
         "request_human": re.compile("人工|真人|工作人员|客服|坐席"),
+        "request_callback": re.compile("回电|回个电话|打给我|打电话给我|打个电话|联系我|电话联系|电话回复"),
         "delete_my_data": re.compile("删除|删掉|清除|清空|注销我的"),
         "out_of_scope": re.compile("$^"),  # never its own words: a named service always wins
         # A bare yes or no stays one (the forms need them); "补好了还要激活不" is a question.

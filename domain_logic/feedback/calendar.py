@@ -1,11 +1,19 @@
-"""Working-day arithmetic for 差评 deadlines: weekends do not count.
+"""Working days: the 差评 deadlines count them, and the human-help desk is staffed on them.
 
 (Public holidays and 调休 working weekends differ by year and are not modelled;
-a weekend-aware calendar is what the 好差评 deadlines need at this stage.)
+a weekday calendar is what the 好差评 deadlines and the staffed hours need at this stage.)
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Collection
+
+WORKING_WEEKDAYS = frozenset(range(1, 6))  # ISO weekdays: Monday 1 … Friday 5
+
+
+def is_working_day(day: date, weekdays: Collection[int] = WORKING_WEEKDAYS) -> bool:
+    """True on a working day; `weekdays` (ISO, Monday = 1) says which ones are."""
+    return day.isoweekday() in weekdays
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
@@ -14,7 +22,7 @@ def add_working_days(start: datetime, days: int) -> datetime:
     added = 0
     while added < days:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(current):
             added += 1
     return current
 
@@ -26,5 +34,5 @@ def working_days_between(start: datetime, end: datetime) -> int:
         current += timedelta(days=1)
         if current > end:
             return days
-        if current.weekday() < 5:
+        if is_working_day(current):
             days += 1

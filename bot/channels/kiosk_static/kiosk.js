@@ -3,7 +3,12 @@
 
 const UNAVAILABLE = "抱歉，暂时无法查询，请稍后再试。如需帮助，请到咨询台找工作人员。";
 const state = { session: "", idleSeconds: 120, countdownSeconds: 15, lastActivity: Date.now(),
-                used: false, countdown: null, busy: false };
+                used: false, countdown: null, busy: false,
+                handover: null, pollSeconds: 2, poller: null, polling: false }; // handover: waiting | with_agent
+const HANDOVER_STATUS = {
+  waiting: "正在为您联系工作人员…您可以先输入问题，工作人员接入后会看到。",
+  with_agent: "工作人员正在为您服务，请直接输入文字交流。",
+};
 const $ = (id) => document.getElementById(id);
 
 function newSessionId() {
@@ -26,11 +31,14 @@ function scrollToEnd() {
 }
 
 function addUser(text) {
-  $("conversation").append(element("div", "message user", text));
+  const bubble = element("div", "message user", text);
+  $("conversation").append(bubble);
   scrollToEnd();
+  return bubble;
 }
 
 function addBot(message, isFirst) {
+  if (message.from === "agent") return addAgent(message.text || "");
   const bubble = element("div", "message bot" + (isFirst ? " suggestions" : ""), message.text || "");
   if (message.buttons && message.buttons.length) {
     const row = element("div", "buttons");
@@ -54,6 +62,47 @@ function addBot(message, isFirst) {
   $("conversation").append(bubble);
   scrollToEnd();
   return bubble;
+}
+
+// A person's reply (人工帮办), marked as theirs so nobody takes it for the assistant.
+function addAgent(text) {
+  const bubble = element("div", "message agent");
+  bubble.append(element("span", "author", "工作人员"), element("div", "", text));
+  $("conversation").append(bubble);
+  scrollToEnd();
+  return bubble;
+}
+
+// While a person is involved the page asks every few seconds for their replies.
+function setHandover(handover) {
+  state.handover = handover || null;
+  const banner = $("handover-status");
+  banner.hidden = !state.handover;
+  banner.textContent = state.handover ? HANDOVER_STATUS[state.handover] || "" : "";
+  document.body.dataset.handover = state.handover || "";
+  if (state.handover && !state.poller) {
+    state.poller = setInterval(poll, state.pollSeconds * 1000);
+  } else if (!state.handover && state.poller) {
+    clearInterval(state.poller);
+    state.poller = null;
+  }
+}
+
+async function poll() {
+  if (state.polling) return;
+  state.polling = true;
+  const session = state.session;
+  try {
+    const data = await post("/api/poll", { session });
+    if (session !== state.session) return; // the screen was reset meanwhile
+    if (data.messages.length) state.lastActivity = Date.now(); // a reply arriving is not idling
+    data.messages.forEach((m) => addBot(m, false));
+    setHandover(data.handover);
+  } catch (err) {
+    /* try again at the next tick */
+  } finally {
+    state.polling = false;
+  }
 }
 
 function addError(text) {
@@ -87,7 +136,8 @@ async function ask(text, shownAs, quiet) {
   if (state.busy || !text.trim()) return;
   state.busy = true;
   $("send").disabled = true;
-  if (!quiet) { state.used = true; addUser(shownAs || text); }
+  const said = quiet ? null : addUser(shownAs || text);
+  if (!quiet) state.used = true;
   const pending = element("div", "message bot pending", "正在查询…");
   $("conversation").append(pending);
   scrollToEnd();
@@ -96,8 +146,10 @@ async function ask(text, shownAs, quiet) {
     const data = await post("/api/message", { session, text });
     if (session !== state.session) return; // the screen was reset meanwhile
     pending.remove();
+    if (said && !shownAs && data.said) said.textContent = data.said; // a number typed shows masked
     data.messages.forEach((m, i) => addBot(m, quiet && i === 0));
-    if (!data.messages.length) addError("没有查到相关内容，请换个说法再问一次。");
+    if (!data.messages.length && !data.handover) addError("没有查到相关内容，请换个说法再问一次。");
+    setHandover(data.handover);
   } catch (err) {
     pending.remove();
     if (session === state.session) addError(err.message || UNAVAILABLE);
@@ -126,7 +178,8 @@ function resetScreen() {
   setToggle("font-toggle", "large", false);
   setToggle("contrast-toggle", "contrast", false);
   state.busy = false;
-  post("/api/forget", { session: old }).catch(() => {});
+  setHandover(null);
+  post("/api/forget", { session: old }).catch(() => {}); // also takes the citizen out of the queue
   startSession();
 }
 
@@ -162,6 +215,7 @@ async function main() {
     const config = await (await fetch("/config.json")).json();
     state.idleSeconds = config.idleSeconds;
     state.countdownSeconds = config.countdownSeconds;
+    state.pollSeconds = config.pollSeconds || state.pollSeconds;
   } catch (e) { /* keep the defaults */ }
 
   $("ask").addEventListener("submit", (event) => {

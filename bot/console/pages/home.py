@@ -15,8 +15,3 @@ async def home(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
     return page(request, "home.html", title="首页", areas=services(request).nav_for(account))
 
-
-@routes.get("/agent", "agent", nav="人工服务")
-async def agent_placeholder(request: web.Request) -> web.StreamResponse:
-    """坐席's area. The live human help itself is another piece of work (issue 15, second part)."""
-    return page(request, "agent.html", title="人工服务")
