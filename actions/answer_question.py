@@ -1,4 +1,5 @@
 """Answer a citizen's question about a service from its guide."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -37,8 +38,9 @@ def next_step_buttons(answered: str, service: str, tracker: Tracker) -> List[Dic
     return buttons([(title, intent, service) for title, intent in replies.NEXT_STEPS if intent not in skip])
 
 
-def ask_to_choose(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, context: ServiceInContext,
-                  cat) -> List[Dict[Text, Any]]:
+def ask_to_choose(
+    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, context: ServiceInContext, cat
+) -> List[Dict[Text, Any]]:
     """Ask which one is meant, never guess. Candidates of one family get the family's own question
     (丢了、到期了……); entries the sentence only resembled are offered as possibilities, with the
     department that handles such matters; an ambiguous name also offers the service in context."""
@@ -93,8 +95,9 @@ def tell_policy(dispatcher: CollectingDispatcher, tracker: Tracker, entry, cat) 
     return [SlotSet("service", entry.id), SlotSet(FAMILY, getattr(entry, "family", None))]
 
 
-def options_or_no_guide(dispatcher: CollectingDispatcher, tracker: Tracker, context: ServiceInContext,
-                        cat) -> Optional[List[Dict[Text, Any]]]:
+def options_or_no_guide(
+    dispatcher: CollectingDispatcher, tracker: Tracker, context: ServiceInContext, cat
+) -> Optional[List[Dict[Text, Any]]]:
     """For the actions that answer when the NLU was unsure: candidates become options (with whom to
     ask if none fits), a gap the honest answer; None when neither applies."""
     if context.candidates:
@@ -112,8 +115,9 @@ class ActionAnswerQuestion(SafeAction):
     def name(self) -> Text:
         return "action_answer_question"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or DEFAULT_INTENT
         if intent not in replies.ANSWERS:
             intent = DEFAULT_INTENT
@@ -127,7 +131,9 @@ class ActionAnswerQuestion(SafeAction):
 
         entry = cat.get(context.service) if context.service else None
         if entry is None:
-            dispatcher.utter_message(response="utter_which_service", buttons=choose_service_buttons(intent, POPULAR, cat))
+            dispatcher.utter_message(
+                response="utter_which_service", buttons=choose_service_buttons(intent, POPULAR, cat)
+            )
             return [SlotSet("service", None)] if context.service else []
 
         if context.policy:

@@ -3,6 +3,7 @@
 The one way the actions build a payload. Entities are JSON-encoded, so a value with a quote
 or a Chinese word can never break the message Rasa parses back.
 """
+
 from __future__ import annotations
 
 import json

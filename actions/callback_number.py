@@ -4,6 +4,7 @@ One reading for both forms that ask it — the 差评's 回访 (feedback_form) a
 回电 (callback_form) — so 同意 / 不需要 / a number typed straight away mean the same in both.
 The number is kept only in the slot and the ticket it is asked for; it is masked wherever shown.
 """
+
 from __future__ import annotations
 
 import re

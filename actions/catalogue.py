@@ -1,4 +1,5 @@
 """The action server's view of the knowledge base, re-read when staff edit it."""
+
 from __future__ import annotations
 
 from common import settings

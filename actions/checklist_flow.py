@@ -6,6 +6,7 @@ answer, saves progress, and keeps the slot empty until every step is done.
 Interruptions (an ask_* question) are answered by their own action, and rules
 bring the form back to the step it was on.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -19,8 +20,17 @@ from rasa_sdk.forms import FormValidationAction
 from domain_logic import replies
 from actions.answer_question import choose_service_buttons, next_step_buttons, tell_no_guide
 from actions.catalogue import catalogue
-from domain_logic.checklist.plan import (MISSING, READY, UNKNOWN, UNSURE, Progress, Step, materials_for,
-                                    next_step, questions_for)
+from domain_logic.checklist.plan import (
+    MISSING,
+    READY,
+    UNKNOWN,
+    UNSURE,
+    Progress,
+    Step,
+    materials_for,
+    next_step,
+    questions_for,
+)
 from domain_logic.checklist.sheet import build_sheet, to_html_page, to_telegram_html, to_text
 from domain_logic.checklist.store import ProgressStore
 from domain_logic.checklist.understand import read_option, read_statuses
@@ -36,6 +46,7 @@ STEP_SLOT = "checklist_step"
 MAX_RETRIES = 2
 UNSURE_BUTTON = "不确定"
 OPENING_INTENTS = {"start_checklist", "resume_checklist"}
+
 
 @lru_cache(maxsize=None)
 def store() -> ProgressStore:
@@ -68,10 +79,19 @@ def send_sheet(dispatcher: CollectingDispatcher, entry, progress: Progress) -> N
     sheet = build_sheet(entry, progress)
     dispatcher.utter_message(
         text=to_text(sheet),
-        json_message={"checklist": {"entry": entry.id, "telegram_html": to_telegram_html(sheet),
-                                    "html": to_html_page(sheet), "verdict": sheet.verdict}},
-        buttons=[button("评价本次服务", "give_feedback", **{SERVICE: entry.id}),
-                 button("删除我的记录", "delete_my_data")])
+        json_message={
+            "checklist": {
+                "entry": entry.id,
+                "telegram_html": to_telegram_html(sheet),
+                "html": to_html_page(sheet),
+                "verdict": sheet.verdict,
+            }
+        },
+        buttons=[
+            button("评价本次服务", "give_feedback", **{SERVICE: entry.id}),
+            button("删除我的记录", "delete_my_data"),
+        ],
+    )
 
 
 def _typed_text(tracker: Tracker) -> str:
@@ -109,14 +129,17 @@ class ActionChecklistStart(SafeAction):
         entry = cat.get(context.service) if context.service else None
         if entry is None:
             ids = context.candidates or POPULAR
-            dispatcher.utter_message(response="utter_which_checklist",
-                                     buttons=choose_service_buttons("start_checklist", ids, cat))
+            dispatcher.utter_message(
+                response="utter_which_checklist", buttons=choose_service_buttons("start_checklist", ids, cat)
+            )
             return []
         if not entry.preparable:
             # A look-up or a help service: there is nothing to hand in, so nothing to prepare.
-            dispatcher.utter_message(text=f"「{entry.name}」不需要提前准备申请材料，直接按下面的方法办理就可以：\n"
-                                          + replies.overview(entry),
-                                     buttons=next_step_buttons("start_checklist", entry.id, tracker))
+            dispatcher.utter_message(
+                text=f"「{entry.name}」不需要提前准备申请材料，直接按下面的方法办理就可以：\n"
+                + replies.overview(entry),
+                buttons=next_step_buttons("start_checklist", entry.id, tracker),
+            )
             return [SlotSet("service", entry.id)]
         sender = tracker.sender_id
         progress = store().load(sender, entry.id, starting=True)
@@ -154,8 +177,9 @@ class ValidateChecklistForm(FormValidationAction):
     def name(self) -> Text:
         return f"validate_{FORM}"
 
-    async def validate_checklist_step(self, value: Any, dispatcher: CollectingDispatcher,
-                                      tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+    async def validate_checklist_step(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> Dict[Text, Any]:
         saved = saved_checklist(tracker.sender_id)
         if saved is None:
             return {STEP_SLOT: "done"}
@@ -185,7 +209,9 @@ class ValidateChecklistForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_checklist_question_unsure")
                 return
             progress.retries += 1
-            dispatcher.utter_message(response="utter_checklist_option_unclear", options="、".join(step.question.options))
+            dispatcher.utter_message(
+                response="utter_checklist_option_unclear", options="、".join(step.question.options)
+            )
             return
         assert step.needed is not None  # a step is a question or a material still to confirm
         pending = [n.material.name for n in _pending(entry, progress)]
@@ -224,8 +250,10 @@ class ActionChecklistResume(SafeAction):
     def answer(self, dispatcher, tracker, domain) -> List[EventType]:
         saved = saved_checklist(tracker.sender_id)
         if saved is None:
-            dispatcher.utter_message(response="utter_no_saved_checklist",
-                                     buttons=choose_service_buttons("start_checklist", POPULAR, catalogue()))
+            dispatcher.utter_message(
+                response="utter_no_saved_checklist",
+                buttons=choose_service_buttons("start_checklist", POPULAR, catalogue()),
+            )
             return []
         entry, progress = saved
         if next_step(entry, catalogue(), progress).done:

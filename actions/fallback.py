@@ -1,4 +1,5 @@
 """When the bot is unsure: offer likely services and a human, never silence."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -8,12 +9,18 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from domain_logic import replies
-from actions.answer_question import (HUMAN_BUTTON, choose_service_buttons, next_step_buttons, options_or_no_guide,
-                                     tell_policy)
+from actions.answer_question import (
+    HUMAN_BUTTON,
+    choose_service_buttons,
+    next_step_buttons,
+    options_or_no_guide,
+    tell_policy,
+)
 from actions.catalogue import catalogue
 from actions.inbox_log import log_for_inbox
 from actions.safe_action import SafeAction
 from actions.service_context import POPULAR, service_in_context
+
 
 class ActionServiceFallback(SafeAction):
     """Low confidence: if a service was named, show its overview; else suggest some."""
@@ -21,8 +28,9 @@ class ActionServiceFallback(SafeAction):
     def name(self) -> Text:
         return "action_service_fallback"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         cat = catalogue()
         context = service_in_context(tracker)
         unsure = options_or_no_guide(dispatcher, tracker, context, cat)
@@ -33,8 +41,9 @@ class ActionServiceFallback(SafeAction):
             return tell_policy(dispatcher, tracker, named, cat)
         entry = named if context.named_now else None
         if entry is not None:
-            dispatcher.utter_message(text=replies.overview(entry),
-                                     buttons=next_step_buttons("inquire_service", entry.id, tracker))
+            dispatcher.utter_message(
+                text=replies.overview(entry), buttons=next_step_buttons("inquire_service", entry.id, tracker)
+            )
             return [SlotSet("service", entry.id)]
 
         log_for_inbox(tracker)
@@ -51,8 +60,9 @@ class ActionOutOfScope(SafeAction):
     def name(self) -> Text:
         return "action_out_of_scope"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-               domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         unsure = options_or_no_guide(dispatcher, tracker, service_in_context(tracker), catalogue())
         if unsure is not None:
             return unsure

@@ -5,6 +5,7 @@ and, with consent, a callback number. One rating per item per conversation
 The rating is committed to the store before the citizen is thanked; if the
 store is down the citizen is told so, and nothing is claimed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,15 @@ from common.spool import local_spool
 FORM = "feedback_form"
 GENERAL = "assistant"  # a rating of the assistant itself, when no service is in context
 BAD_SLOTS = ["dimension", "feedback_comment", "callback_consent"]
-FEEDBACK_SLOTS = ["rating", "dimension", "feedback_comment", "callback_consent", "callback_phone",
-                  "feedback_target", "follow_up_of"]
+FEEDBACK_SLOTS = [
+    "rating",
+    "dimension",
+    "feedback_comment",
+    "callback_consent",
+    "callback_phone",
+    "feedback_target",
+    "follow_up_of",
+]
 CHANNELS = {"cmdline": "shell", "rest": "rest", "telegram": "telegram", "kiosk": "kiosk"}
 _WORDS = sorted(((word, score) for score, word in RATINGS.items()), key=lambda p: -len(p[0]))
 
@@ -107,8 +115,11 @@ class ActionFeedbackStart(SafeAction):
             if earlier is None:
                 dispatcher.utter_message(response="utter_nothing_to_follow_up")
                 return []
-            return [SlotSet("feedback_target", earlier["entry_id"]),
-                    SlotSet("follow_up_of", str(earlier["id"])), FollowupAction(FORM)]
+            return [
+                SlotSet("feedback_target", earlier["entry_id"]),
+                SlotSet("follow_up_of", str(earlier["id"])),
+                FollowupAction(FORM),
+            ]
         if target in rated_before(tracker):
             dispatcher.utter_message(response="utter_already_rated")
             return []
@@ -119,8 +130,9 @@ class ValidateFeedbackForm(CallbackNumberValidation, FormValidationAction):
     def name(self) -> Text:
         return f"validate_{FORM}"
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
         """A 差评 asks more; a 追评 asks only the rating; consent decides the phone."""
         rating = read_rating(tracker.get_slot("rating"))  # not yet validated: may be "" or anything
         if rating is None or tracker.get_slot("follow_up_of") or rating not in BAD:
@@ -195,17 +207,23 @@ class ActionFeedbackSubmit(SafeAction):
         reset = [SlotSet(s, None) for s in FEEDBACK_SLOTS]
         comment = tracker.get_slot("feedback_comment")
         try:
-            in_database = save_rating(dict(
-                entry_id=target, rating=rating,
-                channel=CHANNELS.get(tracker.get_latest_input_channel() or "", "rest"),
-                sender_id=tracker.sender_id, dimension=tracker.get_slot("dimension"),
-                comment=mask_personal_data(comment) if comment else None,
-                callback_phone=phone or None,
-                follow_up_of=int(follow_up_of) if follow_up_of else None,
-                # salted hash: 64 characters as the column takes (PostgreSQL refused a longer key: the rating
-                # stayed spooled), and no raw sender id in the spool or the database
-                idempotency_key=sender_key(
-                    f"{tracker.sender_id}:{tracker.latest_message.get('message_id') or ''}:{target}")))
+            in_database = save_rating(
+                dict(
+                    entry_id=target,
+                    rating=rating,
+                    channel=CHANNELS.get(tracker.get_latest_input_channel() or "", "rest"),
+                    sender_id=tracker.sender_id,
+                    dimension=tracker.get_slot("dimension"),
+                    comment=mask_personal_data(comment) if comment else None,
+                    callback_phone=phone or None,
+                    follow_up_of=int(follow_up_of) if follow_up_of else None,
+                    # salted hash: 64 characters as the column takes (PostgreSQL refused a longer key: the rating
+                    # stayed spooled), and no raw sender id in the spool or the database
+                    idempotency_key=sender_key(
+                        f"{tracker.sender_id}:{tracker.latest_message.get('message_id') or ''}:{target}"
+                    ),
+                )
+            )
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_feedback_not_saved")
             return reset
@@ -213,9 +231,11 @@ class ActionFeedbackSubmit(SafeAction):
         name = rated.name if rated else "本次服务"
         text = f"已记录您对「{name}」的评价：{RATINGS[rating]}。"
         if rating in BAD and not follow_up_of:
-            text += (f"问题方面：{tracker.get_slot('dimension')}。我们将在 1 个工作日内"
-                     f"{'电话回访（' + mask_personal_data(phone) + '）' if phone else '处理'}，"
-                     "15 个工作日内完成整改并反馈。")
+            text += (
+                f"问题方面：{tracker.get_slot('dimension')}。我们将在 1 个工作日内"
+                f"{'电话回访（' + mask_personal_data(phone) + '）' if phone else '处理'}，"
+                "15 个工作日内完成整改并反馈。"
+            )
         text += "感谢您的评价！"
         if not in_database:
             text += "（系统繁忙，评价已先妥善保存，恢复后自动入库，无需重复评价。）"

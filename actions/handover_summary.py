@@ -3,6 +3,7 @@
 Built from the tracker when the citizen is queued and stored with the ticket (the store masks
 it), so the console needs neither Rasa's HTTP API nor the knowledge base to show it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
@@ -22,9 +23,11 @@ CITIZEN, ASSISTANT = "citizen", "assistant"
 def summary(tracker: Tracker) -> Dict[str, Any]:
     """{service, checklist, recent: [{who, text}]}; plain data, for the store to mask and keep."""
     entry = catalogue().get(tracker.get_slot("service") or "")
-    return {"service": entry.name if entry else None,
-            "checklist": checklist_state(tracker),
-            "recent": recent_turns(tracker.events)}
+    return {
+        "service": entry.name if entry else None,
+        "checklist": checklist_state(tracker),
+        "recent": recent_turns(tracker.events),
+    }
 
 
 def checklist_state(tracker: Tracker) -> Optional[str]:
@@ -43,10 +46,14 @@ def describe_progress(entry: Entry, progress: Progress) -> str:
     questions = questions_for(entry, cat)
     answered = sum(1 for q in questions if q.id in progress.answers)
     names = [n.material.name for n in materials_for(entry, progress.answers)]
-    by_status = {status: [n for n in names if progress.statuses.get(n) == status]
-                 for status in (READY, MISSING, UNSURE)}
-    parts = [f"「{entry.name}」材料准备", f"问题已答 {answered}/{len(questions)}",
-             f"材料已确认 {sum(len(v) for v in by_status.values())}/{len(names)}"]
+    by_status = {
+        status: [n for n in names if progress.statuses.get(n) == status] for status in (READY, MISSING, UNSURE)
+    }
+    parts = [
+        f"「{entry.name}」材料准备",
+        f"问题已答 {answered}/{len(questions)}",
+        f"材料已确认 {sum(len(v) for v in by_status.values())}/{len(names)}",
+    ]
     if by_status[MISSING]:
         parts.append("还没有：" + "、".join(by_status[MISSING]))
     if by_status[UNSURE]:

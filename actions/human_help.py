@@ -11,6 +11,7 @@ Outside staffed hours, or when no agent took the citizen in time (the channel th
 then a mobile number (read as the 差评's 回访 is, actions/callback_number.py), which becomes a
 callback ticket in the console.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,8 +60,12 @@ def wait_words(seconds: float) -> str:
 
 
 def offer_callback(reason: str) -> List[EventType]:
-    return [SlotSet("callback_consent", None), SlotSet("callback_phone", None),
-            SlotSet("callback_reason", reason), FollowupAction(FORM)]
+    return [
+        SlotSet("callback_consent", None),
+        SlotSet("callback_phone", None),
+        SlotSet("callback_reason", reason),
+        FollowupAction(FORM),
+    ]
 
 
 class ActionRequestHuman(SafeAction):
@@ -81,8 +86,9 @@ class ActionRequestHuman(SafeAction):
             dispatcher.utter_message(response="utter_human_closed", hours=staffed_hours.describe())
             return offer_callback(CLOSED)
         try:
-            ticket = store().queue(tracker.sender_id, channel, summary(tracker),
-                                   resume_with=RESUME_CHECKLIST if in_checklist else None)
+            ticket = store().queue(
+                tracker.sender_id, channel, summary(tracker), resume_with=RESUME_CHECKLIST if in_checklist else None
+            )
             ahead = store().position(ticket) - 1
             wait = store().usual_wait_seconds()
         except sa.exc.SQLAlchemyError:  # the store is unreachable: send the citizen to the desk instead
@@ -113,8 +119,13 @@ class ActionRequestCallback(SafeAction):
     def _timed_out(sender_id: str) -> Optional[float]:
         """How long the citizen waited, if the channel has just told them their wait ran out."""
         ticket = store().latest_ticket(sender_id)
-        if (ticket is None or ticket.state != TIMED_OUT or ticket.closed_at is None or ticket.announced_at is None
-                or time.time() - ticket.announced_at > JUST_TOLD_SECONDS):
+        if (
+            ticket is None
+            or ticket.state != TIMED_OUT
+            or ticket.closed_at is None
+            or ticket.announced_at is None
+            or time.time() - ticket.announced_at > JUST_TOLD_SECONDS
+        ):
             return None
         return ticket.closed_at - ticket.created_at
 
@@ -123,8 +134,9 @@ class ValidateCallbackForm(CallbackNumberValidation, FormValidationAction):
     def name(self) -> Text:
         return f"validate_{FORM}"
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
         """The number only with consent."""
         return ["callback_consent"] + (["callback_phone"] if tracker.get_slot("callback_consent") == AGREED else [])
 
@@ -144,13 +156,18 @@ class ActionCallbackSubmit(SafeAction):
         reason = tracker.get_slot("callback_reason") or ASKED
         latest = store().latest_ticket(tracker.sender_id) if reason == TIMED_OUT else None
         try:
-            store().add_callback(phone, tracker.get_latest_input_channel() or "rest", reason, summary(tracker),
-                                 ticket_id=latest.id if latest else None)
+            store().add_callback(
+                phone,
+                tracker.get_latest_input_channel() or "rest",
+                reason,
+                summary(tracker),
+                ticket_id=latest.id if latest else None,
+            )
         except sa.exc.SQLAlchemyError:  # the store is unreachable: nothing is claimed that was not saved
             logger.exception("could not save a callback ticket")
             dispatcher.utter_message(response="utter_callback_not_saved")
             return reset
-        dispatcher.utter_message(response="utter_callback_registered", phone=mask_personal_data(phone),
-                                 hours=staffed_hours.describe())
+        dispatcher.utter_message(
+            response="utter_callback_registered", phone=mask_personal_data(phone), hours=staffed_hours.describe()
+        )
         return reset
-

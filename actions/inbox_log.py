@@ -3,6 +3,7 @@
 `kb inbox` reads it back, grouped by similarity, to turn into aliases, FAQ
 entries or training examples.
 """
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ If building an answer fails (a bug, an unexpected knowledge-base state), the
 error is logged for the operators and the citizen gets a polite apology,
 instead of Rasa's silence.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,12 +23,12 @@ class SafeAction(Action, ABC):
     """Subclasses implement `answer` instead of `run`. (Abstract, so rasa_sdk does not register it.)"""
 
     @abstractmethod
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-               domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         raise NotImplementedError
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
             return self.answer(dispatcher, tracker, domain)
         except Exception:  # noqa: BLE001 — anything, so that the citizen still hears back

@@ -5,6 +5,7 @@
 `kb reload` calls the route (with the admin token) so a knowledge-base change is
 served at once; without it the server notices changed files within two seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,13 @@ def build_app():
             return response.json({"error": "unauthorised"}, status=401)
         live = live_catalogue()
         catalogue = live.reload()
-        return response.json({"version": live.version, "entries": len(list(catalogue.entries())),
-                              "errors": [str(e) for e in catalogue.errors]})
+        return response.json(
+            {
+                "version": live.version,
+                "entries": len(list(catalogue.entries())),
+                "errors": [str(e) for e in catalogue.errors],
+            }
+        )
 
     @app.listener("after_server_start")
     async def drain_spool_now_and_then(app, loop):
@@ -47,6 +53,7 @@ def build_app():
                         await asyncio.to_thread(drain)
                     except Exception:  # noqa: BLE001 - try again next time
                         logging.getLogger(__name__).warning("spool drain failed", exc_info=True)
+
         app.add_task(every_few_seconds())
 
     return app

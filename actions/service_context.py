@@ -1,4 +1,5 @@
 """Which service a turn is about: the one just named, or the one in context."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,32 +28,40 @@ MAX_OPTIONS = 4
 NAMED_CONFIDENCE = 0.7
 
 # 那养老的呢 / 离婚证呢 / 那要是护照: a topic word and nothing else, after an answer.
-ELLIPSIS = re.compile("^(?:(?:那么|那要是|那如果是|那|要是|如果是|换成)([^，,。？?！!呢的\\s]{2,8}?)的?(?:呢|怎么办|咋办)?"
-                      "|([^，,。？?！!呢的\\s]{2,8}?)的?呢)[？?。！!~\\s]*$")
+ELLIPSIS = re.compile(
+    "^(?:(?:那么|那要是|那如果是|那|要是|如果是|换成)([^，,。？?！!呢的\\s]{2,8}?)的?(?:呢|怎么办|咋办)?"
+    "|([^，,。？?！!呢的\\s]{2,8}?)的?呢)[？?。！!~\\s]*$"
+)
 ELLIPTICAL_INTENTS = {"inquire_service", "nlu_fallback", "out_of_scope", None}
 
 # Offered when a question names no service and nothing is in context.
-POPULAR = ("passport", "id-card-renewal", "social-security-card", "housing-fund-withdrawal",
-           "company-establishment", "bundle-newborn")
+POPULAR = (
+    "passport",
+    "id-card-renewal",
+    "social-security-card",
+    "housing-fund-withdrawal",
+    "company-establishment",
+    "bundle-newborn",
+)
 
 
 @dataclass(frozen=True)
 class ServiceInContext:
-    service: Optional[str]          # the entry to answer about
-    candidates: Tuple[str, ...]     # ask the citizen to choose among these
-    named_now: bool                 # named in this message (not carried over)
-    guessed: bool = False           # inferred from resemblance; say so in the answer
+    service: Optional[str]  # the entry to answer about
+    candidates: Tuple[str, ...]  # ask the citizen to choose among these
+    named_now: bool  # named in this message (not carried over)
+    guessed: bool = False  # inferred from resemblance; say so in the answer
     previous: Optional[str] = None  # the service in context before this message
     gap: Optional["NoGuide"] = None  # a matter the catalogue has no guide for
-    policy: bool = False            # asks for a figure (能领多少) that no guide states
+    policy: bool = False  # asks for a figure (能领多少) that no guide states
 
 
 @dataclass(frozen=True)
 class NoGuide:
     """What the citizen asked about that no entry covers, and who handles it."""
 
-    department: Optional[str]       # departments.yml id
-    matter: Optional[str] = None    # the uncovered 办理项's name, when a family names it
+    department: Optional[str]  # departments.yml id
+    matter: Optional[str] = None  # the uncovered 办理项's name, when a family names it
 
 
 def _entities(tracker: Tracker, name: str) -> List[Dict[str, Any]]:
@@ -100,8 +109,7 @@ def _service_in_context(tracker: Tracker) -> ServiceInContext:
             return ServiceInContext(top["value"], (), True, guessed=not confident, previous=previous)
     candidate_entities = _entities(tracker, CANDIDATE)
     candidates = tuple(e["value"] for e in candidate_entities)
-    guesses = bool(candidates) and all(float(e.get("confidence") or 1.0) < NAMED_CONFIDENCE
-                                       for e in candidate_entities)
+    guesses = bool(candidates) and all(float(e.get("confidence") or 1.0) < NAMED_CONFIDENCE for e in candidate_entities)
     if candidates and not guesses:
         # While preparing, "身份证复印件要几份" asks about a material, not about the 身份证 services.
         if previous and tracker.active_loop_name and _names_a_material_of(previous, candidate_entities, tracker):
@@ -109,31 +117,44 @@ def _service_in_context(tracker: Tracker) -> ServiceInContext:
         # 社保局在哪 after 退休: the family word covers the service in context, so it stays.
         if previous in candidates:
             return ServiceInContext(previous, (), False, previous=previous)
-        return ServiceInContext(None, candidates, True, previous=previous,
-                                gap=NoGuide(department) if department else None)
+        return ServiceInContext(
+            None, candidates, True, previous=previous, gap=NoGuide(department) if department else None
+        )
     text = tracker.latest_message.get("text") or ""
     new_topic = bool(department) and (not previous or (topic_named and len(text) >= MIN_NEW_TOPIC_CHARS))
     within_family = _sibling_in_family(tracker, previous)
-    if within_family is not None and not (new_topic and topic_named
-                                          and department != _family_department(tracker, previous)):
+    if within_family is not None and not (
+        new_topic and topic_named and department != _family_department(tracker, previous)
+    ):
         return within_family
     if guesses and not previous:
-        return ServiceInContext(None, candidates, True, previous=previous, guessed=True,
-                                gap=NoGuide(department) if department else None)
+        return ServiceInContext(
+            None, candidates, True, previous=previous, guessed=True, gap=NoGuide(department) if department else None
+        )
     if not previous:
         # 车子要年检了 / 想入户到这边 name no service, but cues of family members: offer those, the ones
         # of the department named first, with that department for "none of these".
         siblings = _siblings_of_department_first(tracker, department)
         if siblings:
-            return ServiceInContext(None, siblings[:MAX_OPTIONS], True, previous=previous, guessed=True,
-                                    gap=NoGuide(department) if department else None)
+            return ServiceInContext(
+                None,
+                siblings[:MAX_OPTIONS],
+                True,
+                previous=previous,
+                guessed=True,
+                gap=NoGuide(department) if department else None,
+            )
     if new_topic:
         # 车子要年检了 after 驾照记分: cues of that department's members are options, not a gap.
-        siblings = tuple(i for i in _siblings_of_department_first(tracker, department)
-                         if getattr(catalogue().get(i), "department_id", None) == department)
+        siblings = tuple(
+            i
+            for i in _siblings_of_department_first(tracker, department)
+            if getattr(catalogue().get(i), "department_id", None) == department
+        )
         if siblings:
-            return ServiceInContext(None, siblings[:MAX_OPTIONS], True, previous=previous, guessed=True,
-                                    gap=NoGuide(department))
+            return ServiceInContext(
+                None, siblings[:MAX_OPTIONS], True, previous=previous, guessed=True, gap=NoGuide(department)
+            )
         # 另外，我爸留下一套房要公证: another matter, even in the same department, is a new topic.
         return ServiceInContext(None, (), False, previous=previous, gap=NoGuide(department))
     return ServiceInContext(previous, (), False, previous=previous)
@@ -169,17 +190,20 @@ def _sibling_in_family(tracker: Tracker, previous: Optional[str]) -> Optional[Se
     if not family:
         return None
     cat = catalogue()
-    siblings = tuple(e["value"] for e in _entities(tracker, SIBLING)
-                     if getattr(cat.get(e["value"]), "family", None) == family)
+    siblings = tuple(
+        e["value"] for e in _entities(tracker, SIBLING) if getattr(cat.get(e["value"]), "family", None) == family
+    )
     if len(siblings) == 1:
         return ServiceInContext(siblings[0], (), True, previous=previous)
     if len(siblings) > 1:
         return ServiceInContext(None, siblings, True, previous=previous)
-    gaps = [e["value"].split(":", 1)[1] for e in _entities(tracker, SIBLING_GAP)
-            if e["value"].split(":", 1)[0] == family]
+    gaps = [
+        e["value"].split(":", 1)[1] for e in _entities(tracker, SIBLING_GAP) if e["value"].split(":", 1)[0] == family
+    ]
     if gaps and family in cat.families:
-        return ServiceInContext(None, (), True, previous=previous,
-                                gap=NoGuide(cat.families[family].department_id, gaps[0]))
+        return ServiceInContext(
+            None, (), True, previous=previous, gap=NoGuide(cat.families[family].department_id, gaps[0])
+        )
     return None
 
 
@@ -198,7 +222,7 @@ def _names_a_material_of(service: str, mentions: List[Dict[str, Any]], tracker: 
     """Whether the ambiguous term is part of a material name of the service in context."""
     entry = catalogue().get(service)
     text = tracker.latest_message.get("text") or ""
-    term = text[mentions[0].get("start", 0):mentions[0].get("end", 0)]
+    term = text[mentions[0].get("start", 0) : mentions[0].get("end", 0)]
     if entry is None or not term:
         return False
     items = entry.members if isinstance(entry, Bundle) else (entry,)

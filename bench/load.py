@@ -10,6 +10,7 @@ measures whether a long conversation gets slower turn by turn.
 
     python -m bench.load [--levels 1 10 50 200] [--seconds 30] [--think 1.0] [--only single|cluster]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,8 +63,9 @@ class Results:
 
 
 class Citizen:
-    def __init__(self, client: httpx.AsyncClient, url: str, results: Results, think: float,
-                 stop_at: float = float("inf")) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, url: str, results: Results, think: float, stop_at: float = float("inf")
+    ) -> None:
         self.client, self.url, self.results, self.think = client, url, results, think
         self.stop_at = stop_at  # no new message after this (time.monotonic()), so the rate is per measured second
         self.sender = f"bench-{uuid.uuid4().hex[:12]}"
@@ -119,10 +121,12 @@ async def run_level(url: str, citizens: int, seconds: float, think: float, asked
     stop_at = started + seconds
     limits = httpx.Limits(max_connections=citizens + 10, max_keepalive_connections=citizens + 10)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+
         async def one():
             await asyncio.sleep(random.uniform(0, 2 * think))  # citizens arrive over time, not all at one instant
             while time.monotonic() < stop_at:
                 await Citizen(client, url, results, think, stop_at).conversation(asked)
+
         await asyncio.gather(*(one() for _ in range(citizens)))
     results.seconds = time.monotonic() - started
     return results
@@ -187,17 +191,28 @@ class ClusterTarget:
     """`make run-cluster` (nginx, PostgreSQL, Redis) with `rasa` Rasa and `actions` action servers, on free ports."""
 
     def __init__(self, rasa: int = 2, actions: int = 2, env: Optional[Dict[str, str]] = None) -> None:
-        cfg = ClusterConfig.on_free_ports(Path(tempfile.mkdtemp(prefix="bench-cluster-")), TOKEN, "zhengwu_bench",
-                                          rasa, actions)
+        cfg = ClusterConfig.on_free_ports(
+            Path(tempfile.mkdtemp(prefix="bench-cluster-")), TOKEN, "zhengwu_bench", rasa, actions
+        )
         cfg.env.update(env or {})
         self.cluster = Cluster(cfg).start()
         self.url = f"http://127.0.0.1:{cfg.entry_port}"
 
     def pids(self) -> Dict[str, List[int]]:
-        rasa = [p for proc in self.cluster.procs if "rasa" in " ".join(map(str, cmd(proc))) and "actions.server"
-                not in " ".join(map(str, cmd(proc))) and "nginx" not in str(cmd(proc)[0]) for p in children(proc.pid)]
-        actions = [p for proc in self.cluster.procs if "actions.server" in " ".join(map(str, cmd(proc)))
-                   for p in children(proc.pid)]
+        rasa = [
+            p
+            for proc in self.cluster.procs
+            if "rasa" in " ".join(map(str, cmd(proc)))
+            and "actions.server" not in " ".join(map(str, cmd(proc)))
+            and "nginx" not in str(cmd(proc)[0])
+            for p in children(proc.pid)
+        ]
+        actions = [
+            p
+            for proc in self.cluster.procs
+            if "actions.server" in " ".join(map(str, cmd(proc)))
+            for p in children(proc.pid)
+        ]
         return {"rasa": rasa, "actions": actions}
 
     def stop(self) -> None:
@@ -222,27 +237,46 @@ def main() -> int:
         target = make(env=NO_SENDER_LIMIT)
         try:
             for level in args.levels:
-                r = asyncio.run(run_level(f"{target.url}/webhooks/rest/webhook", level, args.seconds, args.think,
-                                          asked))
+                r = asyncio.run(
+                    run_level(f"{target.url}/webhooks/rest/webhook", level, args.seconds, args.think, asked)
+                )
                 mem = {k: rss_mb(v) for k, v in target.pids().items()}
-                row = (name, level, r.messages / r.seconds, percentile(r.latencies, 50),
-                       percentile(r.latencies, 95), percentile(r.latencies, 99), r.errors, r.messages,
-                       mem["rasa"], mem["actions"])
+                row = (
+                    name,
+                    level,
+                    r.messages / r.seconds,
+                    percentile(r.latencies, 50),
+                    percentile(r.latencies, 95),
+                    percentile(r.latencies, 99),
+                    r.errors,
+                    r.messages,
+                    mem["rasa"],
+                    mem["actions"],
+                )
                 rows.append(row)
-                print("{:<8} {:>4} citizens  {:>6.1f} msg/s  p50 {:>6.0f} ms  p95 {:>6.0f} ms  p99 {:>6.0f} ms  "
-                      "errors {}/{}  Rasa {:.0f} MB  actions {:.0f} MB".format(*row), flush=True)
-            first, last, errors = asyncio.run(long_conversation(f"{target.url}/webhooks/rest/webhook",
-                                                                args.long_turns))
-            print(f"{name:<8} one conversation of {args.long_turns} turns: p50 first 10 turns {first:.0f} ms, "
-                  f"last 10 turns {last:.0f} ms, errors {errors}", flush=True)
+                print(
+                    "{:<8} {:>4} citizens  {:>6.1f} msg/s  p50 {:>6.0f} ms  p95 {:>6.0f} ms  p99 {:>6.0f} ms  "
+                    "errors {}/{}  Rasa {:.0f} MB  actions {:.0f} MB".format(*row),
+                    flush=True,
+                )
+            first, last, errors = asyncio.run(long_conversation(f"{target.url}/webhooks/rest/webhook", args.long_turns))
+            print(
+                f"{name:<8} one conversation of {args.long_turns} turns: p50 first 10 turns {first:.0f} ms, "
+                f"last 10 turns {last:.0f} ms, errors {errors}",
+                flush=True,
+            )
         finally:
             target.stop()
-    print("\n| setup | citizens | msg/s | p50 ms | p95 ms | p99 ms | errors | Rasa MB | actions MB |  "
-          f"({date.today()}, think time {args.think} s, {args.seconds:.0f} s per level)")
+    print(
+        "\n| setup | citizens | msg/s | p50 ms | p95 ms | p99 ms | errors | Rasa MB | actions MB |  "
+        f"({date.today()}, think time {args.think} s, {args.seconds:.0f} s per level)"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, level, rate, p50, p95, p99, errors, total, rasa_mb, actions_mb in rows:
-        print(f"| {name} | {level} | {rate:.1f} | {p50:.0f} | {p95:.0f} | {p99:.0f} | {errors}/{total} | "
-              f"{rasa_mb:.0f} | {actions_mb:.0f} |")
+        print(
+            f"| {name} | {level} | {rate:.1f} | {p50:.0f} | {p95:.0f} | {p99:.0f} | {errors}/{total} | "
+            f"{rasa_mb:.0f} | {actions_mb:.0f} |"
+        )
     return 0
 
 

@@ -11,6 +11,7 @@ was answered (tests/test_rest_channel.py checks that the turns are stored one af
 other). The per-sender rate limit of the REST channel would refuse most of a burst like this, so the servers run
 with it raised (RATE_LIMIT_PER_MINUTE).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,10 +33,13 @@ async def burst(url: str, messages: int) -> Tuple[float, int, str]:
     sender = f"burst-{uuid.uuid4().hex[:10]}"
     limits = httpx.Limits(max_connections=messages + 5)
     async with httpx.AsyncClient(timeout=300, limits=limits) as client:
+
         async def one(i: int) -> bool:
-            response = await client.post(f"{url}/webhooks/rest/webhook",
-                                         json={"sender": sender, "message": QUESTIONS[i % len(QUESTIONS)]})
+            response = await client.post(
+                f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": QUESTIONS[i % len(QUESTIONS)]}
+            )
             return response.status_code == 200 and bool(response.json())
+
         await client.post(f"{url}/webhooks/rest/webhook", json={"sender": "warm-up", "message": "你好"})
         started = time.perf_counter()
         answered = await asyncio.gather(*(one(i) for i in range(messages)))
@@ -52,14 +56,17 @@ def main() -> int:
         if args.only and name != args.only:
             continue
         print(f"starting {name}…", flush=True)
-        target: Union[Single, ClusterTarget] = (Single(env=NO_SENDER_LIMIT) if name == "single"
-                                                else ClusterTarget(env=NO_SENDER_LIMIT))
+        target: Union[Single, ClusterTarget] = (
+            Single(env=NO_SENDER_LIMIT) if name == "single" else ClusterTarget(env=NO_SENDER_LIMIT)
+        )
         try:
             seconds, answered, _ = asyncio.run(burst(target.url, args.messages))
         finally:
             target.stop()
-        rows.append(f"{name:<8} {args.messages} messages of one sender at once: all answered after {seconds:.1f} s "
-                    f"({answered}/{args.messages} with a reply)")
+        rows.append(
+            f"{name:<8} {args.messages} messages of one sender at once: all answered after {seconds:.1f} s "
+            f"({answered}/{args.messages} with a reply)"
+        )
         print(rows[-1], flush=True)
     return 0
 

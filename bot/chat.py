@@ -3,6 +3,7 @@
 Buttons are shown numbered; type the number to press one. Unlike `rasa shell`
 it loads no model of its own, so it starts at once beside `make run`.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -12,6 +12,7 @@ One machine here; the same files spread over several (README "Scaling out"):
 PostgreSQL and Redis are the ones on 127.0.0.1 unless PG_HOST/PG_PORT/PG_USER/
 PG_PASSWORD/PG_DB and REDIS_HOST/REDIS_PORT/REDIS_DB say otherwise.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,9 +66,16 @@ class ClusterConfig:
     @classmethod
     def on_free_ports(cls, run_dir: Path, token: str, db: str, rasa: int = 2, actions: int = 2) -> "ClusterConfig":
         """A cluster on ports nobody uses and its own database, without a kiosk: for the tests and the benchmark."""
-        cfg = cls(rasa=rasa, actions=actions, entry_port=free_port(), actions_port=free_port(), kiosk_port=None,
-                  run_dir=run_dir, token=token,
-                  fixed_ports=([free_port() for _ in range(rasa)], [free_port() for _ in range(actions)]))
+        cfg = cls(
+            rasa=rasa,
+            actions=actions,
+            entry_port=free_port(),
+            actions_port=free_port(),
+            kiosk_port=None,
+            run_dir=run_dir,
+            token=token,
+            fixed_ports=([free_port() for _ in range(rasa)], [free_port() for _ in range(actions)]),
+        )
         cfg.pg["PG_DB"] = db
         return cfg
 
@@ -93,8 +101,14 @@ def check_services(cfg: ClusterConfig) -> None:
 
     p = cfg.pg
     try:
-        conn = psycopg2.connect(host=p["PG_HOST"], port=p["PG_PORT"], user=p["PG_USER"],
-                                password=p["PG_PASSWORD"] or None, dbname="postgres", connect_timeout=3)
+        conn = psycopg2.connect(
+            host=p["PG_HOST"],
+            port=p["PG_PORT"],
+            user=p["PG_USER"],
+            password=p["PG_PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
+        )
     except psycopg2.Error as exc:
         raise ClusterError(f"连不上 PostgreSQL {p['PG_HOST']}:{p['PG_PORT']}（{str(exc).strip()}）")
     conn.autocommit = True
@@ -113,14 +127,21 @@ def write_nginx_conf(cfg: ClusterConfig) -> Path:
     retry_after = math.ceil(60 / per_minute)
     interface = settings.rasa_interface()
     text = template.format(
-        user=getpass.getuser(), run_dir=cfg.run_dir, entry_port=cfg.entry_port, actions_port=cfg.actions_port,
+        user=getpass.getuser(),
+        run_dir=cfg.run_dir,
+        entry_port=cfg.entry_port,
+        actions_port=cfg.actions_port,
         interface=f"[{interface}]" if ":" in interface else interface,
-        max_body=settings.max_request_bytes(), rate=per_minute, burst=max(1, per_minute // 4),
+        max_body=settings.max_request_bytes(),
+        rate=per_minute,
+        burst=max(1, per_minute // 4),
         trusted="\n".join(f"        {address} 1;" for address in settings.trusted_proxies()),
         too_large=json.dumps(too_large().body(), ensure_ascii=False),
-        too_fast=json.dumps(too_fast(retry_after).body(), ensure_ascii=False), retry_after=retry_after,
+        too_fast=json.dumps(too_fast(retry_after).body(), ensure_ascii=False),
+        retry_after=retry_after,
         rasa_servers="\n".join(f"        server 127.0.0.1:{p};" for p in cfg.rasa_ports()),
-        action_servers="\n".join(f"        server 127.0.0.1:{p};" for p in cfg.actions_ports()))
+        action_servers="\n".join(f"        server 127.0.0.1:{p};" for p in cfg.actions_ports()),
+    )
     path = cfg.run_dir / "nginx.conf"
     path.write_text(text, encoding="utf-8")
     return path
@@ -136,8 +157,14 @@ class Cluster:
 
     def _spawn(self, name: str, argv: List[str], env: Dict[str, str]) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "w")
-        proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **self.cfg.env, **env}, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env={**os.environ, **self.cfg.env, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         return proc
 
@@ -149,8 +176,11 @@ class Cluster:
         conf = write_nginx_conf(cfg)
         py = sys.executable
         # The action servers and the kiosk share the human-help queue (人工帮办) in the same PostgreSQL.
-        store_env = {"DATABASE_URL": cfg.database_url, "CHECKLIST_DB_URL": cfg.database_url,
-                     "HANDOVER_DB_URL": cfg.database_url}
+        store_env = {
+            "DATABASE_URL": cfg.database_url,
+            "CHECKLIST_DB_URL": cfg.database_url,
+            "HANDOVER_DB_URL": cfg.database_url,
+        }
         for i, port in enumerate(cfg.actions_ports()):
             self._spawn(f"actions-{i}", [py, "-m", "actions.server", "--port", str(port)], store_env)
         rasa_env = {**cfg.pg, **cfg.redis, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{cfg.actions_port}/webhook"}
@@ -159,8 +189,19 @@ class Cluster:
             self._spawn(f"rasa-{i}", rasa_command(port, endpoints, cfg.token, interface="127.0.0.1"), rasa_env)
         self._spawn("nginx", ["nginx", "-p", str(cfg.run_dir), "-c", str(conf)], {})
         if cfg.kiosk_port:
-            self._spawn("kiosk", [py, "-m", "bot.channels.kiosk", "--port", str(cfg.kiosk_port),
-                                  "--rasa-url", f"http://127.0.0.1:{cfg.entry_port}"], store_env)
+            self._spawn(
+                "kiosk",
+                [
+                    py,
+                    "-m",
+                    "bot.channels.kiosk",
+                    "--port",
+                    str(cfg.kiosk_port),
+                    "--rasa-url",
+                    f"http://127.0.0.1:{cfg.entry_port}",
+                ],
+                store_env,
+            )
         query = f"?token={cfg.token}" if cfg.token else ""
         for port in cfg.rasa_ports():
             self._wait(f"http://127.0.0.1:{port}/status{query}", timeout)
@@ -202,22 +243,29 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8000, help="the entry point (default 8000)")
     parser.add_argument("--kiosk-port", type=int, default=8080)
     args = parser.parse_args()
-    cfg = ClusterConfig(rasa=args.rasa, actions=args.actions, entry_port=args.port, kiosk_port=args.kiosk_port,
-                        token=admin_token())
+    cfg = ClusterConfig(
+        rasa=args.rasa, actions=args.actions, entry_port=args.port, kiosk_port=args.kiosk_port, token=admin_token()
+    )
     cluster = Cluster(cfg)
     try:
         cluster.start()
     except ClusterError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
-    print(f"\n======== 集群已启动：{cfg.rasa} 个 Rasa、{cfg.actions} 个动作服务器，"
-          f"nginx 入口 :{cfg.entry_port} ========")
-    print(f"对话存 PostgreSQL（{cfg.pg['PG_HOST']}:{cfg.pg['PG_PORT']}/{cfg.pg['PG_DB']}），"
-          f"会话锁在 Redis（{cfg.redis['REDIS_HOST']}:{cfg.redis['REDIS_PORT']}）")
+    print(
+        f"\n======== 集群已启动：{cfg.rasa} 个 Rasa、{cfg.actions} 个动作服务器，nginx 入口 :{cfg.entry_port} ========"
+    )
+    print(
+        f"对话存 PostgreSQL（{cfg.pg['PG_HOST']}:{cfg.pg['PG_PORT']}/{cfg.pg['PG_DB']}），"
+        f"会话锁在 Redis（{cfg.redis['REDIS_HOST']}:{cfg.redis['REDIS_PORT']}）"
+    )
     print(f"服务大厅自助屏：http://localhost:{cfg.kiosk_port}/")
-    print(f"REST 接口：curl -s localhost:{cfg.entry_port}/webhooks/rest/webhook "
-          "-d '{\"sender\":\"me\",\"message\":\"办护照要带什么\"}'")
+    print(
+        f"REST 接口：curl -s localhost:{cfg.entry_port}/webhooks/rest/webhook "
+        '-d \'{"sender":"me","message":"办护照要带什么"}\''
+    )
     print(f"日志：{cfg.run_dir}/*.log   按 Ctrl+C 停止。")
+
     def stop(*_) -> None:
         raise KeyboardInterrupt
 

@@ -3,6 +3,7 @@
 Parses every question with the trained model exactly as `POST /model/parse`
 does, and prints the figures the README quotes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,7 +78,9 @@ async def evaluate(model: str, questions_file: str, show_errors: bool) -> int:
     print(f"intent accuracy:          {intent_acc:.1%}")
     print(f"service routing accuracy: {routed / named:.1%}  ({routed}/{named} questions that name a service)")
     print(f"false service on others:  {false_services}/{unnamed}")
-    print(f"parse latency:            p50 {percentile(latencies, .5):.1f} ms, p95 {percentile(latencies, .95):.1f} ms")
+    print(
+        f"parse latency:            p50 {percentile(latencies, 0.5):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms"
+    )
     print("\nper-intent     precision  recall     F1  support")
     for label, (p, r, f, n) in f1_table(pairs).items():
         print(f"{label:18s} {p:6.2f} {r:7.2f} {f:6.2f} {n:8d}")

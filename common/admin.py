@@ -3,6 +3,7 @@
 `KB_ADMIN_TOKEN` in the environment, else a random token kept in var/.admin_token
 (created on first use, readable only by its owner).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -23,4 +24,4 @@ def authorised(header: Optional[str]) -> bool:
     """True for `Authorization: Bearer <token>` with the right token."""
     if not header or not header.startswith("Bearer "):
         return False
-    return hmac.compare_digest(header[len("Bearer "):].strip(), admin_token())
+    return hmac.compare_digest(header[len("Bearer ") :].strip(), admin_token())

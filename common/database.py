@@ -1,10 +1,12 @@
 """One way to open a database, for every store of ours (feedback, checklists, spool, Rasa's tracker)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+
 
 def open_engine(url: str, future: bool = True) -> sa.engine.Engine:
     """An engine for `url`; a SQLite file's folder is created if missing.
@@ -15,9 +17,10 @@ def open_engine(url: str, future: bool = True) -> sa.engine.Engine:
     """
     if not url.startswith("sqlite:///"):
         return sa.create_engine(url, future=future, pool_pre_ping=True)
-    Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, future=future, poolclass=sa.pool.QueuePool,
-                              connect_args={"check_same_thread": False})
+    Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url, future=future, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False}
+    )
     sa.event.listen(engine, "connect", _sqlite_wal)
     return engine
 

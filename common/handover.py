@@ -16,6 +16,7 @@ leave, for the call; it is masked wherever it is shown (`Callback.masked_phone`)
 
 SQLite in var/ by default; any SQLAlchemy URL (PostgreSQL for a cluster) through HANDOVER_DB_URL.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,46 +33,49 @@ from common.database import open_engine
 from common.privacy import mask_in, mask_personal_data
 
 WAITING, WITH_AGENT, RETURNED, TIMED_OUT, LEFT = "waiting", "with_agent", "returned", "timed_out", "left"
-OPEN = (WAITING, WITH_AGENT)        # the channel routes the citizen's messages to the agent
-ENDED = (RETURNED, TIMED_OUT)       # the channel still has to tell the citizen (announce)
+OPEN = (WAITING, WITH_AGENT)  # the channel routes the citizen's messages to the agent
+ENDED = (RETURNED, TIMED_OUT)  # the channel still has to tell the citizen (announce)
 CITIZEN, AGENT = "citizen", "agent"
 CALLBACK_OPEN, CALLBACK_DONE = "open", "done"
-ANSWER_TARGET_SECONDS = 60.0        # "answered within 60 s" on the dashboard
-RECENT_WAITS = 20                   # the usual wait is the median of this many recent ones
+ANSWER_TARGET_SECONDS = 60.0  # "answered within 60 s" on the dashboard
+RECENT_WAITS = 20  # the usual wait is the median of this many recent ones
 MAX_TEXT = 2000
 
 _metadata = sa.MetaData()
 tickets = sa.Table(
-    "handover_tickets", _metadata,
+    "handover_tickets",
+    _metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("sender_id", sa.String(200), nullable=False, index=True),
     sa.Column("channel", sa.String(20), nullable=False),
     sa.Column("state", sa.String(12), nullable=False, index=True),
-    sa.Column("summary", sa.Text, nullable=False),          # JSON, masked: what the agent reads first
-    sa.Column("resume_with", sa.String(200)),                # what the channel sends Rasa on handback
+    sa.Column("summary", sa.Text, nullable=False),  # JSON, masked: what the agent reads first
+    sa.Column("resume_with", sa.String(200)),  # what the channel sends Rasa on handback
     sa.Column("agent", sa.String(80)),
     sa.Column("created_at", sa.Float, nullable=False, index=True),
     sa.Column("taken_at", sa.Float),
     sa.Column("first_reply_at", sa.Float),
     sa.Column("closed_at", sa.Float),
-    sa.Column("announced_at", sa.Float),                     # the channel has told the citizen of the end
+    sa.Column("announced_at", sa.Float),  # the channel has told the citizen of the end
 )
 messages = sa.Table(
-    "handover_messages", _metadata,
+    "handover_messages",
+    _metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("ticket_id", sa.Integer, sa.ForeignKey("handover_tickets.id"), nullable=False, index=True),
     sa.Column("author", sa.String(10), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("at", sa.Float, nullable=False),
-    sa.Column("delivered_at", sa.Float),                     # an agent's reply that reached the citizen
+    sa.Column("delivered_at", sa.Float),  # an agent's reply that reached the citizen
 )
 callbacks = sa.Table(
-    "handover_callbacks", _metadata,
+    "handover_callbacks",
+    _metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("ticket_id", sa.Integer, sa.ForeignKey("handover_tickets.id")),
     sa.Column("channel", sa.String(20), nullable=False),
-    sa.Column("phone", sa.String(20), nullable=False),       # given with consent; shown masked
-    sa.Column("reason", sa.String(20), nullable=False),      # timed_out | closed (outside staffed hours) | asked
+    sa.Column("phone", sa.String(20), nullable=False),  # given with consent; shown masked
+    sa.Column("reason", sa.String(20), nullable=False),  # timed_out | closed (outside staffed hours) | asked
     sa.Column("summary", sa.Text, nullable=False),
     sa.Column("state", sa.String(8), nullable=False, index=True),
     sa.Column("created_at", sa.Float, nullable=False),
@@ -130,9 +134,9 @@ class Callback:
 class Figures:
     """How fast citizens got a person: the dashboard's two handover figures."""
 
-    queued: int                       # tickets that joined the queue in the period
-    counted: int                      # of them, those the figures count (not left unanswered in time)
-    answered_in_time: int             # of those, a first agent reply within ANSWER_TARGET_SECONDS
+    queued: int  # tickets that joined the queue in the period
+    counted: int  # of them, those the figures count (not left unanswered in time)
+    answered_in_time: int  # of those, a first agent reply within ANSWER_TARGET_SECONDS
     median_first_reply: Optional[float]  # seconds from joining the queue to the first agent reply
 
     @property
@@ -142,23 +146,49 @@ class Figures:
 
 def _ticket(row: Any) -> Ticket:
     m = row._mapping
-    return Ticket(id=m["id"], sender_id=m["sender_id"], channel=m["channel"], state=m["state"],
-                  summary=json.loads(m["summary"]), resume_with=m["resume_with"], agent=m["agent"],
-                  created_at=m["created_at"], taken_at=m["taken_at"], first_reply_at=m["first_reply_at"],
-                  closed_at=m["closed_at"], announced_at=m["announced_at"])
+    return Ticket(
+        id=m["id"],
+        sender_id=m["sender_id"],
+        channel=m["channel"],
+        state=m["state"],
+        summary=json.loads(m["summary"]),
+        resume_with=m["resume_with"],
+        agent=m["agent"],
+        created_at=m["created_at"],
+        taken_at=m["taken_at"],
+        first_reply_at=m["first_reply_at"],
+        closed_at=m["closed_at"],
+        announced_at=m["announced_at"],
+    )
 
 
 def _message(row: Any) -> Message:
     m = row._mapping
-    return Message(id=m["id"], ticket_id=m["ticket_id"], author=m["author"], text=m["text"], at=m["at"],
-                   delivered_at=m["delivered_at"])
+    return Message(
+        id=m["id"],
+        ticket_id=m["ticket_id"],
+        author=m["author"],
+        text=m["text"],
+        at=m["at"],
+        delivered_at=m["delivered_at"],
+    )
 
 
 def _callback(row: Any) -> Callback:
     m = row._mapping
-    return Callback(id=m["id"], ticket_id=m["ticket_id"], channel=m["channel"], phone=m["phone"],
-                    reason=m["reason"], summary=json.loads(m["summary"]), state=m["state"],
-                    created_at=m["created_at"], done_at=m["done_at"], done_by=m["done_by"], note=m["note"])
+    return Callback(
+        id=m["id"],
+        ticket_id=m["ticket_id"],
+        channel=m["channel"],
+        phone=m["phone"],
+        reason=m["reason"],
+        summary=json.loads(m["summary"]),
+        state=m["state"],
+        created_at=m["created_at"],
+        done_at=m["done_at"],
+        done_by=m["done_by"],
+        note=m["note"],
+    )
 
 
 def _masked(text: str) -> str:
@@ -191,17 +221,22 @@ class HandoverStore:
         return self.engine
 
     # ---- the queue ----------------------------------------------------------
-    def queue(self, sender_id: str, channel: str, summary: Dict[str, Any],
-              resume_with: Optional[str] = None) -> Ticket:
+    def queue(self, sender_id: str, channel: str, summary: Dict[str, Any], resume_with: Optional[str] = None) -> Ticket:
         """Put the citizen in the queue; one already there keeps their ticket (and place)."""
         already = self.open_ticket(sender_id)
         if already is not None:
             return already
         with self._ready().begin() as conn:
-            ticket_id = conn.execute(sa.insert(tickets).values(
-                sender_id=sender_id, channel=channel, state=WAITING,
-                summary=json.dumps(mask_in(summary), ensure_ascii=False),
-                resume_with=resume_with, created_at=self.clock())).inserted_primary_key[0]
+            ticket_id = conn.execute(
+                sa.insert(tickets).values(
+                    sender_id=sender_id,
+                    channel=channel,
+                    state=WAITING,
+                    summary=json.dumps(mask_in(summary), ensure_ascii=False),
+                    resume_with=resume_with,
+                    created_at=self.clock(),
+                )
+            ).inserted_primary_key[0]
         return self._get(ticket_id)
 
     def get(self, ticket_id: int) -> Optional[Ticket]:
@@ -240,14 +275,21 @@ class HandoverStore:
     def position(self, ticket: Ticket) -> int:
         """1 for the first in the queue."""
         with self._ready().connect() as conn:
-            ahead = conn.execute(sa.select(sa.func.count()).select_from(tickets).where(
-                (tickets.c.state == WAITING) & (tickets.c.id < ticket.id))).scalar_one()
+            ahead = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(tickets)
+                .where((tickets.c.state == WAITING) & (tickets.c.id < ticket.id))
+            ).scalar_one()
         return int(ahead) + 1
 
     def usual_wait_seconds(self) -> float:
         """The median wait of the last RECENT_WAITS citizens an agent took; the default without any."""
-        query = (sa.select(tickets.c.taken_at - tickets.c.created_at).where(tickets.c.taken_at.is_not(None))
-                 .order_by(tickets.c.taken_at.desc()).limit(RECENT_WAITS))
+        query = (
+            sa.select(tickets.c.taken_at - tickets.c.created_at)
+            .where(tickets.c.taken_at.is_not(None))
+            .order_by(tickets.c.taken_at.desc())
+            .limit(RECENT_WAITS)
+        )
         with self._ready().connect() as conn:
             waits = [float(w) for w in conn.execute(query).scalars()]
         return statistics.median(waits) if waits else settings.handover_default_wait_seconds()
@@ -255,8 +297,14 @@ class HandoverStore:
     # ---- transitions -----------------------------------------------------------
     def _move(self, ticket_id: int, from_states: Sequence[str], **values: Any) -> bool:
         with self._ready().begin() as conn:
-            return conn.execute(sa.update(tickets).where(
-                (tickets.c.id == ticket_id) & tickets.c.state.in_(from_states)).values(**values)).rowcount == 1
+            return (
+                conn.execute(
+                    sa.update(tickets)
+                    .where((tickets.c.id == ticket_id) & tickets.c.state.in_(from_states))
+                    .values(**values)
+                ).rowcount
+                == 1
+            )
 
     def take(self, ticket_id: int, agent: str) -> bool:
         """An agent takes a waiting citizen; False if someone else did, or the wait ended."""
@@ -276,8 +324,7 @@ class HandoverStore:
     def expire_overdue(self, timeout_seconds: float, sender_id: Optional[str] = None) -> int:
         """Waiting tickets no agent took within `timeout_seconds` are `timed_out` (only `sender_id`'s, if given)."""
         now = self.clock()
-        query = sa.update(tickets).where((tickets.c.state == WAITING)
-                                         & (tickets.c.created_at <= now - timeout_seconds))
+        query = sa.update(tickets).where((tickets.c.state == WAITING) & (tickets.c.created_at <= now - timeout_seconds))
         if sender_id is not None:
             query = query.where(tickets.c.sender_id == sender_id)
         with self._ready().begin() as conn:
@@ -286,9 +333,14 @@ class HandoverStore:
     def announce(self, ticket_id: int) -> bool:
         """Claim telling the citizen that the help ended (handed back or timed out): True once per ticket."""
         with self._ready().begin() as conn:
-            return conn.execute(sa.update(tickets).where(
-                (tickets.c.id == ticket_id) & tickets.c.state.in_(ENDED) & tickets.c.announced_at.is_(None)
-            ).values(announced_at=self.clock())).rowcount == 1
+            return (
+                conn.execute(
+                    sa.update(tickets)
+                    .where((tickets.c.id == ticket_id) & tickets.c.state.in_(ENDED) & tickets.c.announced_at.is_(None))
+                    .values(announced_at=self.clock())
+                ).rowcount
+                == 1
+            )
 
     def to_announce(self, sender_id: str) -> Optional[Ticket]:
         """The citizen's newest ticket if it ended and the citizen has not been told yet."""
@@ -297,8 +349,10 @@ class HandoverStore:
 
     def watched(self, channel: str) -> List[Ticket]:
         """What a channel that pushes (Telegram) keeps an eye on: open tickets and ended ones not yet told."""
-        query = sa.select(tickets).where((tickets.c.channel == channel) & (
-            tickets.c.state.in_(OPEN) | (tickets.c.state.in_(ENDED) & tickets.c.announced_at.is_(None))))
+        query = sa.select(tickets).where(
+            (tickets.c.channel == channel)
+            & (tickets.c.state.in_(OPEN) | (tickets.c.state.in_(ENDED) & tickets.c.announced_at.is_(None)))
+        )
         with self._ready().connect() as conn:
             return [_ticket(r) for r in conn.execute(query.order_by(tickets.c.id))]
 
@@ -313,14 +367,18 @@ class HandoverStore:
             return None
         message = self._add_message(ticket_id, AGENT, text)
         with self._ready().begin() as conn:
-            conn.execute(sa.update(tickets).where((tickets.c.id == ticket_id) & tickets.c.first_reply_at.is_(None))
-                         .values(first_reply_at=message.at))
+            conn.execute(
+                sa.update(tickets)
+                .where((tickets.c.id == ticket_id) & tickets.c.first_reply_at.is_(None))
+                .values(first_reply_at=message.at)
+            )
         return message
 
     def _add_message(self, ticket_id: int, author: str, text: str) -> Message:
         with self._ready().begin() as conn:
-            message_id = conn.execute(sa.insert(messages).values(
-                ticket_id=ticket_id, author=author, text=_masked(text), at=self.clock())).inserted_primary_key[0]
+            message_id = conn.execute(
+                sa.insert(messages).values(ticket_id=ticket_id, author=author, text=_masked(text), at=self.clock())
+            ).inserted_primary_key[0]
             row = conn.execute(sa.select(messages).where(messages.c.id == message_id)).one()
         return _message(row)
 
@@ -335,19 +393,33 @@ class HandoverStore:
         claimed = []
         with self._ready().begin() as conn:
             for m in pending:
-                if conn.execute(sa.update(messages).where((messages.c.id == m.id) & messages.c.delivered_at.is_(None))
-                                .values(delivered_at=self.clock())).rowcount == 1:
+                if (
+                    conn.execute(
+                        sa.update(messages)
+                        .where((messages.c.id == m.id) & messages.c.delivered_at.is_(None))
+                        .values(delivered_at=self.clock())
+                    ).rowcount
+                    == 1
+                ):
                     claimed.append(m)
         return claimed
 
     # ---- callback tickets --------------------------------------------------------
-    def add_callback(self, phone: str, channel: str, reason: str, summary: Dict[str, Any],
-                     ticket_id: Optional[int] = None) -> Callback:
+    def add_callback(
+        self, phone: str, channel: str, reason: str, summary: Dict[str, Any], ticket_id: Optional[int] = None
+    ) -> Callback:
         with self._ready().begin() as conn:
-            callback_id = conn.execute(sa.insert(callbacks).values(
-                ticket_id=ticket_id, channel=channel, phone=phone, reason=reason,
-                summary=json.dumps(mask_in(summary), ensure_ascii=False), state=CALLBACK_OPEN,
-                created_at=self.clock())).inserted_primary_key[0]
+            callback_id = conn.execute(
+                sa.insert(callbacks).values(
+                    ticket_id=ticket_id,
+                    channel=channel,
+                    phone=phone,
+                    reason=reason,
+                    summary=json.dumps(mask_in(summary), ensure_ascii=False),
+                    state=CALLBACK_OPEN,
+                    created_at=self.clock(),
+                )
+            ).inserted_primary_key[0]
         callback = self.callback(callback_id)
         assert callback is not None  # just written
         return callback
@@ -369,9 +441,14 @@ class HandoverStore:
     def close_callback(self, callback_id: int, by: str, note: str) -> bool:
         """Mark a callback done, with what came of it; False if it was done already."""
         with self._ready().begin() as conn:
-            return conn.execute(sa.update(callbacks).where(
-                (callbacks.c.id == callback_id) & (callbacks.c.state == CALLBACK_OPEN)).values(
-                state=CALLBACK_DONE, done_at=self.clock(), done_by=by, note=_masked(note))).rowcount == 1
+            return (
+                conn.execute(
+                    sa.update(callbacks)
+                    .where((callbacks.c.id == callback_id) & (callbacks.c.state == CALLBACK_OPEN))
+                    .values(state=CALLBACK_DONE, done_at=self.clock(), done_by=by, note=_masked(note))
+                ).rowcount
+                == 1
+            )
 
     # ---- the dashboard ------------------------------------------------------------
     def figures(self, since: float, until: float) -> Figures:
@@ -380,9 +457,11 @@ class HandoverStore:
         answered in time, timed out, handed back, or unanswered for longer than the target. A citizen
         who left sooner, unanswered, is not counted against it; one still waiting is not counted yet."""
         with self._ready().connect() as conn:
-            rows = conn.execute(sa.select(tickets.c.state, tickets.c.created_at, tickets.c.first_reply_at,
-                                          tickets.c.closed_at)
-                                .where((tickets.c.created_at >= since) & (tickets.c.created_at < until))).all()
+            rows = conn.execute(
+                sa.select(tickets.c.state, tickets.c.created_at, tickets.c.first_reply_at, tickets.c.closed_at).where(
+                    (tickets.c.created_at >= since) & (tickets.c.created_at < until)
+                )
+            ).all()
         now = self.clock()
         replies, counted, in_time = [], 0, 0
         for state, created, first_reply, closed in rows:
@@ -392,5 +471,9 @@ class HandoverStore:
             if answered or state in ENDED or (closed or now) - created >= ANSWER_TARGET_SECONDS:
                 counted += 1
                 in_time += answered
-        return Figures(queued=len(rows), counted=counted, answered_in_time=in_time,
-                       median_first_reply=statistics.median(replies) if replies else None)
+        return Figures(
+            queued=len(rows),
+            counted=counted,
+            answered_in_time=in_time,
+            median_first_reply=statistics.median(replies) if replies else None,
+        )

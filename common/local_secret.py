@@ -4,6 +4,7 @@ The admin token, the sender-hash salt and the spool's key live this way in var/ 
 setting gives them. Several processes may ask at the same moment: the file is written
 aside and linked into place, so each of them reads the one secret that won, never half of it.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ their first 3 and last 4 (138****8000), as the national display rules do.
 An 18-character number is an ID-card number when its GB 11643 check digit is
 right, or when it carries a plausible birth date (a mistyped ID is still personal).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -110,6 +111,7 @@ def _masking_record_factory(make_record):
         if masked != message:
             record.msg, record.args = masked, None
         return record
+
     factory.masks_personal_data = True
     return factory
 

@@ -8,6 +8,7 @@ per test and per subprocess. An empty value counts as unset, so `NAME=` means th
 Only the code reads through here; a variable passed on to a child process (`env={**os.environ,
 ...}`) is just handed over.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,17 +48,23 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("DATABASE_URL", None, "the feedback store (ratings, cases, inbox); unset: SQLite var/feedback.db"),
     Setting("CHECKLIST_DB_URL", None, "saved checklist progress; unset: SQLite var/checklists.db"),
     Setting("CHECKLIST_TTL_DAYS", "30", "days a saved checklist is kept"),
-    Setting("SPOOL_DB_URL", None,
-            "the action server's local spool for writes during an outage; unset: SQLite var/spool.db"),
+    Setting(
+        "SPOOL_DB_URL", None, "the action server's local spool for writes during an outage; unset: SQLite var/spool.db"
+    ),
     Setting("SPOOL_DRAIN_SECONDS", "5", "how often the action server retries spooled writes"),
-    Setting("SPOOL_KEY", None,
-            "the Fernet key that encrypts what the spool keeps; unset: a random key in var/.spool_key"),
-    Setting("SENDER_HASH_SALT", None,
-            "salt of the sender-id hashes stores keep; unset: a random salt in var/.sender_salt"),
+    Setting(
+        "SPOOL_KEY", None, "the Fernet key that encrypts what the spool keeps; unset: a random key in var/.spool_key"
+    ),
+    Setting(
+        "SENDER_HASH_SALT", None, "salt of the sender-id hashes stores keep; unset: a random salt in var/.sender_salt"
+    ),
     # The knowledge base and the staff tool
     Setting("KB_DIR", None, "the knowledge-base folder; unset: knowledge_base/"),
-    Setting("KB_ADMIN_TOKEN", None,
-            "guards Rasa's HTTP API and the reload routes; unset: a random token in var/.admin_token"),
+    Setting(
+        "KB_ADMIN_TOKEN",
+        None,
+        "guards Rasa's HTTP API and the reload routes; unset: a random token in var/.admin_token",
+    ),
     Setting("KB_OPERATOR", None, "who `kb` and `bot.feedback` record as making a change; unset: the login name"),
     # The staff console (bot/console)
     Setting("STAFF_DB_URL", None, "the staff console's accounts, sessions and drafts; unset: SQLite var/staff.db"),
@@ -74,18 +81,27 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("ACTION_TIMEOUT_SECONDS", "3", "how long Rasa waits for the action server"),
     Setting("LOG_LEVEL", "INFO", "log level of the action server and the Telegram relay"),
     Setting("SANIC_HOST", "127.0.0.1", "the address the action server listens on (0.0.0.0: every address)"),
-    Setting("RASA_INTERFACE", "127.0.0.1",
-            "the address Rasa's REST channel listens on (`rasa run -i`; nginx's entry point in the cluster); "
-            "0.0.0.0 makes it public"),
+    Setting(
+        "RASA_INTERFACE",
+        "127.0.0.1",
+        "the address Rasa's REST channel listens on (`rasa run -i`; nginx's entry point in the cluster); "
+        "0.0.0.0 makes it public",
+    ),
     Setting("RASA_URL", "http://localhost:5005", "where channels and `kb reload` find Rasa"),
     Setting("ACTIONS_URL", "http://localhost:5055", "where `kb reload` finds the action server"),
     # Channels
     Setting("RATE_LIMIT_PER_MINUTE", "30", "messages a sender may send a channel per minute"),
-    Setting("RATE_LIMIT_PER_ADDRESS", "120",
-            "requests one network address may send the REST channel per minute (and nginx, in the cluster)"),
-    Setting("TRUSTED_PROXIES", "127.0.0.1,::1",
-            "our own front ends (nginx, kiosk, relay; addresses or networks): not limited per address, "
-            "and their X-Forwarded-For names the citizen's address"),
+    Setting(
+        "RATE_LIMIT_PER_ADDRESS",
+        "120",
+        "requests one network address may send the REST channel per minute (and nginx, in the cluster)",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        "127.0.0.1,::1",
+        "our own front ends (nginx, kiosk, relay; addresses or networks): not limited per address, "
+        "and their X-Forwarded-For names the citizen's address",
+    ),
     Setting("MAX_MESSAGE_CHARS", "1000", "the longest message, in characters, any channel takes"),
     Setting("MAX_REQUEST_BYTES", "16384", "the largest request body the REST channel and the kiosk take"),
     Setting("MAX_SENDER_CHARS", "128", "the longest sender id (and input_channel) the REST channel takes"),

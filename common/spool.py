@@ -11,6 +11,7 @@ consenting citizen's callback number. The key is not in the spool file: SPOOL_KE
 random key in var/.spool_key (mode 0600). A payload the key cannot open (the key was
 changed) stays in the spool, with a warning, until the old key is back.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 _metadata = sa.MetaData()
 pending = sa.Table(
-    "spool_pending", _metadata,
+    "spool_pending",
+    _metadata,
     sa.Column("kind", sa.String(20), primary_key=True),
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("payload", sa.Text, nullable=False),
@@ -53,9 +55,10 @@ class Spool:
         try:
             self._fernet = Fernet(key or spool_key())
         except ValueError as exc:
-            raise ValueError("SPOOL_KEY（或 var/.spool_key）不是有效的 Fernet 密钥 / is not a Fernet key: "
-                             "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
-                             ) from exc
+            raise ValueError(
+                "SPOOL_KEY（或 var/.spool_key）不是有效的 Fernet 密钥 / is not a Fernet key: "
+                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            ) from exc
 
     def _seal(self, payload: Dict[str, Any]) -> str:
         return self._fernet.encrypt(json.dumps(payload, ensure_ascii=False).encode()).decode()
@@ -79,7 +82,8 @@ class Spool:
     def waiting(self, kind: str, key_prefix: str = "") -> List[Tuple[str, Dict[str, Any]]]:
         """What waits, oldest first; only keys starting with `key_prefix`, if given."""
         query = sa.select(pending.c.key, pending.c.payload).where(
-            (pending.c.kind == kind) & pending.c.key.startswith(key_prefix, autoescape=True))
+            (pending.c.kind == kind) & pending.c.key.startswith(key_prefix, autoescape=True)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(pending.c.at)).all()
         opened = ((key, self._open(kind, sealed)) for key, sealed in rows)
@@ -88,11 +92,18 @@ class Spool:
     def forget(self, kind: str, key_prefix: str) -> int:
         """Drop what waits under keys starting with `key_prefix` (a citizen asked to be forgotten)."""
         with self.engine.begin() as conn:
-            return conn.execute(sa.delete(pending).where(
-                (pending.c.kind == kind) & pending.c.key.startswith(key_prefix, autoescape=True))).rowcount
+            return conn.execute(
+                sa.delete(pending).where(
+                    (pending.c.kind == kind) & pending.c.key.startswith(key_prefix, autoescape=True)
+                )
+            ).rowcount
 
-    def drain(self, kind: str, write: Callable[[Dict[str, Any]], Any],
-              unavailable: Union[Type[Exception], Tuple[Type[Exception], ...]]) -> int:
+    def drain(
+        self,
+        kind: str,
+        write: Callable[[Dict[str, Any]], Any],
+        unavailable: Union[Type[Exception], Tuple[Type[Exception], ...]],
+    ) -> int:
         """Write what waits, oldest first; stop at the first failure. Returns how many went through."""
         done = 0
         for key, payload in self.waiting(kind):

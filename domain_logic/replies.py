@@ -3,6 +3,7 @@
 Each function takes one catalogue entry (an item or a life-event bundle) and
 returns plain text; channels decide how to dress it up.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
@@ -71,8 +72,10 @@ def materials(entry: Entry) -> str:
         extra = ""
         if entry.extra_steps:
             extra = "\n另需办理：" + "；".join(f"{s.name}（{s.where}）" for s in entry.extra_steps)
-        return (f"「{entry.name}」合并后的材料清单（相同材料只需准备一份）：\n{body}{extra}\n"
-                f"标〔视情况〕的只在相应情形下需要。{local_note(entry)}")
+        return (
+            f"「{entry.name}」合并后的材料清单（相同材料只需准备一份）：\n{body}{extra}\n"
+            f"标〔视情况〕的只在相应情形下需要。{local_note(entry)}"
+        )
     body = _numbered(material_line(m) for m in entry.materials)
     note = "标〔视情况〕的只在相应情形下需要。" if any(m.is_conditional for m in entry.materials) else ""
     return f"办理「{entry.name}」需要准备：\n{body}\n{note}{local_note(entry)}"
@@ -94,8 +97,7 @@ def time_limit(entry: Entry) -> str:
         lines = [f"{item.name}：承诺 {item.promised_time_limit}" for item in entry.members]
         head = f"联办时限：{entry.time_limit}\n" if entry.time_limit else ""
         return f"「{entry.name}」\n{head}" + "\n".join(lines)
-    return (f"「{entry.name}」法定办结时限：{entry.legal_time_limit}；"
-            f"承诺办结时限：{entry.promised_time_limit}。")
+    return f"「{entry.name}」法定办结时限：{entry.legal_time_limit}；承诺办结时限：{entry.promised_time_limit}。"
 
 
 def fee(entry: Entry) -> str:
@@ -137,24 +139,40 @@ def overview(entry: Entry) -> str:
     """What a citizen needs to decide what to ask next; a look-up leads with where to look."""
     if isinstance(entry, ServiceItem) and entry.is_lookup:
         bring = "、".join(m.name for m in entry.materials)
-        return (f"「{entry.name}」可以通过以下渠道查询：\n{channels(entry)}\n"
-                + (f"到窗口或自助终端查询请带：{bring}。\n" if bring else "")
-                + f"{entry.summary}\n{local_note(entry)}")
+        return (
+            f"「{entry.name}」可以通过以下渠道查询：\n{channels(entry)}\n"
+            + (f"到窗口或自助终端查询请带：{bring}。\n" if bring else "")
+            + f"{entry.summary}\n{local_note(entry)}"
+        )
     if isinstance(entry, ServiceItem) and not entry.materials:
         return f"「{entry.name}」：{entry.summary}{_channels_section(entry)}\n{local_note(entry)}"
     if isinstance(entry, Bundle):
         members = _numbered(item.name for item in entry.members)
-        return (f"「{entry.name}」：{entry.summary}\n一次申请可联办：\n{members}\n"
-                f"整件事{_trips_text(entry.trips)}。\n\n{materials(entry)}")
-    return (f"「{entry.name}」：{entry.summary}\n实施部门：{entry.department}\n"
-            f"需准备 {len(entry.materials)} 项材料，承诺 {entry.promised_time_limit} 办结，"
-            f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。{_channels_section(entry, '办理渠道：')}")
+        return (
+            f"「{entry.name}」：{entry.summary}\n一次申请可联办：\n{members}\n"
+            f"整件事{_trips_text(entry.trips)}。\n\n{materials(entry)}"
+        )
+    return (
+        f"「{entry.name}」：{entry.summary}\n实施部门：{entry.department}\n"
+        f"需准备 {len(entry.materials)} 项材料，承诺 {entry.promised_time_limit} 办结，"
+        f"{_trips_text(entry.trips)}{'，可网上办理' if entry.online else ''}。{_channels_section(entry, '办理渠道：')}"
+    )
 
 
 def whole_guide(entry: Entry) -> List[str]:
     """Every part of the guide as the bot words it, in the order staff read it (`kb show`, the console's preview)."""
-    return [overview(entry), materials(entry), process(entry), conditions(entry), time_limit(entry), fee(entry),
-            location(entry), hours(entry), online(entry), contact(entry)]
+    return [
+        overview(entry),
+        materials(entry),
+        process(entry),
+        conditions(entry),
+        time_limit(entry),
+        fee(entry),
+        location(entry),
+        hours(entry),
+        online(entry),
+        contact(entry),
+    ]
 
 
 # The one list of what a citizen can ask about a service: each intent and the answer composed
@@ -175,19 +193,23 @@ ANSWERS: Dict[str, Callable[[Entry], str]] = {
 # The questions about one aspect of a service (inquire_service names the service only).
 ASPECT_QUESTIONS: Tuple[str, ...] = tuple(intent for intent in ANSWERS if intent.startswith("ask_"))
 
+
 def no_guide(matter: Optional[str], department: Optional[Department]) -> str:
     """The honest answer for a matter without a guide: say so, and who can help, never a sibling's guide."""
     what = f"「{matter}」的办事指南" if matter else "这方面的办事指南"
     text = f"抱歉，我这里还没有{what}，不能给您准确的材料清单，以免您白跑一趟。"
     if department is None:
         return text + "\n您可以拨打 12345 政务服务便民热线咨询，或到当地政务服务中心咨询台问询。"
-    return (f"{text}\n{_department_channels(department)}\n"
-            "也可以拨打 12345 政务服务便民热线。具体以当地政务服务中心公布为准。")
+    return (
+        f"{text}\n{_department_channels(department)}\n"
+        "也可以拨打 12345 政务服务便民热线。具体以当地政务服务中心公布为准。"
+    )
 
 
 def _department_channels(department: Department) -> str:
-    return (f"这类事项由{department.name}部门办理（{department.handles}）。您可以：\n"
-            f"{_channel_list(department.channels)}")
+    return (
+        f"这类事项由{department.name}部门办理（{department.handles}）。您可以：\n{_channel_list(department.channels)}"
+    )
 
 
 def not_sure(department: Optional[Department]) -> str:
@@ -200,8 +222,10 @@ def not_sure(department: Optional[Department]) -> str:
 
 def policy_question(entry: Entry, department: Optional[Department]) -> str:
     """An amount, rate or age of local policy: the guide has no figure, and a guessed one would mislead."""
-    text = ("您问的是当地的政策规定（金额、比例、年限、报销范围或是否合规等），各地不同、常有调整，"
-            "我这里没有这方面的办事指南，不能给您准确的答复。")
+    text = (
+        "您问的是当地的政策规定（金额、比例、年限、报销范围或是否合规等），各地不同、常有调整，"
+        "我这里没有这方面的办事指南，不能给您准确的答复。"
+    )
     if department is not None:
         text += f"\n{_department_channels(department)}"
     return text + f"\n如需办理「{entry.name}」，可以点下面的按钮查看办事指南。具体以当地政务服务中心公布为准。"

@@ -3,6 +3,7 @@
 The days (HANDOVER_DAYS, working days by default) are those of the working-day calendar the
 好差评 deadlines use; the hours (HANDOVER_HOURS) are spans of the day in HANDOVER_TIMEZONE.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,8 +20,9 @@ def staffed(moment: Optional[datetime] = None) -> bool:
     """True when `moment` (default: now) falls on a staffed day within the staffed hours."""
     local = (moment or datetime.now(tz=ZoneInfo("UTC"))).astimezone(ZoneInfo(settings.handover_timezone()))
     minute = local.hour * 60 + local.minute
-    return (is_working_day(local.date(), settings.handover_days())
-            and any(start <= minute < end for start, end in settings.handover_hours()))
+    return is_working_day(local.date(), settings.handover_days()) and any(
+        start <= minute < end for start, end in settings.handover_hours()
+    )
 
 
 def describe() -> str:

@@ -3,6 +3,7 @@
 One JSON line per change in `history.jsonl` beside the entries, so the record
 travels with the knowledge base (and with git, if it is kept there).
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,8 +26,11 @@ class Change:
 
     def describe(self) -> str:
         """One line for a person: what was added or removed from a list, else before → after."""
-        if isinstance(self.before, list) and isinstance(self.after, list) \
-                and not any(isinstance(x, (dict, list)) for x in self.before + self.after):
+        if (
+            isinstance(self.before, list)
+            and isinstance(self.after, list)
+            and not any(isinstance(x, (dict, list)) for x in self.before + self.after)
+        ):
             added = [x for x in self.after if x not in self.before]
             removed = [x for x in self.before if x not in self.after]
             parts = [f"新增 {_show(x)}" for x in added] + [f"删除 {_show(x)}" for x in removed]
@@ -57,8 +61,12 @@ def _value_changes(path: str, old: Any, new: Any) -> List[Change]:
         return []
     if isinstance(old, dict) and isinstance(new, dict):
         return field_changes(old, new, path)
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) \
-            and all(isinstance(x, dict) for x in old + new):
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and len(old) == len(new)
+        and all(isinstance(x, dict) for x in old + new)
+    ):
         return [c for i, (o, n) in enumerate(zip(old, new)) for c in _value_changes(f"{path}[{i}]", o, n)]
     return [Change(path, old, new)]
 
@@ -122,12 +130,23 @@ class AuditLog:
     def __init__(self, root: Path) -> None:
         self.path = Path(root) / HISTORY_FILE
 
-    def record(self, entry_id: str, operator: str, action: str, changes: List[Change],
-               at: Optional[datetime] = None, reviewer: Optional[str] = None) -> None:
+    def record(
+        self,
+        entry_id: str,
+        operator: str,
+        action: str,
+        changes: List[Change],
+        at: Optional[datetime] = None,
+        reviewer: Optional[str] = None,
+    ) -> None:
         """One change; `reviewer`: who approved it, when it was written with four eyes (the console)."""
-        line = {"at": (at or datetime.now()).isoformat(timespec="seconds"), "operator": operator,
-                "entry": entry_id, "action": action,
-                "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in changes]}
+        line = {
+            "at": (at or datetime.now()).isoformat(timespec="seconds"),
+            "operator": operator,
+            "entry": entry_id,
+            "action": action,
+            "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in changes],
+        }
         if reviewer:
             line["reviewer"] = reviewer
         with open(self.path, "a", encoding="utf-8") as f:

@@ -3,6 +3,7 @@
 A broken file never takes the service down: it is left out (or, on a reload,
 its last good version stays in service) and its errors are reported.
 """
+
 from __future__ import annotations
 
 import logging
@@ -125,12 +126,17 @@ def _longest_cue(cues: Iterable[str], text: str) -> int:
 
 
 def _cue_asked(cue: str, text: str) -> bool:
-    return any(not _DONE.match(text[m.end():]) for m in re.finditer(re.escape(cue), text))
+    return any(not _DONE.match(text[m.end() :]) for m in re.finditer(re.escape(cue), text))
 
 
-def own_checks(name: str, item: ServiceItem, expected_id: str, shared: Dict[str, Question],
-               departments: Optional[Dict[str, Department]] = None,
-               families: Optional[Dict[str, Family]] = None) -> List[FileError]:
+def own_checks(
+    name: str,
+    item: ServiceItem,
+    expected_id: str,
+    shared: Dict[str, Question],
+    departments: Optional[Dict[str, Department]] = None,
+    families: Optional[Dict[str, Family]] = None,
+) -> List[FileError]:
     """Checks the schema cannot express: file name, references to the questionnaire,
     the department directory and the families, and a look-up's materials.
 
@@ -141,8 +147,7 @@ def own_checks(name: str, item: ServiceItem, expected_id: str, shared: Dict[str,
     if item.id != expected_id:
         errors.append(FileError(name, "id", f"编码 {item.id!r} 应与文件名 {expected_id!r} 一致"))
     if departments is not None and item.department_id not in departments:
-        errors.append(FileError(name, "department_id",
-                                f"部门目录（departments.yml）中没有部门 {item.department_id!r}"))
+        errors.append(FileError(name, "department_id", f"部门目录（departments.yml）中没有部门 {item.department_id!r}"))
     if families is not None and item.family and item.family not in families:
         errors.append(FileError(name, "family", f"事项族目录（families.yml）中没有 {item.family!r}"))
     if item.is_lookup:
@@ -150,9 +155,14 @@ def own_checks(name: str, item: ServiceItem, expected_id: str, shared: Dict[str,
             errors.append(FileError(name, "questions", "查询类事项不需要问卷：群众只需出示证件查询"))
         for i, material in enumerate(item.materials):
             if material.copies or material.when or material.required != "必要":
-                errors.append(FileError(name, f"materials[{i}]",
-                                        "查询类事项的材料只应是查询时出示的证件（必要、0份、不设适用条件）；"
-                                        "要提交材料的请把事项类型改为“办理”"))
+                errors.append(
+                    FileError(
+                        name,
+                        f"materials[{i}]",
+                        "查询类事项的材料只应是查询时出示的证件（必要、0份、不设适用条件）；"
+                        "要提交材料的请把事项类型改为“办理”",
+                    )
+                )
     questions = {**shared, **{q.id: q for q in item.questions}}
     for i, material in enumerate(item.materials):
         for qid, answer in material.when.items():
@@ -180,8 +190,9 @@ def _load_shared_questions(root: Path, errors: List[FileError]) -> Dict[str, Que
 T = TypeVar("T", Department, Family)
 
 
-def _load_directory(path: Path, kind: str, build: Callable[[Any], T], errors: List[FileError],
-                    previous: Optional[Dict[str, T]]) -> Optional[Dict[str, T]]:
+def _load_directory(
+    path: Path, kind: str, build: Callable[[Any], T], errors: List[FileError], previous: Optional[Dict[str, T]]
+) -> Optional[Dict[str, T]]:
     """departments.yml or families.yml by id; on an error the version in service, else None."""
     if not path.exists():
         return {}
@@ -211,24 +222,29 @@ def family_checks(cat: Catalogue, path: Path) -> List[FileError]:
     for family in cat.families.values():
         members = cat.members_of(family.id)
         if cat.departments and family.department_id not in cat.departments:
-            errors.append(FileError(str(path), f"{family.id}.department_id",
-                                    f"部门目录中没有部门 {family.department_id!r}"))
+            errors.append(
+                FileError(str(path), f"{family.id}.department_id", f"部门目录中没有部门 {family.department_id!r}")
+            )
         if not members:
             errors.append(FileError(str(path), family.id, "这个事项族还没有成员事项（在事项文件里写 family）"))
         for item in members:
             for alias in set(item.aliases) & set(family.terms):
-                errors.append(FileError(item.source_file, "aliases",
-                                        f"别名 {alias!r} 指整个“{family.name}”族，已写在 families.yml 的 terms 里；"
-                                        f"请改成带区分词的说法（如“{alias}丢了”）"))
-        owners: List[Tuple[str, str, str]] = [(item.id, item.source_file, cue)
-                                              for item in members for cue in item.cues]
-        owners += [(f"{family.id}.uncovered「{u.name}」", str(path), cue)
-                   for u in family.uncovered for cue in u.cues]
+                errors.append(
+                    FileError(
+                        item.source_file,
+                        "aliases",
+                        f"别名 {alias!r} 指整个“{family.name}”族，已写在 families.yml 的 terms 里；"
+                        f"请改成带区分词的说法（如“{alias}丢了”）",
+                    )
+                )
+        owners: List[Tuple[str, str, str]] = [(item.id, item.source_file, cue) for item in members for cue in item.cues]
+        owners += [(f"{family.id}.uncovered「{u.name}」", str(path), cue) for u in family.uncovered for cue in u.cues]
         for i, (owner_a, _, cue_a) in enumerate(owners):
-            for owner_b, file_b, cue_b in owners[i + 1:]:
+            for owner_b, file_b, cue_b in owners[i + 1 :]:
                 if owner_a != owner_b and (cue_a in cue_b or cue_b in cue_a):
-                    errors.append(FileError(file_b, "cues",
-                                            f"区分词 {cue_b!r} 与同族的 {owner_a} 的 {cue_a!r} 重叠，无法区分"))
+                    errors.append(
+                        FileError(file_b, "cues", f"区分词 {cue_b!r} 与同族的 {owner_a} 的 {cue_a!r} 重叠，无法区分")
+                    )
     return errors
 
 
@@ -240,10 +256,16 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogu
     """
     cat = Catalogue()
     cat.shared_questions = _load_shared_questions(root, cat.errors)
-    departments = _load_directory(root / "departments.yml", "departments", Department.from_dict, cat.errors,
-                                  previous.departments if previous else None)
-    families = _load_directory(root / "families.yml", "families", Family.from_dict, cat.errors,
-                               previous.families if previous else None)
+    departments = _load_directory(
+        root / "departments.yml",
+        "departments",
+        Department.from_dict,
+        cat.errors,
+        previous.departments if previous else None,
+    )
+    families = _load_directory(
+        root / "families.yml", "families", Family.from_dict, cat.errors, previous.families if previous else None
+    )
     cat.departments, cat.families = departments or {}, families or {}
 
     def keep_previous(path: Path, kind: str) -> None:
@@ -296,8 +318,13 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogu
 
 def _signature(root: Path) -> Tuple[Tuple[str, int, int], ...]:
     """What changes when a staff member edits, adds or removes a file."""
-    files = [root / "questions.yml", root / "departments.yml", root / "families.yml",
-             *(root / "items").glob("*.yml"), *(root / "bundles").glob("*.yml")]
+    files = [
+        root / "questions.yml",
+        root / "departments.yml",
+        root / "families.yml",
+        *(root / "items").glob("*.yml"),
+        *(root / "bundles").glob("*.yml"),
+    ]
     sig = []
     for f in files:
         try:

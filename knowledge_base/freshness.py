@@ -3,6 +3,7 @@
 An entry's optional `reviewed: {date: 'YYYY-MM-DD', by: 张三}` is set when a change is published in
 the console, or when a reviewer confirms the guide is still right (已复核，无变化).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ def stamp(data: Dict[str, Any], by: str, on: date) -> Dict[str, Any]:
 @dataclass(frozen=True)
 class Due:
     entry: Entry
-    reviewed_on: Optional[date]   # None: never reviewed
-    days: Optional[int]           # since the review
+    reviewed_on: Optional[date]  # None: never reviewed
+    days: Optional[int]  # since the review
 
 
 def due_for_review(catalogue: Catalogue, today: date, max_days: int) -> List[Due]:

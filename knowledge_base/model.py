@@ -1,4 +1,5 @@
 """Typed, read-only views of validated knowledge-base files."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,9 +48,15 @@ class Material:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Material":
         return cls(
-            name=d["name"], form=d["form"], copies=d["copies"], medium=d["medium"],
-            required=d["required"], source=d["source"], condition=d.get("condition"),
-            when=dict(d.get("when") or {}), notes=d.get("notes"),
+            name=d["name"],
+            form=d["form"],
+            copies=d["copies"],
+            medium=d["medium"],
+            required=d["required"],
+            source=d["source"],
+            condition=d.get("condition"),
+            when=dict(d.get("when") or {}),
+            notes=d.get("notes"),
         )
 
 
@@ -132,24 +139,42 @@ class ServiceItem:
         fees = d["fees"]
         online = d["online"]
         return cls(
-            id=d["id"], name=d["name"], aliases=tuple(d["aliases"]), department=d["department"],
-            service_object=d["service_object"], summary=d["summary"],
+            id=d["id"],
+            name=d["name"],
+            aliases=tuple(d["aliases"]),
+            department=d["department"],
+            service_object=d["service_object"],
+            summary=d["summary"],
             conditions=tuple(d["conditions"]),
             materials=tuple(Material.from_dict(m) for m in d["materials"]),
             process=tuple(d["process"]),
-            legal_time_limit=d["time_limit"]["legal"], promised_time_limit=d["time_limit"]["promised"],
-            free=fees["free"], fees=tuple(Fee(**f) for f in fees.get("items", [])),
+            legal_time_limit=d["time_limit"]["legal"],
+            promised_time_limit=d["time_limit"]["promised"],
+            free=fees["free"],
+            fees=tuple(Fee(**f) for f in fees.get("items", [])),
             fee_notes=fees.get("notes"),
-            place=d["location"]["place"], hours=d["location"]["hours"], contact=d["contact"],
-            online=online["available"], online_entry=online.get("entry"), online_notes=online.get("notes"),
-            trips=d["trips"], delivery=tuple(d["delivery"]),
-            faq=tuple(FAQ(f["q"], f["a"]) for f in d["faq"]), local_note=d["local_note"],
+            place=d["location"]["place"],
+            hours=d["location"]["hours"],
+            contact=d["contact"],
+            online=online["available"],
+            online_entry=online.get("entry"),
+            online_notes=online.get("notes"),
+            trips=d["trips"],
+            delivery=tuple(d["delivery"]),
+            faq=tuple(FAQ(f["q"], f["a"]) for f in d["faq"]),
+            local_note=d["local_note"],
             questions=tuple(Question.from_dict(q) for q in d.get("questions", [])),
-            legal_basis=tuple(d.get("legal_basis", [])), category=d.get("category"),
-            result=d.get("result"), kind=d.get("kind", "办理"), department_id=d.get("department_id", ""),
-            channels=tuple(Channel(**c) for c in d.get("channels", [])), family=d.get("family"),
-            cues=tuple(d.get("cues", [])), reviewed_on=(d.get("reviewed") or {}).get("date"),
-            reviewed_by=(d.get("reviewed") or {}).get("by"), source_file=source_file,
+            legal_basis=tuple(d.get("legal_basis", [])),
+            category=d.get("category"),
+            result=d.get("result"),
+            kind=d.get("kind", "办理"),
+            department_id=d.get("department_id", ""),
+            channels=tuple(Channel(**c) for c in d.get("channels", [])),
+            family=d.get("family"),
+            cues=tuple(d.get("cues", [])),
+            reviewed_on=(d.get("reviewed") or {}).get("date"),
+            reviewed_by=(d.get("reviewed") or {}).get("by"),
+            source_file=source_file,
         )
 
 
@@ -168,9 +193,15 @@ class Department:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Department":
-        return cls(d["id"], d["name"], d["handles"], tuple(d["topics"]),
-                   tuple(Channel(type="", **c) for c in d["channels"]), bool(d.get("general", False)),
-                   tuple(d.get("examples") or ()))
+        return cls(
+            d["id"],
+            d["name"],
+            d["handles"],
+            tuple(d["topics"]),
+            tuple(Channel(type="", **c) for c in d["channels"]),
+            bool(d.get("general", False)),
+            tuple(d.get("examples") or ()),
+        )
 
 
 @dataclass(frozen=True)
@@ -188,14 +219,20 @@ class Family:
     id: str
     name: str
     department_id: str
-    terms: Tuple[str, ...]       # words that name the family as a whole (驾照, 驾驶证)
-    ask: str                     # the question that tells its members apart
+    terms: Tuple[str, ...]  # words that name the family as a whole (驾照, 驾驶证)
+    ask: str  # the question that tells its members apart
     uncovered: Tuple[Sibling, ...] = ()
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Family":
-        return cls(d["id"], d["name"], d["department_id"], tuple(d["terms"]), d["ask"],
-                   tuple(Sibling(u["name"], tuple(u["cues"])) for u in d.get("uncovered", [])))
+        return cls(
+            d["id"],
+            d["name"],
+            d["department_id"],
+            tuple(d["terms"]),
+            d["ask"],
+            tuple(Sibling(u["name"], tuple(u["cues"])) for u in d.get("uncovered", [])),
+        )
 
 
 @dataclass(frozen=True)
@@ -265,19 +302,30 @@ class Bundle:
         return all(item.free for item in self.members)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any], members: Tuple[ServiceItem, ...],
-                  source_file: str = "") -> "Bundle":
+    def from_dict(cls, d: Mapping[str, Any], members: Tuple[ServiceItem, ...], source_file: str = "") -> "Bundle":
         online = d["online"]
         return cls(
-            id=d["id"], name=d["name"], aliases=tuple(d["aliases"]), summary=d["summary"],
+            id=d["id"],
+            name=d["name"],
+            aliases=tuple(d["aliases"]),
+            summary=d["summary"],
             members=members,
             extra_steps=tuple(ExtraStep(**s) for s in d.get("extra_steps", [])),
-            process=tuple(d["process"]), place=d["location"]["place"], hours=d["location"]["hours"],
-            contact=d["contact"], online=online["available"], online_entry=online.get("entry"),
-            online_notes=online.get("notes"), trips=d["trips"], local_note=d["local_note"],
-            time_limit=d.get("time_limit"), faq=tuple(FAQ(f["q"], f["a"]) for f in d.get("faq", [])),
-            notes=tuple(d.get("notes", [])), implied_answers=dict(d.get("implied_answers") or {}),
-            reviewed_on=(d.get("reviewed") or {}).get("date"), reviewed_by=(d.get("reviewed") or {}).get("by"),
+            process=tuple(d["process"]),
+            place=d["location"]["place"],
+            hours=d["location"]["hours"],
+            contact=d["contact"],
+            online=online["available"],
+            online_entry=online.get("entry"),
+            online_notes=online.get("notes"),
+            trips=d["trips"],
+            local_note=d["local_note"],
+            time_limit=d.get("time_limit"),
+            faq=tuple(FAQ(f["q"], f["a"]) for f in d.get("faq", [])),
+            notes=tuple(d.get("notes", [])),
+            implied_answers=dict(d.get("implied_answers") or {}),
+            reviewed_on=(d.get("reviewed") or {}).get("date"),
+            reviewed_by=(d.get("reviewed") or {}).get("by"),
             source_file=source_file,
         )
 

@@ -4,6 +4,7 @@ The loader (`catalogue.py`) turns files into objects for the bot; this module is
 for tools that change the files. It checks a new version exactly as the loader
 would before anything is written, so a tool can never put a broken file in service.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,10 +21,37 @@ from knowledge_base.validation import FileError, schema_errors
 
 KINDS = {"items": "item", "bundles": "bundle"}
 # The order fields are written in: the national 办事指南 order, as in the schema.
-FIELD_ORDER = ["id", "name", "kind", "aliases", "department", "department_id", "service_object", "category", "summary", "members",
-               "implied_answers", "extra_steps", "conditions", "questions", "materials", "process",
-               "time_limit", "fees", "location", "contact", "channels", "online", "trips", "delivery", "result", "faq",
-               "legal_basis", "local_note", "reviewed"]
+FIELD_ORDER = [
+    "id",
+    "name",
+    "kind",
+    "aliases",
+    "department",
+    "department_id",
+    "service_object",
+    "category",
+    "summary",
+    "members",
+    "implied_answers",
+    "extra_steps",
+    "conditions",
+    "questions",
+    "materials",
+    "process",
+    "time_limit",
+    "fees",
+    "location",
+    "contact",
+    "channels",
+    "online",
+    "trips",
+    "delivery",
+    "result",
+    "faq",
+    "legal_basis",
+    "local_note",
+    "reviewed",
+]
 HEADERS = {"item": "办事指南", "bundle": "联办指南"}
 
 
@@ -54,14 +82,18 @@ def check_entry(data: Dict[str, Any], kind: str, name: str, catalogue: Catalogue
         return errors
     if kind == "item":
         item = ServiceItem.from_dict(data, source_file=name)
-        errors = own_checks(name, item, Path(name).stem, catalogue.shared_questions,
-                            catalogue.departments, catalogue.families)
+        errors = own_checks(
+            name, item, Path(name).stem, catalogue.shared_questions, catalogue.departments, catalogue.families
+        )
         if errors or not item.family:
             return errors
         # The new version beside its siblings: its cues must still tell them apart.
         trial = dataclasses.replace(catalogue, items={**catalogue.items, item.id: item}, errors=[])
-        return [e for e in family_checks(trial, Path(name).parent.parent / "families.yml")
-                if e.file == name or item.id in e.message]
+        return [
+            e
+            for e in family_checks(trial, Path(name).parent.parent / "families.yml")
+            if e.file == name or item.id in e.message
+        ]
     missing = [m for m in data["members"] if m not in catalogue.items]
     return [FileError(name, "members", f"找不到事项：{'、'.join(missing)}")] if missing else []
 
@@ -88,8 +120,15 @@ def all_errors(root: Path) -> List[FileError]:
     return load_catalogue(root).errors
 
 
-def save_entry(root: Path, entry_id: str, data: Dict[str, Any], operator: str, action: str,
-               kind: Optional[str] = None, reviewer: Optional[str] = None) -> List[FileError]:
+def save_entry(
+    root: Path,
+    entry_id: str,
+    data: Dict[str, Any],
+    operator: str,
+    action: str,
+    kind: Optional[str] = None,
+    reviewer: Optional[str] = None,
+) -> List[FileError]:
     """Check a new version of an entry, then write it and record the change (全程留痕).
 
     Nothing is written when the new version has errors; they are returned. `reviewer`: who

@@ -3,6 +3,7 @@
 Each error names the file, the line and the field, and says what is wrong in
 Chinese, so that `kb validate` and the loader report the same thing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,10 +1,12 @@
 """The knowledge base as a workbook for staff who live in Excel (xlsx, or one CSV per sheet).
 
 Five sheets: 事项 (one row per item), 材料 (one row per material), 收费 (one row
-per fee), 渠道 (one row per look-up or help channel) and 别名和常见问题. `to_tables` and `from_tables` are exact inverses,
-so exporting and importing an untouched workbook changes nothing. The
+per fee), 渠道 (one row per look-up or help channel) and 别名和常见问题. `to_tables` and
+`from_tables` are exact inverses, so exporting and importing an untouched workbook changes
+nothing. The
 questionnaire (`questions`) stays in the YAML files: it is not for a spreadsheet.
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,33 +25,50 @@ LINES = "lines"  # a list written one element per line in a cell
 @dataclass(frozen=True)
 class Column:
     title: str
-    path: Tuple[str, ...]          # where the value lives in the entry
-    kind: str = "text"             # text | int | bool | lines | list
+    path: Tuple[str, ...]  # where the value lives in the entry
+    kind: str = "text"  # text | int | bool | lines | list
     optional: bool = False
 
 
 ITEM_COLUMNS = [
-    Column("事项编码", ("id",)), Column("事项名称", ("name",)), Column("事项类型", ("kind",)),
-    Column("实施部门", ("department",)), Column("部门编码", ("department_id",)),
-    Column("事项族", ("family",), optional=True), Column("区分词", ("cues",), "list", optional=True),
-    Column("服务对象", ("service_object",)), Column("主题分类", ("category",), optional=True),
-    Column("事项简介", ("summary",)), Column("受理条件", ("conditions",), LINES),
+    Column("事项编码", ("id",)),
+    Column("事项名称", ("name",)),
+    Column("事项类型", ("kind",)),
+    Column("实施部门", ("department",)),
+    Column("部门编码", ("department_id",)),
+    Column("事项族", ("family",), optional=True),
+    Column("区分词", ("cues",), "list", optional=True),
+    Column("服务对象", ("service_object",)),
+    Column("主题分类", ("category",), optional=True),
+    Column("事项简介", ("summary",)),
+    Column("受理条件", ("conditions",), LINES),
     Column("办理流程", ("process",), LINES),
-    Column("法定办结时限", ("time_limit", "legal")), Column("承诺办结时限", ("time_limit", "promised")),
-    Column("是否免费", ("fees", "free"), "bool"), Column("收费说明", ("fees", "notes"), optional=True),
-    Column("办理地点", ("location", "place")), Column("办公时间", ("location", "hours")),
+    Column("法定办结时限", ("time_limit", "legal")),
+    Column("承诺办结时限", ("time_limit", "promised")),
+    Column("是否免费", ("fees", "free"), "bool"),
+    Column("收费说明", ("fees", "notes"), optional=True),
+    Column("办理地点", ("location", "place")),
+    Column("办公时间", ("location", "hours")),
     Column("咨询电话", ("contact",)),
-    Column("是否网办", ("online", "available"), "bool"), Column("网办入口", ("online", "entry"), optional=True),
+    Column("是否网办", ("online", "available"), "bool"),
+    Column("网办入口", ("online", "entry"), optional=True),
     Column("网办说明", ("online", "notes"), optional=True),
-    Column("到现场次数", ("trips",), "int"), Column("结果送达", ("delivery",), "list"),
-    Column("审批结果", ("result",), optional=True), Column("设定依据", ("legal_basis",), LINES, optional=True),
+    Column("到现场次数", ("trips",), "int"),
+    Column("结果送达", ("delivery",), "list"),
+    Column("审批结果", ("result",), optional=True),
+    Column("设定依据", ("legal_basis",), LINES, optional=True),
     Column("以当地为准的提示", ("local_note",)),
 ]
 MATERIAL_COLUMNS = [
-    Column("材料名称", ("name",)), Column("材料类型", ("form",)), Column("份数", ("copies",), "int"),
-    Column("材料形式", ("medium",)), Column("必要性", ("required",)),
-    Column("何种情况下需要", ("condition",), optional=True), Column("适用条件", ("when",), "when", optional=True),
-    Column("来源渠道", ("source",)), Column("填报须知", ("notes",), optional=True),
+    Column("材料名称", ("name",)),
+    Column("材料类型", ("form",)),
+    Column("份数", ("copies",), "int"),
+    Column("材料形式", ("medium",)),
+    Column("必要性", ("required",)),
+    Column("何种情况下需要", ("condition",), optional=True),
+    Column("适用条件", ("when",), "when", optional=True),
+    Column("来源渠道", ("source",)),
+    Column("填报须知", ("notes",), optional=True),
 ]
 FEE_COLUMNS = [Column("收费项目", ("name",)), Column("收费标准", ("standard",)), Column("收费依据", ("basis",))]
 CHANNEL_COLUMNS = [Column("渠道类型", ("type",)), Column("渠道名称", ("name",)), Column("怎么用", ("how",))]
@@ -63,7 +82,7 @@ HEADERS = {
 }
 
 Row = Dict[str, Any]
-Tables = Dict[str, List[Row]]          # sheet → rows (header title → cell value)
+Tables = Dict[str, List[Row]]  # sheet → rows (header title → cell value)
 
 
 # ---- entries → tables --------------------------------------------------
@@ -96,13 +115,13 @@ def to_tables(items: Dict[str, Dict[str, Any]]) -> Tables:
         ref = {"事项编码": entry_id, "事项名称": item.get("name", "")}
         tables[ITEMS].append({c.title: _cell(_get(item, c.path), c.kind) for c in ITEM_COLUMNS})
         for n, m in enumerate(item.get("materials", []), start=1):
-            tables[MATERIALS].append({**ref, "序号": n, **{c.title: _cell(_get(m, c.path), c.kind)
-                                                          for c in MATERIAL_COLUMNS}})
+            tables[MATERIALS].append(
+                {**ref, "序号": n, **{c.title: _cell(_get(m, c.path), c.kind) for c in MATERIAL_COLUMNS}}
+            )
         for fee in item.get("fees", {}).get("items", []):
             tables[FEES].append({**ref, **{c.title: _cell(_get(fee, c.path), c.kind) for c in FEE_COLUMNS}})
         for channel in item.get("channels", []):
-            tables[CHANNELS].append({**ref, **{c.title: _cell(_get(channel, c.path), c.kind)
-                                               for c in CHANNEL_COLUMNS}})
+            tables[CHANNELS].append({**ref, **{c.title: _cell(_get(channel, c.path), c.kind) for c in CHANNEL_COLUMNS}})
         for alias in item.get("aliases", []):
             tables[WORDS].append({**ref, "类型": ALIAS, "别名或问题": alias, "回答": ""})
         for faq in item.get("faq", []):
@@ -174,8 +193,9 @@ def _fill(target: Dict[str, Any], columns: Sequence[Column], reader: _Reader, sh
         _put(target, column.path, reader.value(sheet, row, column), column.optional)
 
 
-def from_tables(tables: Tables, current: Dict[str, Dict[str, Any]], source: str
-                ) -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Dict[str, int]], List[FileError]]:
+def from_tables(
+    tables: Tables, current: Dict[str, Dict[str, Any]], source: str
+) -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Dict[str, int]], List[FileError]]:
     """The items as the workbook states them, on top of their current files.
 
     Returns (items by id, where each part of each item came from, problems).
@@ -227,7 +247,7 @@ def from_tables(tables: Tables, current: Dict[str, Dict[str, Any]], source: str
 
     def numbered(row: Row) -> Tuple[int, int]:
         n = reader.value(MATERIALS, row, Column("序号", ("n",), "int"))
-        return (n if n is not None else 10 ** 6, row.get("_row", 0))
+        return (n if n is not None else 10**6, row.get("_row", 0))
 
     for row in sorted(tables[MATERIALS], key=numbered):
         item = owner(MATERIALS, row)
@@ -285,10 +305,15 @@ def _copy(data: Any) -> Any:
 
 def row_of(where: Dict[str, int], field: str) -> Tuple[str, int]:
     """The sheet and row an error in `field` (materials[2].form…) points at."""
-    for prefix, sheet in (("materials[", MATERIALS), ("fees.items[", FEES), ("channels[", CHANNELS),
-                          ("aliases[", WORDS), ("faq[", WORDS)):
+    for prefix, sheet in (
+        ("materials[", MATERIALS),
+        ("fees.items[", FEES),
+        ("channels[", CHANNELS),
+        ("aliases[", WORDS),
+        ("faq[", WORDS),
+    ):
         if field.startswith(prefix):
-            key = field[:field.index("]") + 1]
+            key = field[: field.index("]") + 1]
             if key in where:
                 return sheet, where[key]
     return ITEMS, where.get("item", 0)
@@ -333,7 +358,8 @@ def read_xlsx(path: Path) -> Tables:
         tables[ws.title] = [
             {**{h: v for h, v in zip(headers, values) if h}, "_row": n}
             for n, values in enumerate(rows[1:], start=2)
-            if any(v not in (None, "") for v in values)]
+            if any(v not in (None, "") for v in values)
+        ]
     book.close()
     return tables
 
@@ -359,8 +385,11 @@ def read_csv(folder: Path) -> Tables:
         if not path.exists():
             continue
         with open(path, encoding="utf-8-sig", newline="") as f:
-            tables[sheet] = [{**row, "_row": n} for n, row in enumerate(csv.DictReader(f), start=2)
-                             if any((v or "").strip() for v in row.values())]
+            tables[sheet] = [
+                {**row, "_row": n}
+                for n, row in enumerate(csv.DictReader(f), start=2)
+                if any((v or "").strip() for v in row.values())
+            ]
     return tables
 
 

@@ -2,6 +2,7 @@
 
 The helpers they use (and the tests import) are in helpers.py.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """The console in process, for server tests: an app on a test server, a client that signs in as a browser does."""
+
 from __future__ import annotations
 
 import re
@@ -33,9 +34,13 @@ class Clock:
 
 
 def config(tmp: Path, **overrides) -> ConsoleConfig:
-    base = ConsoleConfig(staff_db_url=f"sqlite:///{tmp / 'staff.db'}",
-                         feedback_db_url=f"sqlite:///{tmp / 'feedback.db'}", kb_dir=tmp / "kb",
-                         rasa_url="http://127.0.0.1:9", actions_url="http://127.0.0.1:9")
+    base = ConsoleConfig(
+        staff_db_url=f"sqlite:///{tmp / 'staff.db'}",
+        feedback_db_url=f"sqlite:///{tmp / 'feedback.db'}",
+        kb_dir=tmp / "kb",
+        rasa_url="http://127.0.0.1:9",
+        actions_url="http://127.0.0.1:9",
+    )
     return replace(base, **overrides)
 
 
@@ -52,8 +57,9 @@ class Browser:
         return self.http.cookie_jar.filter_cookies(self.client.make_url("/"))["zw_console"].value
 
     async def get(self, path: str, **kw):
-        response = await self.http.get(self.client.make_url(path), allow_redirects=kw.pop("allow_redirects", False),
-                                       **kw)
+        response = await self.http.get(
+            self.client.make_url(path), allow_redirects=kw.pop("allow_redirects", False), **kw
+        )
         body = await response.text()
         found = CSRF.search(body)
         if found:
@@ -103,8 +109,9 @@ def kb_copy(tmp: Path) -> Path:
     from helpers import ROOT
 
     target = tmp / "kb"
-    shutil.copytree(ROOT / "knowledge_base", target,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.py", "history.jsonl", "drafts"))
+    shutil.copytree(
+        ROOT / "knowledge_base", target, ignore=shutil.ignore_patterns("__pycache__", "*.py", "history.jsonl", "drafts")
+    )
     return target
 
 

@@ -5,6 +5,7 @@ code to run unchanged against it (through `base_url`): it serves updates to
 getUpdates and records every call. `ScriptedRasa` answers the REST channel with
 replies chosen for what a test wants to see (long, escaped, slow…).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 GOOD_TOKEN = "123456:TEST-token_ok"
-BOT_USER = {"id": 999, "is_bot": True, "first_name": "政务服务助手", "username": "zhengwu_test_bot",
-            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": 999,
+    "is_bot": True,
+    "first_name": "政务服务助手",
+    "username": "zhengwu_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 class _Server:
@@ -107,12 +115,23 @@ class FakeBotAPI(_Server):
             self._changed.notify_all()
             return update["update_id"]
 
-    def message(self, chat_id: int, text: Optional[str] = None, chat_type: str = "private",
-                kind: str = "message", user_id: Optional[int] = None, **content: Any) -> int:
+    def message(
+        self,
+        chat_id: int,
+        text: Optional[str] = None,
+        chat_type: str = "private",
+        kind: str = "message",
+        user_id: Optional[int] = None,
+        **content: Any,
+    ) -> int:
         user = {"id": user_id or chat_id, "is_bot": False, "first_name": "市民"}
-        msg = {"message_id": self._next_message, "date": int(time.time()), "from": user,
-               "chat": {"id": chat_id, "type": chat_type, **({"title": "群"} if chat_type != "private" else {})},
-               **content}
+        msg = {
+            "message_id": self._next_message,
+            "date": int(time.time()),
+            "from": user,
+            "chat": {"id": chat_id, "type": chat_type, **({"title": "群"} if chat_type != "private" else {})},
+            **content,
+        }
         self._next_message += 1
         if text is not None:
             msg["text"] = text
@@ -124,24 +143,39 @@ class FakeBotAPI(_Server):
 
     def press(self, chat_id: int, data: str) -> int:
         """The citizen presses an inline button carrying `data` on the bot's last message."""
-        message = {"message_id": self._next_message, "date": int(time.time()), "from": BOT_USER,
-                   "chat": {"id": chat_id, "type": "private"}, "text": "…"}
+        message = {
+            "message_id": self._next_message,
+            "date": int(time.time()),
+            "from": BOT_USER,
+            "chat": {"id": chat_id, "type": "private"},
+            "text": "…",
+        }
         self._next_message += 1
-        return self.push({"callback_query": {"id": f"cb{self._next_update}", "chat_instance": "ci",
-                                             "from": {"id": chat_id, "is_bot": False, "first_name": "市民"},
-                                             "message": message, "data": data}})
+        return self.push(
+            {
+                "callback_query": {
+                    "id": f"cb{self._next_update}",
+                    "chat_instance": "ci",
+                    "from": {"id": chat_id, "is_bot": False, "first_name": "市民"},
+                    "message": message,
+                    "data": data,
+                }
+            }
+        )
 
     def sent(self, chat_id: Optional[int] = None, method: str = "sendMessage") -> List[Dict[str, Any]]:
         with self._changed:
             return [p for m, p in self.calls if m == method and (chat_id is None or int(p["chat_id"]) == chat_id)]
 
-    def wait_sent(self, count: int, chat_id: Optional[int] = None, method: str = "sendMessage",
-                  timeout: float = 30.0) -> List[Dict[str, Any]]:
+    def wait_sent(
+        self, count: int, chat_id: Optional[int] = None, method: str = "sendMessage", timeout: float = 30.0
+    ) -> List[Dict[str, Any]]:
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                found = [p for m, p in self.calls
-                         if m == method and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)]
+                found = [
+                    p for m, p in self.calls if m == method and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)
+                ]
                 if len(found) >= count or time.monotonic() > deadline:
                     return found
                 self._changed.wait(0.2)
@@ -165,8 +199,16 @@ class FakeBotAPI(_Server):
             if api_method == "sendMessage" and self.flood_once:
                 retry, self.flood_once = self.flood_once, None
                 self.calls.append(("flood", params))
-                return 429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {retry}",
-                             "parameters": {"retry_after": retry}}, {}
+                return (
+                    429,
+                    {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": f"Too Many Requests: retry after {retry}",
+                        "parameters": {"retry_after": retry},
+                    },
+                    {},
+                )
             self.calls.append((api_method, params))
             self._changed.notify_all()
         if api_method == "getMe":
@@ -174,10 +216,20 @@ class FakeBotAPI(_Server):
         if api_method == "sendMessage":
             chat_id = int(params["chat_id"])
             self._next_message += 1
-            return 200, {"ok": True, "result": {
-                "message_id": self._next_message, "date": int(time.time()), "from": BOT_USER,
-                "chat": {"id": chat_id, "type": self.chat_types.get(chat_id, "private")},
-                "text": params.get("text", "")}}, {}
+            return (
+                200,
+                {
+                    "ok": True,
+                    "result": {
+                        "message_id": self._next_message,
+                        "date": int(time.time()),
+                        "from": BOT_USER,
+                        "chat": {"id": chat_id, "type": self.chat_types.get(chat_id, "private")},
+                        "text": params.get("text", ""),
+                    },
+                },
+                {},
+            )
         return 200, {"ok": True, "result": True}, {}
 
     def _get_updates(self, params: Dict[str, Any]) -> List[Dict[str, Any]]:

@@ -3,6 +3,7 @@
 Plain functions and classes, imported as `from helpers import …`; the fixtures built on them
 are in conftest.py.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -29,8 +30,15 @@ from common.settings import ROOT  # noqa: F401
 API_TOKEN = "test-api-token"  # Rasa's HTTP API (`--auth-token`); the channels stay public
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # the browser the browser tests drive
 # As this machine needs them: no sandbox as root, and no calls home that the closed network refuses.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # The processes as `make run` starts them (bot/local_servers.py), with the tests' API token
 # and a full debug log to scan for personal numbers.
@@ -91,15 +99,21 @@ class Answer:
     body: Any  # the JSON, else the text
 
 
-def post_raw(url: str, body: bytes, headers: Optional[Dict[str, str]] = None, source: Optional[str] = None,
-             timeout: float = 60) -> Answer:
+def post_raw(
+    url: str, body: bytes, headers: Optional[Dict[str, str]] = None, source: Optional[str] = None, timeout: float = 60
+) -> Answer:
     """POST `body` as it is, from the local address `source` if given; any status is an answer, not an error."""
     target = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(target.hostname, target.port, timeout=timeout,
-                                      source_address=(source, 0) if source else None)
+    conn = http.client.HTTPConnection(
+        target.hostname, target.port, timeout=timeout, source_address=(source, 0) if source else None
+    )
     try:
-        conn.request("POST", target.path + (f"?{target.query}" if target.query else ""), body,
-                     {"Content-Type": "application/json", **(headers or {})})
+        conn.request(
+            "POST",
+            target.path + (f"?{target.query}" if target.query else ""),
+            body,
+            {"Content-Type": "application/json", **(headers or {})},
+        )
         response = conn.getresponse()
         raw = response.read().decode("utf-8", "replace")
         try:
@@ -118,9 +132,25 @@ class Kiosk:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.channels.kiosk", "--port", str(self.port), "--rasa-url", rasa_url,
-             "--idle-seconds", str(idle), "--countdown-seconds", str(countdown)],
-            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "bot.channels.kiosk",
+                "--port",
+                str(self.port),
+                "--rasa-url",
+                rasa_url,
+                "--idle-seconds",
+                str(idle),
+                "--countdown-seconds",
+                str(countdown),
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         wait_for(f"{self.url}/healthz", timeout=30)
 
     def stop(self) -> str:
@@ -140,7 +170,7 @@ def stored_turns(conn, sender: str, placeholder: str = "?") -> List[Tuple[str, O
 def turns_in_order(turns: List[Tuple[str, Optional[str]]]) -> bool:
     """Each message is answered before the next one is taken: the conversation's lock kept the turns apart."""
     users = [i for i, (t, _) in enumerate(turns) if t == "user"]
-    return all(any(t == "bot" for t, _ in turns[i + 1:j]) for i, j in zip(users, users[1:] + [len(turns)]))
+    return all(any(t == "bot" for t, _ in turns[i + 1 : j]) for i, j in zip(users, users[1:] + [len(turns)]))
 
 
 def texts(replies: List[Dict]) -> str:
@@ -166,4 +196,3 @@ def as_rasa_words_them(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             message = {**message, "text": re.sub(r"\{(\w+)\}", lambda m: str(message[m.group(1)]), text)}
         worded.append(message)
     return worded
-

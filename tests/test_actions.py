@@ -1,4 +1,5 @@
 """The actions, driven through rasa_sdk's Tracker and CollectingDispatcher."""
+
 from __future__ import annotations
 
 import re
@@ -15,14 +16,26 @@ from actions.feedback_flow import CHOICES
 from helpers import ROOT, as_rasa_words_them, domain_responses
 
 
-def tracker(intent: str, entities: Optional[List[Dict[str, Any]]] = None,
-            slot: Optional[str] = None, text: str = "", confidence: float = 0.9) -> Tracker:
+def tracker(
+    intent: str,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    slot: Optional[str] = None,
+    text: str = "",
+    confidence: float = 0.9,
+) -> Tracker:
     return Tracker(
-        sender_id="unit", slots={"service": slot},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": confidence},
-                        "intent_ranking": [{"name": intent, "confidence": confidence}],
-                        "entities": entities or []},
-        events=[], paused=False, followup_action=None, active_loop={},
+        sender_id="unit",
+        slots={"service": slot},
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": intent, "confidence": confidence}],
+            "entities": entities or [],
+        },
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
         latest_action_name="action_listen",
     )
 
@@ -68,17 +81,20 @@ def test_answer_offers_the_natural_next_steps():
     assert messages[0]["buttons"][0]["payload"] == '/ask_process{"service": "passport"}'
 
 
-@pytest.mark.parametrize("intent, expected", [
-    ("ask_fee", "120元"),
-    ("ask_time_limit", "承诺办结时限"),
-    ("ask_location", "出入境"),
-    ("ask_hours", "9:00"),
-    ("ask_online", "到现场次数"),
-    ("ask_contact", "12367"),
-    ("ask_process", "1. "),
-    ("ask_conditions", "受理条件"),
-    ("inquire_service", "实施部门"),
-])
+@pytest.mark.parametrize(
+    "intent, expected",
+    [
+        ("ask_fee", "120元"),
+        ("ask_time_limit", "承诺办结时限"),
+        ("ask_location", "出入境"),
+        ("ask_hours", "9:00"),
+        ("ask_online", "到现场次数"),
+        ("ask_contact", "12367"),
+        ("ask_process", "1. "),
+        ("ask_conditions", "受理条件"),
+        ("inquire_service", "实施部门"),
+    ],
+)
 def test_each_question_gets_its_part_of_the_guide(intent, expected):
     messages, _ = run(ActionAnswerQuestion(), tracker(intent, [named("passport")]))
     assert expected in messages[0]["text"]
@@ -90,15 +106,15 @@ def test_follow_up_uses_the_service_in_context():
 
 
 def test_naming_another_service_switches_context():
-    messages, events = run(ActionAnswerQuestion(),
-                           tracker("ask_fee", [named("marriage-registration")], slot="passport"))
+    messages, events = run(
+        ActionAnswerQuestion(), tracker("ask_fee", [named("marriage-registration")], slot="passport")
+    )
     assert "结婚登记" in messages[0]["text"]
     assert events[0]["value"] == "marriage-registration"
 
 
 def test_a_weak_guess_does_not_replace_the_service_in_context():
-    messages, _ = run(ActionAnswerQuestion(),
-                      tracker("ask_materials", [named("hukou-transfer", 0.6)], slot="passport"))
+    messages, _ = run(ActionAnswerQuestion(), tracker("ask_materials", [named("hukou-transfer", 0.6)], slot="passport"))
     assert "普通护照签发" in messages[0]["text"]
 
 
@@ -112,8 +128,7 @@ def test_ambiguous_mention_asks_with_buttons_that_answer_the_same_question():
     messages, events = run(ActionAnswerQuestion(), tracker("ask_materials", candidates))
     assert [(e["name"], e["value"]) for e in events] == [("service_family", "id-card")]  # for 丢了呢 next
     payloads = [b["payload"] for b in messages[0]["buttons"]]
-    assert payloads == ['/ask_materials{"service": "id-card-renewal"}',
-                        '/ask_materials{"service": "id-card-reissue"}']
+    assert payloads == ['/ask_materials{"service": "id-card-renewal"}', '/ask_materials{"service": "id-card-reissue"}']
 
 
 def test_no_service_asks_which_one_with_popular_choices():
@@ -215,8 +230,10 @@ def gap(matter: str, department: str) -> List[Dict[str, Any]]:
 
 
 def test_a_sibling_without_a_guide_gets_the_honest_answer_not_the_service_in_context():
-    messages, events = run(ActionAnswerQuestion(), tracker("ask_materials", gap("居住证补领（遗失）", "police-hukou"),
-                                                           slot="passport", text="居住证丢了怎么办"))
+    messages, events = run(
+        ActionAnswerQuestion(),
+        tracker("ask_materials", gap("居住证补领（遗失）", "police-hukou"), slot="passport", text="居住证丢了怎么办"),
+    )
     text = messages[0]["text"]
     assert "还没有「居住证补领（遗失）」的办事指南" in text
     assert "公安户政" in text and "派出所" in text
@@ -229,17 +246,26 @@ def test_a_sibling_without_a_guide_gets_the_honest_answer_not_the_service_in_con
 def test_a_domain_without_a_service_names_the_department():
     from actions.fallback import ActionOutOfScope
 
-    messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", [{"entity": "department", "value": "anti-fraud"}],
-                                                  text="接到电话说我涉嫌洗钱"))
+    messages, _ = run(
+        ActionOutOfScope(),
+        tracker("out_of_scope", [{"entity": "department", "value": "anti-fraud"}], text="接到电话说我涉嫌洗钱"),
+    )
     assert "96110" in messages[0]["text"] and "110" in messages[0]["text"]
     messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", text="今天天气怎么样"))
     assert messages[0]["response"] == "utter_out_of_scope"
 
 
 def test_a_family_term_alone_asks_the_family_question():
-    candidates = [{"entity": "service_candidate", "value": v} for v in
-                  ("driving-license-renewal", "driving-license-reissue", "driving-license-damaged")]
-    messages, _ = run(ActionAnswerQuestion(), tracker("ask_materials", candidates, slot="passport", text="驾照要带什么"))
+    candidates = [
+        {"entity": "service_candidate", "value": v}
+        for v in ("driving-license-renewal", "driving-license-reissue", "driving-license-damaged")
+    ]
+    messages, _ = run(
+        ActionAnswerQuestion(), tracker("ask_materials", candidates, slot="passport", text="驾照要带什么")
+    )
     assert messages[0]["text"].startswith("您的驾驶证是要考取、到期换证、丢了补领")
-    assert [b["title"] for b in messages[0]["buttons"]] == ["机动车驾驶证期满换证", "机动车驾驶证补领（遗失）",
-                                                             "机动车驾驶证损毁换领"]
+    assert [b["title"] for b in messages[0]["buttons"]] == [
+        "机动车驾驶证期满换证",
+        "机动车驾驶证补领（遗失）",
+        "机动车驾驶证损毁换领",
+    ]

@@ -1,4 +1,5 @@
 """The checklist logic without Rasa: questions, answers, the sheet and saved progress."""
+
 from __future__ import annotations
 
 import time
@@ -6,7 +7,16 @@ import uuid
 
 import pytest
 
-from domain_logic.checklist.plan import MISSING, READY, UNKNOWN, UNSURE, Progress, materials_for, next_step, questions_for
+from domain_logic.checklist.plan import (
+    MISSING,
+    READY,
+    UNKNOWN,
+    UNSURE,
+    Progress,
+    materials_for,
+    next_step,
+    questions_for,
+)
 from domain_logic.checklist.sheet import build_sheet, to_html_page, to_telegram_html, to_text
 from domain_logic.checklist.store import ProgressStore
 from domain_logic.checklist.understand import read_option, read_statuses
@@ -49,10 +59,18 @@ def test_steps_go_questions_first_then_materials(catalogue):
     assert next_step(passport, catalogue, progress).done
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("本人办理", "本人办理"), ("我自己去", "本人办理"), ("让我爱人帮我办", "委托他人"),
-    ("2", "委托他人"), ("不知道", UNKNOWN), ("随便吧", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("本人办理", "本人办理"),
+        ("我自己去", "本人办理"),
+        ("让我爱人帮我办", "委托他人"),
+        ("2", "委托他人"),
+        ("不知道", UNKNOWN),
+        ("随便吧", None),
+        ("", None),
+    ],
+)
 def test_reading_the_applicant_answer(catalogue, text, expected):
     assert read_option(text, catalogue.shared_questions["applicant"]) == expected
 
@@ -66,17 +84,26 @@ def test_yes_no_answers_read_the_negation_first(catalogue):
 def test_several_materials_answered_at_once():
     pending = ["居民身份证", "出入境证件相片", "授权委托书"]
     assert read_statuses("都有了，就是没有照片", "居民身份证", pending) == {
-        "居民身份证": READY, "出入境证件相片": MISSING, "授权委托书": READY}
+        "居民身份证": READY,
+        "出入境证件相片": MISSING,
+        "授权委托书": READY,
+    }
     assert read_statuses("除了委托书都有", "居民身份证", pending) == {
-        "居民身份证": READY, "出入境证件相片": READY, "授权委托书": MISSING}
+        "居民身份证": READY,
+        "出入境证件相片": READY,
+        "授权委托书": MISSING,
+    }
     assert read_statuses("还没有", "居民身份证", pending) == {"居民身份证": MISSING}
     assert read_statuses("不确定", "居民身份证", pending) == {"居民身份证": UNSURE}
     assert read_statuses("今天天气不错", "居民身份证", pending) is None
 
 
 def test_sheet_verdict_and_marks(catalogue):
-    progress = Progress("passport", {"applicant": "本人办理", "has_old_passport": "没有", "minor": "否"},
-                        {"居民身份证": READY, "出入境证件相片": MISSING})
+    progress = Progress(
+        "passport",
+        {"applicant": "本人办理", "has_old_passport": "没有", "minor": "否"},
+        {"居民身份证": READY, "出入境证件相片": MISSING},
+    )
     sheet = build_sheet(catalogue.get("passport"), progress)
     text = to_text(sheet)
     assert "✓ 居民身份证（原件，现场核验）" in text
@@ -90,9 +117,17 @@ def test_sheet_verdict_and_marks(catalogue):
 
 
 def test_bundle_sheet_groups_by_window(catalogue):
-    progress = Progress("bundle-newborn", {"applicant": "本人办理", "hukou_local": "是", "marital": "已婚",
-                                           "birth_place": "医疗机构内", "born_in_hospital": "已取得",
-                                           "hardship": "否"})
+    progress = Progress(
+        "bundle-newborn",
+        {
+            "applicant": "本人办理",
+            "hukou_local": "是",
+            "marital": "已婚",
+            "birth_place": "医疗机构内",
+            "born_in_hospital": "已取得",
+            "hardship": "否",
+        },
+    )
     text = to_text(build_sheet(catalogue.get("bundle-newborn"), progress))
     assert "▍出生医学证明办理 窗口" in text and "▍出生登记（新生儿申报户口） 窗口" in text
     listed = [line for line in text.splitlines() if line and line[0] in "✓✗？" and "父母双方居民身份证" in line]
@@ -106,8 +141,10 @@ def test_renderings_escape_markup_and_mask_numbers(catalogue):
     assert page.startswith("<!doctype html>") and "@media print" in page and "http" not in page
     telegram = to_telegram_html(sheet)
     assert "<b>一次性告知单：普通护照签发</b>" in telegram
-    assert mask_personal_data("身份证号 110105199001010123，电话 13800138000") == \
-        "身份证号 110105********0123，电话 138****8000"
+    assert (
+        mask_personal_data("身份证号 110105199001010123，电话 13800138000")
+        == "身份证号 110105********0123，电话 138****8000"
+    )
 
 
 def test_store_saves_resumes_expires_and_forgets(tmp_path):
@@ -124,8 +161,12 @@ def test_store_saves_resumes_expires_and_forgets(tmp_path):
     assert short.load("citizen-1") is None  # expired
     short.save("citizen-4", Progress("passport"))  # and deleted from the database by the next save
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("select count(*) from checklist_progress where sender_key = ?",
-                                    (store.key("citizen-1"),)).scalar() == 0
+        assert (
+            conn.exec_driver_sql(
+                "select count(*) from checklist_progress where sender_key = ?", (store.key("citizen-1"),)
+            ).scalar()
+            == 0
+        )
 
     store.save("citizen-3", Progress("passport"))
     assert store.delete("citizen-3") == 1 and store.load("citizen-3") is None
@@ -157,9 +198,16 @@ def test_a_step_saved_while_the_database_is_away_waits_locally_and_never_overwri
         assert store.load("citizen-2").answers == {"applicant": "本人办理"}, "the spooled step went in"
         assert store.drain() == 0
 
-        store.spool.put("checklist", f"{store.key('citizen-2')}|hukou-transfer",
-                        {"sender_key": store.key("citizen-2"), "entry_id": "hukou-transfer", "state": "{}",
-                         "updated_at": time.time()})
+        store.spool.put(
+            "checklist",
+            f"{store.key('citizen-2')}|hukou-transfer",
+            {
+                "sender_key": store.key("citizen-2"),
+                "entry_id": "hukou-transfer",
+                "state": "{}",
+                "updated_at": time.time(),
+            },
+        )
         assert store.delete("citizen-2") == 2, "both checklists deleted, in the database and in the spool"
         assert store.load("citizen-2") is None and spool.waiting("checklist") == []
     finally:

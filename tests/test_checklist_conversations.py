@@ -1,4 +1,5 @@
 """The one-trip checklist flow, talked through with the trained model."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ def sheet_in(messages: List[Dict]) -> Optional[str]:
     return next((m["text"] for m in messages if m.get("text", "").startswith("【一次性告知单")), None)
 
 
-def run_through(conversation: Conversation, messages: List[Dict], answers: Dict[str, str],
-                statuses: Dict[str, str], turns: int = 40) -> str:
+def run_through(
+    conversation: Conversation, messages: List[Dict], answers: Dict[str, str], statuses: Dict[str, str], turns: int = 40
+) -> str:
     """Answer each step with the buttons, as a citizen would, until the sheet comes."""
     for _ in range(turns):
         sheet = sheet_in(messages)
@@ -71,8 +73,7 @@ def test_marriage_full_run_all_ready(conversation):
 
 def test_agent_materials_appear_only_when_delegated(conversation):
     messages = conversation.say("我要去办营业执照，帮我核对")
-    sheet = run_through(conversation, messages, {"本人办理": "委托他人", "企业类型": "有限责任公司"},
-                        {"住所": MISSING})
+    sheet = run_through(conversation, messages, {"本人办理": "委托他人", "企业类型": "有限责任公司"}, {"住所": MISSING})
     lines = marked_lines(sheet)
     assert any("授权委托书" in l for l in lines) and any("经办人居民身份证" in l for l in lines)
     assert not any("合伙协议" in l for l in lines)
@@ -81,8 +82,16 @@ def test_agent_materials_appear_only_when_delegated(conversation):
 
 def test_newborn_bundle_dedupes_and_groups_by_window(conversation):
     messages = conversation.say("孩子出生了，帮我理一下要准备什么")
-    answers = {"本人办理": "本人办理", "户籍": "是", "婚姻": "已婚", "出生": "医疗机构内",
-               "出生医学证明": "已取得", "资助": "否", "困难": "否", "低保": "否"}
+    answers = {
+        "本人办理": "本人办理",
+        "户籍": "是",
+        "婚姻": "已婚",
+        "出生": "医疗机构内",
+        "出生医学证明": "已取得",
+        "资助": "否",
+        "困难": "否",
+        "低保": "否",
+    }
     sheet = run_through(conversation, messages, answers, {"近期免冠证件照片": MISSING})
     lines = marked_lines(sheet)
     assert len([l for l in lines if "父母双方居民身份证" in l]) == 1

@@ -1,5 +1,6 @@
 """The scale-out path for real: two Rasa servers and two action servers behind nginx,
 sharing PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379)."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,18 @@ import uuid
 import psycopg2
 import pytest
 
-from helpers import (API_TOKEN, ROOT, free_port, post_raw, rest, start_rasa, stored_turns, texts, turns_in_order,
-                     wait_for)
+from helpers import (
+    API_TOKEN,
+    ROOT,
+    free_port,
+    post_raw,
+    rest,
+    start_rasa,
+    stored_turns,
+    texts,
+    turns_in_order,
+    wait_for,
+)
 
 from bot.cluster import Cluster, ClusterConfig, ClusterError, write_nginx_conf
 from common import settings
@@ -75,8 +86,10 @@ def test_four_messages_at_once_in_one_conversation_are_handled_one_after_the_oth
         except Exception as exc:  # noqa: BLE001 - reported below, with how long it took
             failures[text] = f"{exc!r} after {time.monotonic() - started:.0f} s"
 
-    threads = [threading.Thread(target=ask, args=(u, t))
-               for u, t in ((a, "要多少钱"), (b, "在哪里办"), (a, "多久能办好"), (b, "办理时间是几点"))]
+    threads = [
+        threading.Thread(target=ask, args=(u, t))
+        for u, t in ((a, "要多少钱"), (b, "在哪里办"), (a, "多久能办好"), (b, "办理时间是几点"))
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -116,17 +129,28 @@ def test_the_cluster_listens_on_127_0_0_1_unless_told_otherwise(cluster, tmp_pat
 
 def test_without_redis_the_citizen_gets_a_clear_error_not_a_reordered_conversation(tmp_path, action_server):
     dead = free_port()  # nothing listens here
-    proc, url = start_rasa(action_server, tmp_path, extra_endpoints=(
-        f"lock_store:\n  type: bot.rasa_runtime.AtomicRedisLockStore\n  url: 127.0.0.1\n  port: {dead}\n"))
+    proc, url = start_rasa(
+        action_server,
+        tmp_path,
+        extra_endpoints=(
+            f"lock_store:\n  type: bot.rasa_runtime.AtomicRedisLockStore\n  url: 127.0.0.1\n  port: {dead}\n"
+        ),
+    )
     kiosk_port = free_port()
-    kiosk = subprocess.Popen([sys.executable, "-m", "bot.channels.kiosk", "--port", str(kiosk_port),
-                              "--rasa-url", url], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kiosk = subprocess.Popen(
+        [sys.executable, "-m", "bot.channels.kiosk", "--port", str(kiosk_port), "--rasa-url", url],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert say(url, "no-redis", "办护照要带什么") == ""  # not processed unlocked: not processed at all
         wait_for(f"http://127.0.0.1:{kiosk_port}/healthz")
-        request = urllib.request.Request(f"http://127.0.0.1:{kiosk_port}/api/message",
-                                         json.dumps({"session": "no-redis-1", "text": "办护照要带什么"}).encode(),
-                                         {"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{kiosk_port}/api/message",
+            json.dumps({"session": "no-redis-1", "text": "办护照要带什么"}).encode(),
+            {"Content-Type": "application/json"},
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
         assert refused.value.code == 503 and "暂时无法查询" in json.loads(refused.value.read())["error"]

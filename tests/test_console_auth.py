@@ -1,5 +1,6 @@
 """The console's doors: nothing without a session, no POST without its CSRF token, each role only its
 pages, wrong passwords refused, and a lockout after too many."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,8 +17,14 @@ from domain_logic.staff.accounts import AccountStore
 from domain_logic.staff.database import StaffDatabase
 from helpers import ROOT
 
-STAFF = [("admin", "管理员甲", ["admin"]), ("editor", "张三", ["editor"]), ("reviewer", "李四", ["reviewer"]),
-         ("analyst", "王五", ["analyst"]), ("agent", "赵六", ["agent"]), ("both", "钱七", ["editor", "analyst"])]
+STAFF = [
+    ("admin", "管理员甲", ["admin"]),
+    ("editor", "张三", ["editor"]),
+    ("reviewer", "李四", ["reviewer"]),
+    ("analyst", "王五", ["analyst"]),
+    ("agent", "赵六", ["agent"]),
+    ("both", "钱七", ["editor", "analyst"]),
+]
 
 
 def run(coro):
@@ -27,21 +34,31 @@ def run(coro):
 def test_every_console_route_without_a_session_is_refused(tmp_path):
     async def scenario():
         async with console(config(tmp_path), STAFF) as client:
-            routes = [(r.method, r.resource.canonical) for r in client.app.router.routes()
-                      if r.resource is not None and r.method != "HEAD"]
+            routes = [
+                (r.method, r.resource.canonical)
+                for r in client.app.router.routes()
+                if r.resource is not None and r.method != "HEAD"
+            ]
             open_to_all = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/fonts/console.ttc")}
             checked = 0
             for method, path in routes:
                 if (method, path) in open_to_all or path.startswith("/static"):
                     continue
-                url = path.replace("{id}", "1").replace("{entry}", "passport").replace("{case}", "1") \
-                          .replace("{name}", "x").replace("{draft}", "1").replace("{record}", "0")
+                url = (
+                    path.replace("{id}", "1")
+                    .replace("{entry}", "passport")
+                    .replace("{case}", "1")
+                    .replace("{name}", "x")
+                    .replace("{draft}", "1")
+                    .replace("{record}", "0")
+                )
                 response = await Browser(client).http.request(method, client.make_url(url), allow_redirects=False)
                 assert response.status in (302, 401, 403), f"{method} {url}: {response.status}"
                 if response.status == 302:
                     assert response.headers["Location"].startswith("/login?next=")
                 checked += 1
             assert checked >= 6
+
     run(scenario())
 
 
@@ -52,6 +69,7 @@ def test_a_page_that_names_no_roles_is_refused_by_the_app_factory(tmp_path):
 
     async def naked(request):
         return web.Response(text="open")
+
     table.pages.append(Page("GET", "/naked", naked, frozenset()))  # not through table.get(): no roles checked
     with pytest.raises(RuntimeError, match="must come from RouteTable"):
         create_app(config(tmp_path), pages=[table])
@@ -72,6 +90,7 @@ def test_login_sets_a_strict_http_only_cookie_and_a_new_session_id(tmp_path):
             home = await browser.get("/")
             assert home.status == 200 and "张三" in home.body_text
             assert "default-src 'self'" in home.headers["Content-Security-Policy"]
+
     run(scenario())
 
 
@@ -90,14 +109,18 @@ def test_a_post_without_a_valid_csrf_token_is_refused(tmp_path):
             assert store.by_username("sneaky") is None
             assert (await browser.post("/accounts", new)).status == 302  # with the token it works
             assert store.by_username("sneaky") is not None
+
     run(scenario())
 
 
-@pytest.mark.parametrize("who,allowed,refused", [
-    ("editor", [], ["/accounts", "/agent"]),
-    ("agent", ["/agent"], ["/accounts"]),
-    ("admin", ["/accounts"], ["/agent"]),
-])
+@pytest.mark.parametrize(
+    "who,allowed,refused",
+    [
+        ("editor", [], ["/accounts", "/agent"]),
+        ("agent", ["/agent"], ["/accounts"]),
+        ("admin", ["/accounts"], ["/agent"]),
+    ],
+)
 def test_a_role_is_refused_another_roles_pages(tmp_path, who, allowed, refused):
     async def scenario():
         async with console(config(tmp_path), STAFF) as client:
@@ -112,9 +135,11 @@ def test_a_role_is_refused_another_roles_pages(tmp_path, who, allowed, refused):
                 assert response.status == 403 and "没有权限" in response.body_text
                 assert f'href="{path}"' not in home.body_text
             if who != "admin":
-                response = await browser.post("/accounts", {"username": "x1", "display_name": "x",
-                                                            "password": PASSWORD, "roles": "admin"})
+                response = await browser.post(
+                    "/accounts", {"username": "x1", "display_name": "x", "password": PASSWORD, "roles": "admin"}
+                )
                 assert response.status == 403
+
     run(scenario())
 
 
@@ -134,6 +159,7 @@ def test_a_wrong_password_is_refused_and_five_lock_the_account_for_fifteen_minut
             assert (await Browser(client).login("reviewer")).status == 302  # another account is not locked
             clock.advance(minutes=15, seconds=1)
             assert (await browser.login("editor")).status == 302
+
     run(scenario())
 
 
@@ -145,6 +171,7 @@ def test_many_failures_from_one_address_lock_the_address(tmp_path):
                 await browser.login(f"guess{n % 10}", "wrong password!")
             response = await browser.login("analyst")
             assert response.status == 429
+
     run(scenario())
 
 
@@ -164,6 +191,7 @@ def test_a_session_ends_after_idle_minutes_and_on_logout(tmp_path):
             await browser.login("agent")
             assert (await browser.post("/logout")).status == 302
             assert (await browser.get("/agent")).status == 302
+
     run(scenario())
 
 
@@ -172,19 +200,26 @@ def test_admin_creates_resets_and_disables_accounts(tmp_path):
         async with console(config(tmp_path), STAFF) as client:
             admin = Browser(client)
             await admin.login("admin")
-            response = await admin.post("/accounts", {"username": "sun", "display_name": "孙八", "password": "short",
-                                                      "roles": "editor"})
+            response = await admin.post(
+                "/accounts", {"username": "sun", "display_name": "孙八", "password": "short", "roles": "editor"}
+            )
             assert response.status == 400 and "密码至少 10 个字符" in response.body_text
-            response = await admin.post("/accounts", [("username", "sun"), ("display_name", "孙八"),
-                                                      ("password", PASSWORD), ("roles", "editor"),
-                                                      ("roles", "reviewer")])
+            response = await admin.post(
+                "/accounts",
+                [
+                    ("username", "sun"),
+                    ("display_name", "孙八"),
+                    ("password", PASSWORD),
+                    ("roles", "editor"),
+                    ("roles", "reviewer"),
+                ],
+            )
             assert response.status == 302
             page = await admin.get("/accounts")
             assert "孙八" in page.body_text and "已创建账号 sun（编辑、审核）" in page.body_text
             sun = Browser(client)
             assert (await sun.login("sun")).status == 302
-            account_id = client.app[SERVICES] \
-                .accounts.by_username("sun").id
+            account_id = client.app[SERVICES].accounts.by_username("sun").id
             await admin.post(f"/accounts/{account_id}/password", {"password": "a new password 2"})
             assert (await sun.get("/")).status == 302  # the reset ended sun's session
             assert (await sun.login("sun")).status == 401
@@ -192,6 +227,7 @@ def test_admin_creates_resets_and_disables_accounts(tmp_path):
             await admin.post(f"/accounts/{account_id}/disable", {"disabled": "1"})
             assert (await sun.get("/")).status == 302
             assert (await sun.login("sun", "a new password 2")).status == 401
+
     run(scenario())
 
 
@@ -208,8 +244,15 @@ def test_create_admin_from_the_command_line(tmp_path):
     command = [sys.executable, "-m", "bot.console"]
     hint = subprocess.run(command + ["hint"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert "create-admin" in hint.stdout
-    made = subprocess.run(command + ["create-admin", "chief", "--display-name", "周九", "--password-stdin"],
-                          cwd=ROOT, env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+    made = subprocess.run(
+        command + ["create-admin", "chief", "--display-name", "周九", "--password-stdin"],
+        cwd=ROOT,
+        env=env,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert made.returncode == 0, made.stderr
     account = AccountStore(StaffDatabase(env["STAFF_DB_URL"])).by_username("chief")
     assert account is not None and account.roles == {"admin"} and account.display_name == "周九"

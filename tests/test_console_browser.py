@@ -4,6 +4,7 @@ Debian's `chromium` driven by Playwright (as tests/test_kiosk.py does; `make bro
 Rasa and the action server run as `make run` starts them, on a copy of the knowledge base, so a
 published change must reach the bot's answers. Without the browser these tests fail, they do not skip.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,15 +23,30 @@ from console_helpers import PASSWORD
 from helpers import API_TOKEN, CHROMIUM, CHROMIUM_FLAGS, ROOT, ActionServer, free_port, start_rasa, wait_for
 from test_kiosk import ARTIFACTS
 
-ROLES = {"admin": ["admin"], "editor": ["editor"], "reviewer": ["reviewer"], "analyst": ["analyst"],
-         "agent": ["agent"], "locked": ["editor"]}
-NAMES = {"admin": "管理员甲", "editor": "张三", "reviewer": "李四", "analyst": "王五", "agent": "赵六",
-         "locked": "孙八"}
+ROLES = {
+    "admin": ["admin"],
+    "editor": ["editor"],
+    "reviewer": ["reviewer"],
+    "analyst": ["analyst"],
+    "agent": ["agent"],
+    "locked": ["editor"],
+}
+NAMES = {
+    "admin": "管理员甲",
+    "editor": "张三",
+    "reviewer": "李四",
+    "analyst": "王五",
+    "agent": "赵六",
+    "locked": "孙八",
+}
 # The menu each role sees, and a page of another role it is refused.
-MENUS = {"admin": (["账号管理"], "/kb"), "editor": (["知识库", "待审草稿", "待复核", "未答问题"], "/accounts"),
-         "reviewer": (["知识库", "待审草稿", "待复核", "未答问题"], "/feedback"),
-         "analyst": (["人工服务数据", "好差评", "差评案件"], "/kb"),
-         "agent": (["人工服务", "人工服务数据", "回电", "差评案件"], "/inbox")}
+MENUS = {
+    "admin": (["账号管理"], "/kb"),
+    "editor": (["知识库", "待审草稿", "待复核", "未答问题"], "/accounts"),
+    "reviewer": (["知识库", "待审草稿", "待复核", "未答问题"], "/feedback"),
+    "analyst": (["人工服务数据", "好差评", "差评案件"], "/kb"),
+    "agent": (["人工服务", "人工服务数据", "回电", "差评案件"], "/inbox"),
+}
 
 
 class Stack:
@@ -38,8 +54,11 @@ class Stack:
 
     def __init__(self, folder) -> None:
         self.kb_dir = folder / "kb"
-        shutil.copytree(ROOT / "knowledge_base", self.kb_dir,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.py", "history.jsonl", "drafts"))
+        shutil.copytree(
+            ROOT / "knowledge_base",
+            self.kb_dir,
+            ignore=shutil.ignore_patterns("__pycache__", "*.py", "history.jsonl", "drafts"),
+        )
         self.feedback_url = f"sqlite:///{folder / 'feedback.db'}"  # the action server's (ActionServer's default)
         self.staff_url = f"sqlite:///{folder / 'staff.db'}"
         env = {"KB_DIR": str(self.kb_dir), "KB_ADMIN_TOKEN": API_TOKEN}
@@ -47,6 +66,7 @@ class Stack:
         self.rasa, self.rasa_url = start_rasa(self.actions.url, folder, **env)
         from domain_logic.staff.accounts import AccountStore
         from domain_logic.staff.database import StaffDatabase
+
         accounts = AccountStore(StaffDatabase(self.staff_url))
         for username, roles in ROLES.items():
             accounts.create(username, NAMES[username], PASSWORD, roles)
@@ -55,16 +75,26 @@ class Stack:
         self.url = f"http://127.0.0.1:{port}"
         self.log = open(folder / "console.log", "w")
         self.console = subprocess.Popen(
-            [sys.executable, "-m", "bot.console", "serve", "--port", str(port)], cwd=ROOT,
-            env={**os.environ, **env, "STAFF_DB_URL": self.staff_url, "DATABASE_URL": self.feedback_url,
-                 "RASA_URL": self.rasa_url, "ACTIONS_URL": f"http://127.0.0.1:{self.actions.port}"},
-            stdout=self.log, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", "bot.console", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                **env,
+                "STAFF_DB_URL": self.staff_url,
+                "DATABASE_URL": self.feedback_url,
+                "RASA_URL": self.rasa_url,
+                "ACTIONS_URL": f"http://127.0.0.1:{self.actions.port}",
+            },
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         wait_for(f"{self.url}/healthz", timeout=60)
 
     def say(self, text: str) -> str:
         body = json.dumps({"sender": f"citizen-{uuid.uuid4().hex[:8]}", "message": text}).encode()
-        request = urllib.request.Request(f"{self.rasa_url}/webhooks/rest/webhook", body,
-                                         {"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             return "\n".join(m.get("text", "") for m in json.loads(response.read()))
 
@@ -113,6 +143,7 @@ def staff(browser, stack):
         if username:
             sign_in(page, username, password)
         return page
+
     yield open_as
     for context in contexts:
         context.close()
@@ -210,17 +241,29 @@ def _seed_ratings(url: str) -> None:
 
     store = FeedbackStore(url)
     now = datetime.now()
-    ratings = [(5, "kiosk", "passport"), (4, "telegram", "passport"), (5, "kiosk", "id-card-renewal"),
-               (3, "kiosk", "housing-fund-withdrawal"), (4, "telegram", "social-security-card"),
-               (2, "kiosk", "passport"), (5, "telegram", "id-card-renewal"), (1, "kiosk", "retirement")]
+    ratings = [
+        (5, "kiosk", "passport"),
+        (4, "telegram", "passport"),
+        (5, "kiosk", "id-card-renewal"),
+        (3, "kiosk", "housing-fund-withdrawal"),
+        (4, "telegram", "social-security-card"),
+        (2, "kiosk", "passport"),
+        (5, "telegram", "id-card-renewal"),
+        (1, "kiosk", "retirement"),
+    ]
     for week in range(4):
         for n, (rating, channel, entry) in enumerate(ratings[week:] + ratings[:week]):
             if week and rating < 3:
                 continue  # two 差评 cases in all, both this week's
-            store.add_rating(entry_id=entry, rating=rating, channel=channel, sender_id=f"w{week}-{n}",
-                             dimension="办事效率" if rating < 3 else None,
-                             comment="窗口排队太久" if rating < 3 else None,
-                             now=now - timedelta(days=7 * week + 1))
+            store.add_rating(
+                entry_id=entry,
+                rating=rating,
+                channel=channel,
+                sender_id=f"w{week}-{n}",
+                dimension="办事效率" if rating < 3 else None,
+                comment="窗口排队太久" if rating < 3 else None,
+                now=now - timedelta(days=7 * week + 1),
+            )
     store.engine.dispose()
 
 

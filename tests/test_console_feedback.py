@@ -1,5 +1,6 @@
 """好差评 and the inbox in the console: figures, charts, CSV, cases moved and closed, questions grouped and
 turned into an alias, training examples or dismissed; each for the roles that may."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,8 +12,12 @@ from domain_logic.feedback.store import FeedbackStore
 from knowledge_base.audit import AuditLog
 from knowledge_base.source import read_entry
 
-STAFF = [("analyst", "王五", ["analyst"]), ("agent", "赵六", ["agent"]), ("editor", "张三", ["editor"]),
-         ("reviewer", "李四", ["reviewer"])]
+STAFF = [
+    ("analyst", "王五", ["analyst"]),
+    ("agent", "赵六", ["agent"]),
+    ("editor", "张三", ["editor"]),
+    ("reviewer", "李四", ["reviewer"]),
+]
 
 
 def run(coro):
@@ -22,12 +27,23 @@ def run(coro):
 def seed_ratings(url: str, now: datetime) -> None:
     store = FeedbackStore(url)
     for n, (rating, channel) in enumerate([(5, "kiosk"), (4, "kiosk"), (5, "telegram"), (2, "telegram")]):
-        store.add_rating(entry_id="passport", rating=rating, channel=channel, sender_id=f"s{n}",
-                         dimension="办事效率" if rating < 3 else None,
-                         comment="等了很久，我的电话13812345678" if rating < 3 else None,
-                         now=now - timedelta(days=3))
-    store.add_rating(entry_id="id-card-renewal", rating=1, channel="kiosk", sender_id="old", dimension="服务态度",
-                     now=now - timedelta(days=20))  # its case is overdue by now
+        store.add_rating(
+            entry_id="passport",
+            rating=rating,
+            channel=channel,
+            sender_id=f"s{n}",
+            dimension="办事效率" if rating < 3 else None,
+            comment="等了很久，我的电话13812345678" if rating < 3 else None,
+            now=now - timedelta(days=3),
+        )
+    store.add_rating(
+        entry_id="id-card-renewal",
+        rating=1,
+        channel="kiosk",
+        sender_id="old",
+        dimension="服务态度",
+        now=now - timedelta(days=20),
+    )  # its case is overdue by now
     store.engine.dispose()
 
 
@@ -58,6 +74,7 @@ def test_the_dashboard_shows_the_periods_figures_charts_and_csv_to_analysts_only
             await editor.login("editor")
             assert (await editor.get("/feedback")).status == 403
             assert (await editor.get("/feedback/cases")).status == 403
+
     run(scenario())
 
 
@@ -86,7 +103,12 @@ def test_cases_overdue_first_masked_and_moved_then_closed_with_a_note(tmp_path):
             assert "已结案" in page.body_text and "整改中 赵六 已电话联系，指南已更正" in page.body_text
             history = FeedbackStore(cfg.feedback_db_url).history(case_id)
             assert [(h["to_status"], h["actor"]) for h in history] == [
-                ("待回访", "system"), ("整改中", "赵六"), ("已整改", "赵六"), ("已回访", "赵六")]
+                ("待回访", "system"),
+                ("整改中", "赵六"),
+                ("已整改", "赵六"),
+                ("已回访", "赵六"),
+            ]
+
     run(scenario())
 
 
@@ -106,23 +128,33 @@ def test_the_inbox_groups_similar_questions_and_a_reviewer_turns_a_group_into_an
             assert "110105********1234" in page and "110105199001011234" not in page
             assert "/inbox/to-kb" not in page  # an editor does not change the served knowledge base from here
             ids = [e["id"] for e in inbox.inbox()]
-            refused = await editor.post("/inbox/to-kb", [("ids", str(ids[0])), ("ids", str(ids[1])),
-                                                         ("action", "alias"), ("item", "passport")])
+            refused = await editor.post(
+                "/inbox/to-kb", [("ids", str(ids[0])), ("ids", str(ids[1])), ("action", "alias"), ("item", "passport")]
+            )
             assert refused.status == 403
             tried = await editor.post("/inbox/try", {"text": "环球通行本怎么办"})
             assert "连不上运行中的助手" in tried.body_text  # no bot runs in this test
 
             reviewer = Browser(client)
             await reviewer.login("reviewer")
-            done = await reviewer.post("/inbox/to-kb", [("ids", str(ids[0])), ("ids", str(ids[1])),
-                                                        ("action", "alias"), ("item", "passport"),
-                                                        ("text", "环球通行本")])
+            done = await reviewer.post(
+                "/inbox/to-kb",
+                [
+                    ("ids", str(ids[0])),
+                    ("ids", str(ids[1])),
+                    ("action", "alias"),
+                    ("item", "passport"),
+                    ("text", "环球通行本"),
+                ],
+            )
             assert "已给 passport 添加别名“环球通行本”" in (await reviewer.get(done.headers["Location"])).body_text
             assert "环球通行本" in read_entry(kb_dir / "items" / "passport.yml")["aliases"]
             assert AuditLog(kb_dir).history("passport")[-1]["operator"] == "李四"
-            await editor.post("/inbox/other", [("ids", str(ids[2])), ("action", "example"),
-                                               ("intent", "inquire_service")])
+            await editor.post(
+                "/inbox/other", [("ids", str(ids[2])), ("action", "example"), ("intent", "inquire_service")]
+            )
             assert "我的身份证号110105********1234丢了" in (tmp_path / "from_inbox.yml").read_text(encoding="utf-8")
             assert inbox.inbox() == []
             assert "收件箱是空的" in (await editor.get("/inbox")).body_text
+
     run(scenario())

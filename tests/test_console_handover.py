@@ -1,5 +1,6 @@
 """坐席's pages in the console, in process: the queue, taking, replying, handing back, callbacks, figures;
 and who is refused (no session, another role, another agent)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,11 +10,20 @@ from dataclasses import replace
 from common.handover import RETURNED, WITH_AGENT, HandoverStore
 from console_helpers import Browser, config, console
 
-STAFF = [("zhao", "赵六", ["agent"]), ("qian", "钱七", ["agent"]), ("editor", "张三", ["editor"]),
-         ("analyst", "王五", ["analyst"])]
-SUMMARY = {"service": "普通护照签发", "checklist": None,
-           "recent": [{"who": "citizen", "text": "我身份证 110105199001011234 丢了"},
-                      {"who": "assistant", "text": "已为您呼叫工作人员"}]}
+STAFF = [
+    ("zhao", "赵六", ["agent"]),
+    ("qian", "钱七", ["agent"]),
+    ("editor", "张三", ["editor"]),
+    ("analyst", "王五", ["analyst"]),
+]
+SUMMARY = {
+    "service": "普通护照签发",
+    "checklist": None,
+    "recent": [
+        {"who": "citizen", "text": "我身份证 110105199001011234 丢了"},
+        {"who": "assistant", "text": "已为您呼叫工作人员"},
+    ],
+}
 
 
 def run(coro):
@@ -44,6 +54,7 @@ def test_without_a_session_or_the_agent_role_the_pages_are_refused(tmp_path):
             await analyst.login("analyst")
             assert (await analyst.get("/agent/figures")).status == 200
             assert (await analyst.get("/agent")).status == 403
+
     run(scenario())
     assert store.get(ticket.id).agent is None  # nobody took it
 
@@ -76,6 +87,7 @@ def test_an_agent_takes_replies_and_hands_back_and_another_agent_cannot(tmp_path
             back = await zhao.post(f"/agent/{ticket.id}/return", {})
             assert back.headers["Location"] == "/agent"
             assert (await zhao.post(f"/agent/{ticket.id}/reply", {"text": "还在吗"})).status == 403
+
     run(scenario())
     assert store.get(ticket.id).state == RETURNED and store.get(ticket.id).agent == "zhao"
     assert [m.text for m in store.messages(ticket.id)][-1] == "一般 7 个工作日，请带上身份证。"
@@ -92,6 +104,7 @@ def test_the_queue_ends_waits_past_the_timeout(tmp_path):
             await zhao.login("zhao")
             assert "现在没有排队的群众" in (await zhao.get("/agent")).body_text
             assert (await zhao.post(f"/agent/{ticket.id}/take", {})).headers["Location"] == "/agent"
+
     run(scenario())
     assert store.get(ticket.id).state != WITH_AGENT
 
@@ -113,6 +126,7 @@ def test_callback_tickets_show_the_number_masked_and_are_marked_done_with_a_note
             after = await zhao.get("/agent/callbacks")
             assert "没有待回电的群众" in after.body_text and "139****5678" in after.body_text
             assert "赵六（zhao）" in after.body_text
+
     run(scenario())
     assert store.callback(callback.id).state == "done"
 
@@ -122,12 +136,12 @@ def test_the_figures_page_shows_the_first_reply_time_and_the_share_within_60_sec
     now = time.time()
     moments = iter([now - 300, now - 300, now - 280, now - 200, now - 200, now - 110])
     store = HandoverStore(cfg.handover_db_url, clock=lambda: next(moments))
-    fast = store.queue("kiosk-fast", "kiosk", {})   # joined 300 s ago
+    fast = store.queue("kiosk-fast", "kiosk", {})  # joined 300 s ago
     store.take(fast.id, "zhao")
-    store.reply(fast.id, "您好")                      # 20 s later
-    slow = store.queue("kiosk-slow", "kiosk", {})   # 200 s ago
+    store.reply(fast.id, "您好")  # 20 s later
+    slow = store.queue("kiosk-slow", "kiosk", {})  # 200 s ago
     store.take(slow.id, "zhao")
-    store.reply(slow.id, "您好")                      # 90 s later
+    store.reply(slow.id, "您好")  # 90 s later
 
     async def scenario():
         async with console(cfg, STAFF) as client:
@@ -137,4 +151,5 @@ def test_the_figures_page_shows_the_first_reply_time_and_the_share_within_60_sec
             assert figures.status == 200
             assert "<strong>55 秒</strong>首次回复用时" in figures.body_text  # the median of 20 s and 90 s
             assert "<strong>50%</strong>60 秒内应答率（1/2）" in figures.body_text
+
     run(scenario())

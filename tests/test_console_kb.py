@@ -1,4 +1,5 @@
 """The knowledge base in the console: the schema-generated form, drafts, four eyes, publish, history, revert."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +15,12 @@ from knowledge_base.audit import AuditLog
 from knowledge_base.source import kind_of, read_entry
 from helpers import ROOT
 
-STAFF = [("editor", "张三", ["editor"]), ("reviewer", "李四", ["reviewer"]),
-         ("both", "王五", ["editor", "reviewer"]), ("analyst", "赵六", ["analyst"])]
+STAFF = [
+    ("editor", "张三", ["editor"]),
+    ("reviewer", "李四", ["reviewer"]),
+    ("both", "王五", ["editor", "reviewer"]),
+    ("analyst", "赵六", ["analyst"]),
+]
 FEE = "fees.items[0].standard"
 
 
@@ -64,6 +69,7 @@ def test_list_and_search_by_text_family_department_and_kind(tmp_path):
             analyst = Browser(client)
             await analyst.login("analyst")
             assert (await analyst.get("/kb")).status == 403
+
     run(scenario())
 
 
@@ -79,11 +85,14 @@ def test_a_wrong_value_is_shown_at_its_field_as_kb_validate_reports_it_and_nothi
             response = await editor.post("/kb/entry/passport/edit", form + [("op", "save")])
             assert response.status == 400
             file = kb_dir / "items" / "passport.yml"
-            for message in (f"{file}: 字段 materials[0].copies: 应为整数，实际是 '两份'",
-                            f"{file}: 字段 local_note: 须写明“以当地政务服务中心公布为准”"):
+            for message in (
+                f"{file}: 字段 materials[0].copies: 应为整数，实际是 '两份'",
+                f"{file}: 字段 local_note: 须写明“以当地政务服务中心公布为准”",
+            ):
                 shown = message.replace("'", "&#39;")  # as autoescaped HTML
                 assert f'<p class="field-error" role="alert">{shown}</p>' in response.body_text
             assert client.app[SERVICES].drafts.open_drafts() == []
+
     run(scenario())
 
 
@@ -99,6 +108,7 @@ def test_materials_rows_are_added_and_removed(tmp_path):
             removed = await editor.post("/kb/entry/passport/edit", form + [("op", "remove:materials[0]")])
             assert f'name="materials#rows" value="{int(rows) - 1}"' in removed.body_text
             assert 'value="居民身份证"' not in removed.body_text  # the first row was the ID card
+
     run(scenario())
 
 
@@ -131,8 +141,10 @@ def test_an_editors_fee_change_is_a_draft_until_another_reviewer_publishes_it_th
             record = AuditLog(kb_dir).history("passport")[-1]
             assert record["operator"] == "张三" and record["reviewer"] == "李四"
             today = client.app[SERVICES].config.clock().date().isoformat()
-            assert record["changes"] == [{"field": FEE, "before": "120元/本", "after": "140元/本"},
-                                         {"field": "reviewed", "before": None, "after": {"date": today, "by": "李四"}}]
+            assert record["changes"] == [
+                {"field": FEE, "before": "120元/本", "after": "140元/本"},
+                {"field": "reviewed", "before": None, "after": {"date": today, "by": "李四"}},
+            ]
 
             history = await reviewer.get("/kb/entry/passport/history")
             assert "张三（审核发布：李四）" in history.body_text
@@ -142,6 +154,7 @@ def test_an_editors_fee_change_is_a_draft_until_another_reviewer_publishes_it_th
             assert last["operator"] == "李四" and last["action"].startswith("撤销")
             again = await reviewer.post("/kb/entry/passport/history/0/revert")  # the fee is no longer 140
             assert "不能撤销" in (await reviewer.get(again.headers["Location"])).body_text
+
     run(scenario())
 
 
@@ -152,14 +165,16 @@ def test_an_author_with_both_roles_cannot_publish_their_own_draft(tmp_path):
         async with console(config(tmp_path, kb_dir=kb_dir), STAFF) as client:
             both = Browser(client)
             await both.login("both")
-            saved = await both.post("/kb/entry/passport/edit",
-                                    with_field(await _edit_form(both), FEE, "150元/本") + [("op", "save")])
+            saved = await both.post(
+                "/kb/entry/passport/edit", with_field(await _edit_form(both), FEE, "150元/本") + [("op", "save")]
+            )
             draft_url = saved.headers["Location"]
             page = await both.get(draft_url)
             assert "这是您的草稿" in page.body_text and "/publish" not in page.body_text
             refused = await both.post(draft_url + "/publish")
             assert "不能发布自己编写的草稿" in (await both.get(refused.headers["Location"])).body_text
             assert _passport_fee(kb_dir) == "120元/本"
+
     run(scenario())
 
 
@@ -181,6 +196,7 @@ def test_a_draft_overtaken_by_a_newer_change_is_not_published(tmp_path):
             refused = await reviewer.post(first.headers["Location"] + "/publish")
             assert "已被修改" in (await reviewer.get(refused.headers["Location"])).body_text
             assert _passport_fee(kb_dir) == "160元/本"
+
     run(scenario())
 
 
@@ -198,13 +214,16 @@ def test_publishing_and_confirming_record_the_review_and_the_citizen_reads_its_d
             stale = await reviewer.get("/kb/stale")
             assert stale.body_text.count("从未复核") == 100  # no entry has been reviewed yet
             await reviewer.post("/kb/entry/id-card-renewal/reviewed")
-            assert read_entry(kb_dir / "items" / "id-card-renewal.yml")["reviewed"] == {"date": "2026-12-01",
-                                                                                       "by": "李四"}
+            assert read_entry(kb_dir / "items" / "id-card-renewal.yml")["reviewed"] == {
+                "date": "2026-12-01",
+                "by": "李四",
+            }
             assert AuditLog(kb_dir).history("id-card-renewal")[-1]["action"] == "已复核，无变化"
             editor = Browser(client)
             await editor.login("editor")
-            saved = await editor.post("/kb/entry/passport/edit",
-                                      with_field(await _edit_form(editor), FEE, "140元/本") + [("op", "save")])
+            saved = await editor.post(
+                "/kb/entry/passport/edit", with_field(await _edit_form(editor), FEE, "140元/本") + [("op", "save")]
+            )
             clock.advance(days=200)
             await reviewer.login("reviewer")  # 200 days: the session has long expired
             await reviewer.post(saved.headers["Location"] + "/publish")
@@ -217,4 +236,5 @@ def test_publishing_and_confirming_record_the_review_and_the_citizen_reads_its_d
         passport = load_catalogue(kb_dir).get("passport")
         assert "以当地政务服务中心" in replies.materials(passport)
         assert replies.materials(passport).endswith("（本指南于 2027-06-19 复核）")
+
     run(scenario())

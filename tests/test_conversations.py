@@ -1,4 +1,5 @@
 """Whole conversations with the trained model and the live action server."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,32 +7,38 @@ import pytest
 from helpers import buttons_of
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("你好呀", "政务服务助手"),
-    ("好的谢谢你啦", "不客气"),
-    ("那先这样吧，再见", "再见"),
-    ("你是真人还是机器", "智能助手"),
-    ("今天天气怎么样", "超出了我的服务范围"),
-    ("我要找人工客服", "工作人员"),
-    ("我想给你们评个分", "评价"),
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("你好呀", "政务服务助手"),
+        ("好的谢谢你啦", "不客气"),
+        ("那先这样吧，再见", "再见"),
+        ("你是真人还是机器", "智能助手"),
+        ("今天天气怎么样", "超出了我的服务范围"),
+        ("我要找人工客服", "工作人员"),
+        ("我想给你们评个分", "评价"),
+    ],
+)
 def test_small_talk_and_routing_intents(conversation, question, expected):
     assert expected in conversation.text(question)
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("办护照要带些什么东西", "出入境证件相片"),
-    ("护照办理的流程是怎样的", "办理流程"),
-    ("申请护照需要满足什么条件", "受理条件"),
-    ("护照多久能办下来", "承诺办结时限"),
-    ("护照工本费多少钱", "120元"),
-    ("护照去哪里办", "办理地点"),
-    ("出入境大厅周六上班吗 我想办护照", "办公时间"),
-    ("护照可以网上申请吗", "到现场次数"),
-    ("护照的咨询电话是多少", "12367"),
-    ("护照", "实施部门"),
-    ("帮我准备一下办护照的材料", "我们来准备"),
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("办护照要带些什么东西", "出入境证件相片"),
+        ("护照办理的流程是怎样的", "办理流程"),
+        ("申请护照需要满足什么条件", "受理条件"),
+        ("护照多久能办下来", "承诺办结时限"),
+        ("护照工本费多少钱", "120元"),
+        ("护照去哪里办", "办理地点"),
+        ("出入境大厅周六上班吗 我想办护照", "办公时间"),
+        ("护照可以网上申请吗", "到现场次数"),
+        ("护照的咨询电话是多少", "12367"),
+        ("护照", "实施部门"),
+        ("帮我准备一下办护照的材料", "我们来准备"),
+    ],
+)
 def test_every_service_question_is_answered_from_the_guide(conversation, question, expected):
     reply = conversation.text(question)
     assert expected in reply and "普通护照签发" in reply
@@ -88,10 +95,19 @@ def test_fallback_offers_likely_services_and_a_human(conversation):
     assert "转人工" in titles and "普通护照签发" in titles
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "😀😀😀🎉", "<script>alert(1)</script>", "How do I get a passport?",
-    "请问" * 2500, "\u0000\u200b", "1234567890",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "😀😀😀🎉",
+        "<script>alert(1)</script>",
+        "How do I get a passport?",
+        "请问" * 2500,
+        "\u0000\u200b",
+        "1234567890",
+    ],
+)
 def test_odd_input_gets_a_polite_non_empty_reply(conversation, text):
     messages = conversation.say(text)
     assert messages and all(m.get("text") for m in messages)

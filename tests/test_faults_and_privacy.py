@@ -1,4 +1,5 @@
 """Faults a citizen could notice, and personal numbers that must never be kept in clear."""
+
 from __future__ import annotations
 
 import json
@@ -20,13 +21,21 @@ ID_CARD, MOBILE, BANK_CARD = "11010519491231002X", "13812345678", "6222021234567
 def test_personal_numbers_are_in_no_log_and_no_database(rasa_server, checklist_db):
     url, tracker_db = rasa_server
     sender = f"privacy-{uuid.uuid4().hex[:6]}"
-    for text in [f"我身份证{ID_CARD}丢了怎么补办", f"手机{MOBILE}，银行卡{BANK_CARD}能办社保卡吗",
-                 f"{MOBILE}", f"我的卡号是 6222 0212 3456 7890 128，身份证 {ID_CARD.lower()}"]:
+    for text in [
+        f"我身份证{ID_CARD}丢了怎么补办",
+        f"手机{MOBILE}，银行卡{BANK_CARD}能办社保卡吗",
+        f"{MOBILE}",
+        f"我的卡号是 6222 0212 3456 7890 128，身份证 {ID_CARD.lower()}",
+    ]:
         assert rest(url, sender, text), "every message gets a reply"
     time.sleep(1)  # let the log handlers flush
 
-    files = [tracker_db.parent / "rasa.log", *tracker_db.parent.glob("tracker.db*"),  # with its write-ahead log
-             *checklist_db.parent.glob("*.log"), *checklist_db.parent.glob("*.db*")]
+    files = [
+        tracker_db.parent / "rasa.log",
+        *tracker_db.parent.glob("tracker.db*"),  # with its write-ahead log
+        *checklist_db.parent.glob("*.log"),
+        *checklist_db.parent.glob("*.db*"),
+    ]
     assert len(files) >= 4
     clear = [ID_CARD, ID_CARD.lower(), MOBILE, BANK_CARD, "6222 0212 3456 7890 128"]
     for path in files:
@@ -41,9 +50,11 @@ def test_personal_numbers_are_in_no_log_and_no_database(rasa_server, checklist_d
 
 
 def kiosk_ask(kiosk_url: str, session: str, text: str):
-    request = urllib.request.Request(f"{kiosk_url}/api/message",
-                                     json.dumps({"session": session, "text": text}).encode(),
-                                     {"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{kiosk_url}/api/message",
+        json.dumps({"session": session, "text": text}).encode(),
+        {"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -56,8 +67,12 @@ def test_a_dead_or_hung_action_server_is_admitted_within_3_s_and_the_conversatio
     actions = ActionServer(tmp_path / "checklists.db", port=port)
     rasa, url = start_rasa(actions.url, tmp_path)
     kiosk_port = free_port()
-    kiosk = subprocess.Popen([sys.executable, "-m", "bot.channels.kiosk", "--port", str(kiosk_port),
-                              "--rasa-url", url], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kiosk = subprocess.Popen(
+        [sys.executable, "-m", "bot.channels.kiosk", "--port", str(kiosk_port), "--rasa-url", url],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     kiosk_url = f"http://127.0.0.1:{kiosk_port}"
     try:
         wait_for(f"{kiosk_url}/healthz")
@@ -79,7 +94,9 @@ def test_a_dead_or_hung_action_server_is_admitted_within_3_s_and_the_conversatio
 
         actions = ActionServer(tmp_path / "checklists.db", port=port)  # back on the same port
         status, body = kiosk_ask(kiosk_url, session, "要多少钱")
-        assert status == 200 and "普通护照签发" in body["messages"][0]["text"] and "120元" in body["messages"][0]["text"]
+        assert (
+            status == 200 and "普通护照签发" in body["messages"][0]["text"] and "120元" in body["messages"][0]["text"]
+        )
     finally:
         kiosk.terminate()
         rasa.terminate()

@@ -1,4 +1,5 @@
 """好差评 in conversation, with the real action server writing to its store."""
+
 from __future__ import annotations
 
 import time
@@ -51,8 +52,10 @@ def test_bad_rating_asks_aspect_comment_and_callback(conversation, feedback_db):
     assert "不满意" in reply and "1 个工作日" in reply and "15 个工作日" in reply
     assert "138****8000" in reply and "13800138000" not in reply
     [(rating, dimension, comment, phone)] = rows(
-        feedback_db, "select rating, dimension, comment, callback_phone from feedback_ratings "
-                     "where entry_id = 'social-security-card' and rating = 2")
+        feedback_db,
+        "select rating, dimension, comment, callback_phone from feedback_ratings "
+        "where entry_id = 'social-security-card' and rating = 2",
+    )
     assert (rating, dimension, phone) == (2, "办事指南精确度", "13800138000")
     assert comment == "指南上写的材料和窗口要求不一样"
     assert rows(feedback_db, "select count(*) from feedback_cases")[0][0] >= 1
@@ -73,15 +76,19 @@ def test_follow_up_rating(conversation, feedback_db):
     prompt = conversation.say("我要追评")
     assert "请为本次服务评价" in prompt[0]["text"]
     assert "已记录" in conversation.text(press(prompt, "满意"))
-    [(first_id,)] = rows(feedback_db, "select id from feedback_ratings where entry_id = "
-                                      "'housing-fund-withdrawal' and rating = 3")
+    [(first_id,)] = rows(
+        feedback_db, "select id from feedback_ratings where entry_id = 'housing-fund-withdrawal' and rating = 3"
+    )
     assert rows(feedback_db, f"select rating from feedback_ratings where follow_up_of = {first_id}") == [(4,)]
     assert "没有找到可以追评的评价" in conversation.text("我要追评")  # one 追评 per rating
 
 
 def test_store_and_local_spool_both_down_is_admitted_not_hidden(tmp_path, event_loop_session):
-    server = ActionServer(tmp_path / "checklists.db", feedback_url="postgresql://postgres@127.0.0.1:1/nowhere",
-                          SPOOL_DB_URL="sqlite:////proc/no-such-place/spool.db")
+    server = ActionServer(
+        tmp_path / "checklists.db",
+        feedback_url="postgresql://postgres@127.0.0.1:1/nowhere",
+        SPOOL_DB_URL="sqlite:////proc/no-such-place/spool.db",
+    )
     try:
         citizen = Conversation(load_agent(server.url), event_loop_session, "store-down")
         citizen.say("护照多少钱")
@@ -133,8 +140,9 @@ def drained(query, sql: str, seconds: float = 30):
     return query(sql)
 
 
-def test_a_rating_given_while_postgres_is_away_is_stored_once_when_it_is_back(tmp_path, event_loop_session,
-                                                                               postgres_later):
+def test_a_rating_given_while_postgres_is_away_is_stored_once_when_it_is_back(
+    tmp_path, event_loop_session, postgres_later
+):
     """The database does not exist yet (unreachable); the rating waits on local disk, then goes in once."""
     url, create, query = postgres_later
     server = ActionServer(tmp_path / "checklists.db", feedback_url=url)
@@ -151,8 +159,7 @@ def test_a_rating_given_while_postgres_is_away_is_stored_once_when_it_is_back(tm
         server.stop()
 
 
-def test_a_callback_number_waits_encrypted_in_the_spool_and_arrives_whole(tmp_path, event_loop_session,
-                                                                          postgres_later):
+def test_a_callback_number_waits_encrypted_in_the_spool_and_arrives_whole(tmp_path, event_loop_session, postgres_later):
     """A consenting citizen's number is in the spool file only encrypted, and reaches the case unchanged."""
     url, create, query = postgres_later
     server = ActionServer(tmp_path / "checklists.db", feedback_url=url)
@@ -166,12 +173,14 @@ def test_a_callback_number_waits_encrypted_in_the_spool_and_arrives_whole(tmp_pa
         reply = citizen.text("13900139000")
         assert "恢复后自动入库" in reply and "139****9000" in reply
         spool = (tmp_path / "spool.db").read_bytes() + b"".join(
-            p.read_bytes() for p in tmp_path.glob("spool.db-*"))  # and SQLite's write-ahead log
+            p.read_bytes() for p in tmp_path.glob("spool.db-*")
+        )  # and SQLite's write-ahead log
         assert b"spool_pending" in spool  # the spool file is the one written
         for plain in ("13900139000", "139****9000", "窗口排队太久了"):
             assert plain.encode() not in spool, plain
         create()  # PostgreSQL is back
         assert drained(query, "select callback_phone, comment from feedback_ratings") == [
-            ("13900139000", "窗口排队太久了")]
+            ("13900139000", "窗口排队太久了")
+        ]
     finally:
         server.stop()

@@ -1,4 +1,5 @@
 """The 好差评 store on SQLite and on the real PostgreSQL, and the 差评 case workflow."""
+
 from __future__ import annotations
 
 import uuid
@@ -10,8 +11,15 @@ import sqlalchemy as sa
 
 from domain_logic.feedback.calendar import add_working_days, working_days_between
 from domain_logic.feedback.inbox import InboxStore
-from domain_logic.feedback.store import (MIGRATIONS, SCHEMA_VERSION, FeedbackStore, InvalidTransition,
-                                         StoreUnavailable, ratings, schema_version)
+from domain_logic.feedback.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    FeedbackStore,
+    InvalidTransition,
+    StoreUnavailable,
+    ratings,
+    schema_version,
+)
 from bot.feedback import cli
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -58,8 +66,16 @@ def test_migration_upgrades_an_older_database(store):
         for table in MIGRATIONS[0]:
             table.create(conn)
         conn.execute(sa.insert(schema_version).values(version=1))
-        conn.execute(sa.insert(ratings).values(idempotency_key="old", entry_id="passport", rating=5,
-                                              channel="rest", sender_key="x", created_at=WEDNESDAY))
+        conn.execute(
+            sa.insert(ratings).values(
+                idempotency_key="old",
+                entry_id="passport",
+                rating=5,
+                channel="rest",
+                sender_key="x",
+                created_at=WEDNESDAY,
+            )
+        )
     assert store.migrate() == 1
     inbox = InboxStore(str(store.engine.url))
     inbox.log_unanswered("我的身份证110105199001010123丢了怎么办理那个", "ask_process", None, "rest")
@@ -80,8 +96,16 @@ def test_a_good_rating_is_stored_without_the_raw_sender_or_a_case(store):
 
 
 def test_a_bad_rating_opens_a_case_with_working_day_deadlines(store):
-    store.add_rating(entry_id="passport", rating=1, channel="kiosk", sender_id="k1", dimension="办事效率",
-                     comment="等了很久，电话13800138000", callback_phone="13800138000", now=WEDNESDAY)
+    store.add_rating(
+        entry_id="passport",
+        rating=1,
+        channel="kiosk",
+        sender_id="k1",
+        dimension="办事效率",
+        comment="等了很久，电话13800138000",
+        callback_phone="13800138000",
+        now=WEDNESDAY,
+    )
     [case] = store.cases()
     assert case.status == "待回访" and case.dimension == "办事效率"
     assert case.callback_due == datetime(2026, 11, 26, 10, 0)
@@ -101,8 +125,12 @@ def test_case_workflow_and_history(store):
     closed = store.move(case_id, "已回访", "张三", "群众表示满意")
     assert closed.status == "已回访" and not closed.overdue(datetime(2030, 1, 1))
     steps = [(h["from_status"], h["to_status"], h["actor"]) for h in store.history(case_id)]
-    assert steps == [(None, "待回访", "system"), ("待回访", "整改中", "张三"),
-                     ("整改中", "已整改", "李四"), ("已整改", "已回访", "张三")]
+    assert steps == [
+        (None, "待回访", "system"),
+        ("待回访", "整改中", "张三"),
+        ("整改中", "已整改", "李四"),
+        ("已整改", "已回访", "张三"),
+    ]
 
 
 def test_appeal_goes_to_review(store):
@@ -148,8 +176,14 @@ def test_store_down_raises_instead_of_pretending():
 
 def test_staff_cli_lists_moves_and_refuses_bad_steps(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'f.db'}"
-    FeedbackStore(url).add_rating(entry_id="passport", rating=1, channel="rest", sender_id="a",
-                                  callback_phone="13800138000", now=datetime(2020, 1, 6, 9, 0))
+    FeedbackStore(url).add_rating(
+        entry_id="passport",
+        rating=1,
+        channel="rest",
+        sender_id="a",
+        callback_phone="13800138000",
+        now=datetime(2020, 1, 6, 9, 0),
+    )
     assert cli.main(["--db", url, "cases", "--overdue"]) == 0
     out = capsys.readouterr().out
     assert "passport" in out and "是" in out

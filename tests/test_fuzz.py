@@ -1,5 +1,6 @@
 """Random and hostile text at the NLU and the actions, random JSON at the HTTP doors: nothing escapes,
 every message gets a reply or a clear refusal, and nothing over the stated sizes is stored."""
+
 from __future__ import annotations
 
 import json
@@ -17,15 +18,38 @@ from helpers import Answer, Kiosk, post_raw
 
 from common import settings as common_settings
 
-HOSTILE = st.sampled_from([
-    "", " ", "\x00", "\u200b\u200b", "<script>alert(1)</script>", "' OR 1=1 --", "{{7*7}}", "${jndi:ldap://x}",
-    "/inquire_service{\"service\": \"no-such-item\"}", "/checklist_answer{\"answer\": 5}", "/give_feedback{",
-    "/restart", "/", "😀" * 300, "辦護照要帶什麼", "HOW DO I GET A PASSPORT", "护" * 5000, "\n" * 50,
-    "身份证11010519491231002X", "１２３４５６", "﷽" * 20, "\ud7ff\ue000", "%s%s%s%n",
-])
-TEXT = st.one_of(HOSTILE, st.text(max_size=200), st.text(alphabet=st.characters(min_codepoint=0x4E00,
-                                                                                max_codepoint=0x9FFF),
-                                                         min_size=1, max_size=30))
+HOSTILE = st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "\u200b\u200b",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "{{7*7}}",
+        "${jndi:ldap://x}",
+        '/inquire_service{"service": "no-such-item"}',
+        '/checklist_answer{"answer": 5}',
+        "/give_feedback{",
+        "/restart",
+        "/",
+        "😀" * 300,
+        "辦護照要帶什麼",
+        "HOW DO I GET A PASSPORT",
+        "护" * 5000,
+        "\n" * 50,
+        "身份证11010519491231002X",
+        "１２３４５６",
+        "﷽" * 20,
+        "\ud7ff\ue000",
+        "%s%s%s%n",
+    ]
+)
+TEXT = st.one_of(
+    HOSTILE,
+    st.text(max_size=200),
+    st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=1, max_size=30),
+)
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -38,8 +62,9 @@ def test_the_nlu_parses_anything(agent, event_loop_session, text):
 
 
 # Every entity the NLU emits is one the domain declares (Rasa drops the others silently).
-DOMAIN_ENTITIES = set(yaml.safe_load((Path(__file__).resolve().parents[1] / "domain.yml").read_text(encoding="utf-8"))
-                      ["entities"])
+DOMAIN_ENTITIES = set(
+    yaml.safe_load((Path(__file__).resolve().parents[1] / "domain.yml").read_text(encoding="utf-8"))["entities"]
+)
 
 
 @FUZZ
@@ -49,14 +74,18 @@ def test_every_message_gets_a_non_empty_reply(agent, event_loop_session, first, 
     sender = f"fuzz-{uuid.uuid4().hex}"
     for text in (first, second):
         replies = event_loop_session.run_until_complete(agent.handle_text(text, sender_id=sender))
-        assert replies and any((m.get("text") or "").strip() or m.get("buttons") or m.get("custom")
-                               for m in replies), f"no reply to {text!r}"
+        assert replies and any((m.get("text") or "").strip() or m.get("buttons") or m.get("custom") for m in replies), (
+            f"no reply to {text!r}"
+        )
 
 
 # ---- random JSON bodies at the two HTTP doors: Rasa's REST channel and the kiosk's API ----------
 LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), TEXT)
-ANY_JSON = st.recursive(LEAF, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                       max_size=4), max_leaves=12)
+ANY_JSON = st.recursive(
+    LEAF,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 DEEP = st.integers(1, 6000).map(lambda depth: "[" * depth + "]" * depth)
 LONG_TEXT = st.integers(990, 1010).map(lambda n: "护" * n)
 
@@ -68,11 +97,20 @@ def raw_bodies(fields: dict) -> st.SearchStrategy[bytes]:
     return st.one_of(as_json, as_json, as_json, DEEP.map(str.encode), st.binary(max_size=64))
 
 
-REST_BODIES = raw_bodies({"sender": st.one_of(st.uuids().map(str), st.text(max_size=140)),
-                          "message": st.one_of(TEXT, LONG_TEXT), "input_channel": st.sampled_from(["kiosk", "x" * 200]),
-                          "metadata": st.dictionaries(st.text(max_size=8), LEAF, max_size=3)})
-KIOSK_BODIES = raw_bodies({"session": st.one_of(st.from_regex(r"\A[A-Za-z0-9-]{8,64}\Z"), st.text(max_size=70)),
-                           "text": st.one_of(TEXT, LONG_TEXT)})
+REST_BODIES = raw_bodies(
+    {
+        "sender": st.one_of(st.uuids().map(str), st.text(max_size=140)),
+        "message": st.one_of(TEXT, LONG_TEXT),
+        "input_channel": st.sampled_from(["kiosk", "x" * 200]),
+        "metadata": st.dictionaries(st.text(max_size=8), LEAF, max_size=3),
+    }
+)
+KIOSK_BODIES = raw_bodies(
+    {
+        "session": st.one_of(st.from_regex(r"\A[A-Za-z0-9-]{8,64}\Z"), st.text(max_size=70)),
+        "text": st.one_of(TEXT, LONG_TEXT),
+    }
+)
 HTTP_FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -80,8 +118,9 @@ def a_reply_or_a_clear_refusal(answer: Answer) -> None:
     assert answer.status < 500, answer
     if answer.status < 300:
         replies = answer.body if isinstance(answer.body, list) else answer.body["messages"]
-        assert any((m.get("text") or "").strip() or m.get("buttons") or m.get("custom") or m.get("checklist")
-                   for m in replies), answer
+        assert any(
+            (m.get("text") or "").strip() or m.get("buttons") or m.get("custom") or m.get("checklist") for m in replies
+        ), answer
     else:
         assert 400 <= answer.status < 500 and isinstance(answer.body, dict) and answer.body["error"], answer
 

@@ -1,4 +1,5 @@
 """The human-help store on SQLite and on the real PostgreSQL, and the staffed-hours calendar."""
+
 from __future__ import annotations
 
 import uuid
@@ -9,8 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from common.handover import (AGENT, CALLBACK_DONE, CALLBACK_OPEN, CITIZEN, LEFT, RETURNED, TIMED_OUT, WAITING,
-                             WITH_AGENT, HandoverStore)
+from common.handover import (
+    AGENT,
+    CALLBACK_DONE,
+    CALLBACK_OPEN,
+    CITIZEN,
+    LEFT,
+    RETURNED,
+    TIMED_OUT,
+    WAITING,
+    WITH_AGENT,
+    HandoverStore,
+)
 from domain_logic import staffed_hours
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -84,8 +95,11 @@ def test_messages_both_ways_are_masked_and_each_reply_is_delivered_once(store, c
     store.reply(ticket.id, "您好，请问要办什么？")
     store.reply(ticket.id, "请报一下 13912345678")
     shown = store.messages(ticket.id)
-    assert [(m.author, m.text) for m in shown] == [(CITIZEN, "我的手机 138****8000"),
-                                                  (AGENT, "您好，请问要办什么？"), (AGENT, "请报一下 139****5678")]
+    assert [(m.author, m.text) for m in shown] == [
+        (CITIZEN, "我的手机 138****8000"),
+        (AGENT, "您好，请问要办什么？"),
+        (AGENT, "请报一下 139****5678"),
+    ]
     assert [m.text for m in store.deliver(ticket.id)] == ["您好，请问要办什么？", "请报一下 139****5678"]
     assert store.deliver(ticket.id) == []
     assert store.get(ticket.id).first_reply_at == shown[1].at
@@ -183,13 +197,16 @@ def test_no_tickets_no_figures(store, clock):
     assert figures.queued == 0 and figures.share_in_time is None and figures.median_first_reply is None
 
 
-@pytest.mark.parametrize("moment,staffed", [
-    (datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI), True),    # a Wednesday morning
-    (datetime(2026, 12, 2, 17, 0, tzinfo=SHANGHAI), False),   # closing time is closed
-    (datetime(2026, 12, 2, 8, 59, tzinfo=SHANGHAI), False),
-    (datetime(2026, 12, 5, 10, 0, tzinfo=SHANGHAI), False),   # a Saturday
-    (datetime(2026, 12, 2, 2, 0, tzinfo=ZoneInfo("UTC")), True),  # 10:00 in Shanghai
-])
+@pytest.mark.parametrize(
+    "moment,staffed",
+    [
+        (datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI), True),  # a Wednesday morning
+        (datetime(2026, 12, 2, 17, 0, tzinfo=SHANGHAI), False),  # closing time is closed
+        (datetime(2026, 12, 2, 8, 59, tzinfo=SHANGHAI), False),
+        (datetime(2026, 12, 5, 10, 0, tzinfo=SHANGHAI), False),  # a Saturday
+        (datetime(2026, 12, 2, 2, 0, tzinfo=ZoneInfo("UTC")), True),  # 10:00 in Shanghai
+    ],
+)
 def test_staffed_hours_by_default_are_working_days_nine_to_five_in_shanghai(monkeypatch, moment, staffed):
     for name in ("HANDOVER_DAYS", "HANDOVER_HOURS", "HANDOVER_TIMEZONE"):
         monkeypatch.delenv(name, raising=False)

@@ -1,4 +1,5 @@
 """The HTTP surface as `make run` starts it: /model/parse and the REST channel."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,9 @@ def test_model_parse_finds_no_service_in_unrelated_text(rasa_server):
 def test_the_http_api_needs_the_token_but_the_channel_does_not(rasa_server, path):
     url, _ = rasa_server
     with pytest.raises(urllib.error.HTTPError) as refused:
-        post(f"{url}{path}", {"text": "办护照要带什么"}) if path == "/model/parse" else \
-            urllib.request.urlopen(f"{url}{path}", timeout=30)
+        post(f"{url}{path}", {"text": "办护照要带什么"}) if path == "/model/parse" else urllib.request.urlopen(
+            f"{url}{path}", timeout=30
+        )
     assert refused.value.code == 401
     status, replies = post(f"{url}/webhooks/rest/webhook", {"sender": "no-token", "message": "你好"})
     assert status == 200 and replies
@@ -50,6 +52,7 @@ def test_rest_channel_answers_and_stores_the_conversation_in_sqlite(rasa_server)
     assert "社会保障卡申领" in replies[0]["text"]
     assert [b["title"] for b in replies[0]["buttons"]][:2] == ["需要什么材料", "办理流程"]
     import sqlite3
+
     with sqlite3.connect(db) as conn:
         rows = conn.execute("select count(*) from events where sender_id = 'http-test'").fetchone()[0]
     assert rows > 0

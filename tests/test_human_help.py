@@ -4,6 +4,7 @@ The channel's part (routing the citizen's messages to the agent, the timeout, th
 is played here by hand on the store, as bot/channels/human_help.py does it; the kiosk and
 Telegram tests drive the channels themselves.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -89,8 +90,16 @@ def test_a_callback_declined_leaves_no_ticket(rasa_server, store):
 
 
 def _tracker(channel: str) -> Tracker:
-    return Tracker("kiosk-closed", {}, {"intent": {"name": "request_human"}, "entities": [], "text": "转人工"},
-                   [{"event": "user", "text": "转人工", "input_channel": channel}], False, None, None, "action_listen")
+    return Tracker(
+        "kiosk-closed",
+        {},
+        {"intent": {"name": "request_human"}, "entities": [], "text": "转人工"},
+        [{"event": "user", "text": "转人工", "input_channel": channel}],
+        False,
+        None,
+        None,
+        "action_listen",
+    )
 
 
 def test_outside_staffed_hours_the_assistant_says_so_and_offers_a_callback(monkeypatch):

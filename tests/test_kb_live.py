@@ -3,6 +3,7 @@
 A copy of the knowledge base is served by a real `rasa run` and action server
 (KB_DIR); staff change it with `kb`, and the next messages show the effect.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ TOKEN = "test-admin-token"
 def live_bot(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live-kb")
     kb_dir = folder / "kb"
-    shutil.copytree(ROOT / "knowledge_base", kb_dir, ignore=shutil.ignore_patterns("__pycache__", "*.py",
-                                                                                 "history.jsonl", "drafts"))
+    shutil.copytree(
+        ROOT / "knowledge_base", kb_dir, ignore=shutil.ignore_patterns("__pycache__", "*.py", "history.jsonl", "drafts")
+    )
     env = {"KB_DIR": str(kb_dir), "KB_ADMIN_TOKEN": TOKEN}
     actions = ActionServer(folder / "checklists.db", **env)
     rasa, url = start_rasa(actions.url, folder, **env)
@@ -48,9 +50,14 @@ def say(url: str, text: str) -> str:
 
 
 def kb(kb_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot.kb", *args, "--root", str(kb_dir)], cwd=ROOT,
-                          env={**os.environ, "KB_ADMIN_TOKEN": TOKEN, "KB_OPERATOR": "测试员"},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.kb", *args, "--root", str(kb_dir)],
+        cwd=ROOT,
+        env={**os.environ, "KB_ADMIN_TOKEN": TOKEN, "KB_OPERATOR": "测试员"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def eventually(check, seconds: float = 15.0):
@@ -102,8 +109,9 @@ def test_a_broken_edit_leaves_the_good_version_serving_and_reload_reports_it(liv
 def test_the_reload_endpoints_need_the_admin_token(live_bot, which, header):
     url, actions_url, _ = live_bot
     target = f"{url}/webhooks/kb_admin/reload" if which == "rasa" else f"{actions_url}/admin/reload"
-    request = urllib.request.Request(target, b"{}", {"Content-Type": "application/json",
-                                                     **({"Authorization": header} if header else {})})
+    request = urllib.request.Request(
+        target, b"{}", {"Content-Type": "application/json", **({"Authorization": header} if header else {})}
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
     assert refused.value.code == 401

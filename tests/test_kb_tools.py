@@ -1,4 +1,5 @@
 """The staff's `kb` tool, run as staff run it (python -m bot.kb …), on a copy of the knowledge base."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,15 +30,20 @@ def kb(root: Path, *args: str, by: str = "张三", db: str = "") -> subprocess.C
     env = {**os.environ, "KB_OPERATOR": by}
     if db:
         env["DATABASE_URL"] = db
-    result = subprocess.run([sys.executable, "-m", "bot.kb", *args, "--root", str(root)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.kb", *args, "--root", str(root)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
 
 def digest(root: Path) -> Dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*.yml"))}
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*.yml"))}
 
 
 def item(root: Path, entry_id: str) -> dict:
@@ -47,8 +53,9 @@ def item(root: Path, entry_id: str) -> dict:
 # ---- validate ----------------------------------------------------------
 def test_validate_reports_every_error_in_every_file_with_line_and_field(kb_copy):
     passport = kb_copy / "items" / "passport.yml"
-    passport.write_text(passport.read_text(encoding="utf-8").replace("form: 原件\n", "form: 原本\n", 1),
-                        encoding="utf-8")
+    passport.write_text(
+        passport.read_text(encoding="utf-8").replace("form: 原件\n", "form: 原本\n", 1), encoding="utf-8"
+    )
     marriage = kb_copy / "items" / "marriage-registration.yml"
     text = marriage.read_text(encoding="utf-8")
     marriage.write_text("\n".join(l for l in text.splitlines() if not l.startswith("summary:")), encoding="utf-8")
@@ -59,8 +66,9 @@ def test_validate_reports_every_error_in_every_file_with_line_and_field(kb_copy)
     result = kb(kb_copy, "validate")
     assert result.returncode == 1
     out = result.stdout
-    line_of_form = next(n for n, l in enumerate(passport.read_text(encoding="utf-8").splitlines(), 1)
-                        if "form: 原本" in l)
+    line_of_form = next(
+        n for n, l in enumerate(passport.read_text(encoding="utf-8").splitlines(), 1) if "form: 原本" in l
+    )
     assert f"passport.yml:{line_of_form}: 字段 materials[0].form: 取值 '原本' 不在允许的范围内" in out
     assert "marriage-registration.yml" in out and "字段 summary: 缺少必填字段 summary" in out
     assert "hukou-transfer.yml:3: 字段 （整个文件）: YAML 格式错误" in out
@@ -71,8 +79,9 @@ def test_validate_reports_every_error_in_every_file_with_line_and_field(kb_copy)
 
 
 def test_validate_passes_on_the_real_knowledge_base():
-    result = subprocess.run([sys.executable, "-m", "bot.kb", "validate"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.kb", "validate"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and "通过校验" in result.stdout
 
 
@@ -178,8 +187,9 @@ def test_a_workbook_with_mistakes_is_refused_whole_with_sheet_and_row(kb_copy, t
     result = kb(kb_copy, "import", "--xlsx", str(book), "--apply")
     assert result.returncode == 1
     assert f"kb.xlsx[材料]:{rows['copies']}: 字段 份数: 应为整数，实际是 '两份'" in result.stdout
-    assert (f"kb.xlsx[材料]:{rows['form']}: 字段 marriage-registration.materials[0].form: "
-            f"取值 '原本' 不在允许的范围内") in result.stdout
+    assert (
+        f"kb.xlsx[材料]:{rows['form']}: 字段 marriage-registration.materials[0].form: 取值 '原本' 不在允许的范围内"
+    ) in result.stdout
     assert "没有写入任何内容" in result.stdout
     assert digest(kb_copy) == before, "not even the good edit (the fee) is written"
 
@@ -204,8 +214,11 @@ def test_alias_faq_new_and_publish_are_recorded(kb_copy):
     history = kb(kb_copy, "history").stdout.splitlines()
     entries = [l for l in history if not l.startswith(" ")]
     assert [l.split("  ")[1:] for l in entries] == [
-        ["张三", "passport", "add-alias"], ["张三", "passport", "add-faq"],
-        ["张三", "dog-license", "new (draft)"], ["王五", "dog-license", "publish"]]
+        ["张三", "passport", "add-alias"],
+        ["张三", "passport", "add-faq"],
+        ["张三", "dog-license", "new (draft)"],
+        ["王五", "dog-license", "publish"],
+    ]
     assert all(datetime.fromisoformat(l.split("  ")[0]) for l in entries)
     assert "    aliases: 新增 '出国小本本'" in history
 
@@ -237,11 +250,13 @@ def inbox_db(tmp_path) -> str:
 
     url = f"sqlite:///{tmp_path / 'feedback.db'}"
     store = InboxStore(url)
-    for text, intent, service in [("护照加急要多少钱", "ask_fee", "passport"),
-                                  ("狗狗怎么上户口", "inquire_service", None),
-                                  ("护照加急多少钱呀", "ask_fee", "passport"),
-                                  ("办护照加急要多少钱", "ask_fee", None),
-                                  ("我的电话13812345678帮我查一下", "nlu_fallback", None)]:
+    for text, intent, service in [
+        ("护照加急要多少钱", "ask_fee", "passport"),
+        ("狗狗怎么上户口", "inquire_service", None),
+        ("护照加急多少钱呀", "ask_fee", "passport"),
+        ("办护照加急要多少钱", "ask_fee", None),
+        ("我的电话13812345678帮我查一下", "nlu_fallback", None),
+    ]:
         store.log_unanswered(text, intent, service, "telegram")
     return url
 
@@ -266,8 +281,18 @@ def test_inbox_entries_become_aliases_faq_or_examples_and_leave_the_inbox(kb_cop
     result = kb(kb_copy, "inbox", "alias", str(ids[1]), "--item", "passport", "--text", "狗证", db=inbox_db)
     assert result.returncode == 0 and "狗证" in item(kb_copy, "passport")["aliases"]
 
-    result = kb(kb_copy, "inbox", "faq", str(ids[0]), str(ids[2]), "--item", "passport",
-                "--answer", "加急另行收费，以当地公布为准。", db=inbox_db)
+    result = kb(
+        kb_copy,
+        "inbox",
+        "faq",
+        str(ids[0]),
+        str(ids[2]),
+        "--item",
+        "passport",
+        "--answer",
+        "加急另行收费，以当地公布为准。",
+        db=inbox_db,
+    )
     assert result.returncode == 0
     assert item(kb_copy, "passport")["faq"][-1] == {"q": "护照加急要多少钱", "a": "加急另行收费，以当地公布为准。"}
 
@@ -276,8 +301,12 @@ def test_inbox_entries_become_aliases_faq_or_examples_and_leave_the_inbox(kb_cop
     assert result.returncode == 0
     data = yaml.safe_load(nlu.read_text(encoding="utf-8"))
     assert data["nlu"] == [{"intent": "ask_fee", "examples": "- 办护照加急要多少钱\n"}]
-    assert kb(kb_copy, "inbox", "example", str(ids[4]), "--intent", "no_such_intent", "--nlu-file", str(nlu),
-              db=inbox_db).returncode == 1
+    assert (
+        kb(
+            kb_copy, "inbox", "example", str(ids[4]), "--intent", "no_such_intent", "--nlu-file", str(nlu), db=inbox_db
+        ).returncode
+        == 1
+    )
 
     assert kb(kb_copy, "inbox", "dismiss", str(ids[4]), db=inbox_db).returncode == 0
     assert inbox_ids(inbox_db) == []

@@ -3,6 +3,7 @@
 Debian's `chromium` is driven by Playwright for Python; `make test` installs the
 browser (`make browser`). Without it these tests fail, they do not skip.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,9 +40,15 @@ def open_first_screen(page, url: str) -> None:
 
 def scripted(message: str) -> List[Dict]:
     if message == "/greet":
-        return [{"text": "您好！请问您要办什么事？", "buttons": [
-            {"title": "办护照", "payload": '/inquire_service{"service":"passport"}'},
-            {"title": "社保卡", "payload": '/inquire_service{"service":"social-security-card"}'}]}]
+        return [
+            {
+                "text": "您好！请问您要办什么事？",
+                "buttons": [
+                    {"title": "办护照", "payload": '/inquire_service{"service":"passport"}'},
+                    {"title": "社保卡", "payload": '/inquire_service{"service":"social-security-card"}'},
+                ],
+            }
+        ]
     if message == "/restart":
         return []
     return [{"text": f"您问的是：{message}"}, {"text": '<img src=x onerror="alert(2)"><b>粗体</b>'}]
@@ -79,8 +86,9 @@ def replied(page, action) -> None:
     """Do `action` (type, click…) and wait until the assistant's answer is on the screen."""
     before = bot_bubbles(page).count()
     action()
-    page.wait_for_function(f"() => document.querySelectorAll('.message.bot:not(.pending)').length > {before}",
-                           timeout=60_000)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.message.bot:not(.pending)').length > {before}", timeout=60_000
+    )
 
 
 def ask(page, text: str) -> None:
@@ -118,8 +126,10 @@ def test_the_call_staff_button_asks_for_a_person(page, real_kiosk):
 
 def test_font_size_and_high_contrast_toggles(page, scripted_rasa):
     with kiosk_on_screen(page, scripted_rasa.url):
+
         def size():
             return page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+
         normal = size()
         page.click("#font-toggle")
         assert size() > normal and page.get_attribute("#font-toggle", "aria-pressed") == "true"
@@ -213,12 +223,16 @@ def post(url: str, body: bytes):
         return exc.code, json.loads(exc.read())
 
 
-@pytest.mark.parametrize("body, status, says", [
-    (b"not json", 400, "请求格式不正确"),
-    (json.dumps({"session": "../../etc", "text": "你好"}).encode(), 400, "会话已失效"),
-    (json.dumps({"session": "abcdef123456", "text": "   "}).encode(), 400, "请输入您的问题"),
-    (json.dumps({"session": "abcdef123456", "text": "长" * 5000}).encode(), 413, "问题太长"),
-], ids=["not-json", "bad-session", "blank", "5000-chars"])
+@pytest.mark.parametrize(
+    "body, status, says",
+    [
+        (b"not json", 400, "请求格式不正确"),
+        (json.dumps({"session": "../../etc", "text": "你好"}).encode(), 400, "会话已失效"),
+        (json.dumps({"session": "abcdef123456", "text": "   "}).encode(), 400, "请输入您的问题"),
+        (json.dumps({"session": "abcdef123456", "text": "长" * 5000}).encode(), 413, "问题太长"),
+    ],
+    ids=["not-json", "bad-session", "blank", "5000-chars"],
+)
 def test_bad_requests_get_a_clear_answer(scripted_rasa, body, status, says):
     kiosk = Kiosk(scripted_rasa.url)
     try:

@@ -4,6 +4,7 @@ Everything runs as `make run` runs it — `rasa run` with the trained model, the
 the kiosk and the console as their own processes, sharing the tests' handover store — and
 what is asserted is what each of them sees on their screen, and the rows the store keeps.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,14 @@ class Console:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "STAFF_DB_URL": staff_db, "HANDOVER_TIMEOUT_SECONDS": "600"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot.console", "serve", "--port", str(self.port)],
-                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.console", "serve", "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         wait_for(f"{self.url}/healthz", timeout=30)
 
     def stop(self) -> str:
@@ -103,8 +110,9 @@ def type_in(page, text: str) -> None:
     page.press("#question", "Enter")
 
 
-def test_a_citizen_gets_a_person_who_replies_and_hands_back_to_the_assistant(citizen, agent_screen, rasa_server,
-                                                                              staff_console, store):
+def test_a_citizen_gets_a_person_who_replies_and_hands_back_to_the_assistant(
+    citizen, agent_screen, rasa_server, staff_console, store
+):
     with kiosk_on_screen(citizen, rasa_server[0], **FAST):
         replied(citizen, lambda: type_in(citizen, "办护照要带什么"))
         citizen.click("#call-staff")
@@ -141,8 +149,9 @@ def test_a_citizen_gets_a_person_who_replies_and_hands_back_to_the_assistant(cit
     assert [m.author for m in store.messages(ticket.id)] == ["citizen", "agent"]
 
 
-def test_no_agent_in_time_leads_to_a_callback_ticket_with_a_masked_phone(citizen, agent_screen, rasa_server,
-                                                                         staff_console, store):
+def test_no_agent_in_time_leads_to_a_callback_ticket_with_a_masked_phone(
+    citizen, agent_screen, rasa_server, staff_console, store
+):
     with kiosk_on_screen(citizen, rasa_server[0], HANDOVER_TIMEOUT_SECONDS="2", **FAST):
         citizen.click("#call-staff")
         bot_says(citizen, "已为您呼叫工作人员")

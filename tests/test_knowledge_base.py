@@ -1,4 +1,5 @@
 """The catalogue: every promised item loads, and broken files are reported, not fatal."""
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,13 @@ talent-housing-subsidy medical-insurance-query medical-family-mutual-aid housing
 housing-fund-transfer housing-fund-voluntary property-new-house property-record-query
 temporary-assistance marriage-certificate-reissue company-annual-report enterprise-credit-query
 entertainment-license service-appointment account-help legal-aid complaint-report""".split()
-BUNDLE_IDS = ["bundle-newborn", "bundle-company-startup", "bundle-restaurant",
-              "bundle-retirement", "bundle-after-death"]
+BUNDLE_IDS = [
+    "bundle-newborn",
+    "bundle-company-startup",
+    "bundle-restaurant",
+    "bundle-retirement",
+    "bundle-after-death",
+]
 
 
 def test_all_items_and_bundles_load_without_errors(catalogue):
@@ -80,6 +86,7 @@ def test_questionnaire_conditions_filter_materials(catalogue):
 
 # --- broken files --------------------------------------------------------------
 
+
 @pytest.fixture
 def kb_copy(tmp_path: Path) -> Path:
     """A private copy of the knowledge base to break."""
@@ -117,8 +124,9 @@ def test_missing_field_and_bad_value_are_named(kb_copy):
 
 def test_material_condition_must_name_a_real_option(kb_copy):
     path = kb_copy / "items" / "passport.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace("{applicant: 委托他人}", "{applicant: 朋友}"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("{applicant: 委托他人}", "{applicant: 朋友}"), encoding="utf-8"
+    )
     errors = _errors_for(load_catalogue(kb_copy), "passport.yml")
     assert any("applicant" in e.field and "朋友" in e.message for e in errors)
 
@@ -141,8 +149,7 @@ def test_missing_local_note_is_refused(kb_copy):
 
 def test_bundle_with_unknown_member_is_left_out(kb_copy):
     path = kb_copy / "bundles" / "bundle-newborn.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace("newborn-hukou", "no-such-item", 1),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("newborn-hukou", "no-such-item", 1), encoding="utf-8")
     cat = load_catalogue(kb_copy)
     assert "bundle-newborn" not in cat.bundles
     assert any("no-such-item" in e.message for e in _errors_for(cat, "bundle-newborn.yml"))
@@ -166,14 +173,28 @@ def test_live_catalogue_keeps_the_good_version_when_an_edit_breaks_a_file(kb_cop
 
 # --- catalogue v2: kinds, departments, families ---------------------------------
 
+
 def test_every_entry_names_a_department_of_the_directory(catalogue):
     assert len(list(catalogue.entries())) == 100
     for item in catalogue.items.values():
         assert item.department_id in catalogue.departments, item.id
     for family in catalogue.families.values():
         assert family.department_id in catalogue.departments, family.id
-    for number in ("12367", "12123", "12333", "12393", "12329", "12315", "12366", "12348", "12385",
-                   "12321", "12377", "96110", "12345"):
+    for number in (
+        "12367",
+        "12123",
+        "12333",
+        "12393",
+        "12329",
+        "12315",
+        "12366",
+        "12348",
+        "12385",
+        "12321",
+        "12377",
+        "96110",
+        "12345",
+    ):
         assert any(number in c.name for d in catalogue.departments.values() for c in d.channels), number
 
 
@@ -191,13 +212,28 @@ def _overlapping_cues(catalogue, family_id):
     """Pairs of cues of different members where one contains the other (独立于加载器的检查)."""
     owners = [(item.id, cue) for item in catalogue.members_of(family_id) for cue in item.cues]
     owners += [(gap.name, cue) for gap in catalogue.families[family_id].uncovered for cue in gap.cues]
-    return [(a, ca, b, cb) for i, (a, ca) in enumerate(owners) for b, cb in owners[i + 1:]
-            if a != b and (ca in cb or cb in ca)]
+    return [
+        (a, ca, b, cb)
+        for i, (a, ca) in enumerate(owners)
+        for b, cb in owners[i + 1 :]
+        if a != b and (ca in cb or cb in ca)
+    ]
 
 
 def test_every_family_tells_its_members_apart(catalogue):
-    expected = {"driving-license", "vehicle", "hukou", "id-card", "residence-permit", "social-security-card",
-                "social-insurance", "housing-fund", "medical-insurance", "real-estate", "enterprise"}
+    expected = {
+        "driving-license",
+        "vehicle",
+        "hukou",
+        "id-card",
+        "residence-permit",
+        "social-security-card",
+        "social-insurance",
+        "housing-fund",
+        "medical-insurance",
+        "real-estate",
+        "enterprise",
+    }
     assert expected <= set(catalogue.families)
     for family_id, family in catalogue.families.items():
         members = catalogue.members_of(family_id)
@@ -236,13 +272,17 @@ def test_unknown_department_or_family_is_named(kb_copy):
 
 def test_a_look_up_with_materials_to_hand_in_is_refused(kb_copy):
     path = kb_copy / "items" / "housing-fund-query.yml"
-    text = path.read_text(encoding="utf-8").replace("materials:", """materials:
+    text = path.read_text(encoding="utf-8").replace(
+        "materials:",
+        """materials:
   - name: 查询申请表
     form: 原件
     copies: 2
     medium: 纸质
     required: 必要
-    source: 窗口领取""", 1)
+    source: 窗口领取""",
+        1,
+    )
     path.write_text(text, encoding="utf-8")
     errors = _errors_for(load_catalogue(kb_copy), "housing-fund-query.yml")
     assert any(e.field.startswith("materials[") and "查询类" in e.message for e in errors), errors
@@ -264,14 +304,16 @@ def test_a_look_up_without_channels_and_an_application_without_materials_are_ref
 
 def test_overlapping_cues_and_a_family_word_as_alias_are_reported(kb_copy):
     path = kb_copy / "items" / "id-card-reissue.yml"
-    _set_field(path, "cues", "[丢, 到期了]")   # 到期 already points to 换领
+    _set_field(path, "cues", "[丢, 到期了]")  # 到期 already points to 换领
     text = path.read_text(encoding="utf-8").replace("aliases: [", "aliases: [身份证, ", 1)
     path.write_text(text, encoding="utf-8")
     cat = load_catalogue(kb_copy)
     overlaps = [e for e in cat.errors if e.field == "cues"]
     assert len(overlaps) == 1 and "到期" in overlaps[0].message
     assert {Path(overlaps[0].file).stem} | set(re.findall(r"id-card-\w+", overlaps[0].message)) == {
-        "id-card-reissue", "id-card-renewal"}
+        "id-card-reissue",
+        "id-card-renewal",
+    }
     assert any(e.field == "aliases" and "身份证" in e.message for e in _errors_for(cat, "id-card-reissue.yml"))
 
 
@@ -294,14 +336,17 @@ def test_a_broken_directory_on_reload_keeps_the_version_in_service(kb_copy):
     assert _errors_for(reloaded, "departments.yml")
 
 
-@pytest.mark.parametrize("word, like, expected", [
-    ("养老", "resident-medical-insurance", "resident-pension"),    # 城乡居民 stays
-    ("离婚证", "marriage-certificate-reissue", "marriage-certificate-reissue"),  # 补领 stays
-    ("离婚", "marriage-registration", "divorce-registration"),
-    ("行驶证", "driving-license-reissue", "vehicle-license-reissue"),  # 补领 stays
-    ("材", "passport", None),            # too short to be a topic
-    ("天气", "passport", None),          # in no entry
-])
+@pytest.mark.parametrize(
+    "word, like, expected",
+    [
+        ("养老", "resident-medical-insurance", "resident-pension"),  # 城乡居民 stays
+        ("离婚证", "marriage-certificate-reissue", "marriage-certificate-reissue"),  # 补领 stays
+        ("离婚", "marriage-registration", "divorce-registration"),
+        ("行驶证", "driving-license-reissue", "vehicle-license-reissue"),  # 补领 stays
+        ("材", "passport", None),  # too short to be a topic
+        ("天气", "passport", None),  # in no entry
+    ],
+)
 def test_an_elliptical_switch_changes_one_word_and_keeps_the_rest(catalogue, word, like, expected):
     assert catalogue.variant_like(word, like) == expected
 

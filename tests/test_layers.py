@@ -17,6 +17,7 @@ The layers, lowest first; each may import only what is below it:
 
 Every import counts, also one inside a function, a relative one, or `__import__("x")`.
 """
+
 from __future__ import annotations
 
 import ast
@@ -50,15 +51,21 @@ def imported_modules(source: str, module: str, is_package: bool) -> Iterator[Tup
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: resolve against this module's package
                 parts = module.split(".") if is_package else module.split(".")[:-1]
-                base = ".".join(parts[:len(parts) - node.level + 1])
+                base = ".".join(parts[: len(parts) - node.level + 1])
                 name = f"{base}.{node.module}" if node.module else base
             else:
                 name = node.module or ""
             yield node.lineno, name
-        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-              and isinstance(node.args[0].value, str)
-              and ((isinstance(node.func, ast.Name) and node.func.id == "__import__")
-                   or (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module"))):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and (
+                (isinstance(node.func, ast.Name) and node.func.id == "__import__")
+                or (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+            )
+        ):
             yield node.lineno, node.args[0].value
 
 
@@ -104,12 +111,16 @@ def test_the_check_sees_every_kind_of_import(tmp_path):
         "def later():\n"
         "    from actions import replies\n"
         "    from .. import actions_like\n"
-        "    return __import__('domain_logic.replies')\n")
+        "    return __import__('domain_logic.replies')\n"
+    )
     (package / "relative.py").write_text("from . import sneaky\nfrom ..kb import cli\n")
-    wrong: Dict[str, List[str]] = {folder: violations(folder, banned, tmp_path)
-                                   for folder, banned, _ in RULES if (tmp_path / folder).is_dir()}
-    assert wrong["bot/channels"] == ["bot/channels/sneaky.py:2 imports knowledge_base",
-                                     "bot/channels/sneaky.py:6 imports domain_logic.replies"]
+    wrong: Dict[str, List[str]] = {
+        folder: violations(folder, banned, tmp_path) for folder, banned, _ in RULES if (tmp_path / folder).is_dir()
+    }
+    assert wrong["bot/channels"] == [
+        "bot/channels/sneaky.py:2 imports knowledge_base",
+        "bot/channels/sneaky.py:6 imports domain_logic.replies",
+    ]
     assert wrong["bot"] == ["bot/channels/sneaky.py:4 imports actions"]  # `from .. import actions_like` is bot
     names = [n for _, n in imported_modules((package / "relative.py").read_text(), "bot.channels.relative", False)]
     assert names == ["bot.channels", "bot.kb"]

@@ -4,6 +4,7 @@ The stores as Rasa uses them (`async with store.lock(conversation)`), in process
 against the Redis of the cluster (127.0.0.1:6379), two stores standing for two Rasa servers.
 bench/one_sender.py measures the time; here nothing is timed.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -4,6 +4,7 @@ Rasa loads, replays and posts to the action server every event of the current se
 every message (RasaHQ/rasa#6334). The tracker store continues a long conversation in a new
 session that carries every slot (bot/rasa_runtime/tracker_store.py); bench/load.py measures the latency.
 """
+
 from __future__ import annotations
 
 import sqlite3

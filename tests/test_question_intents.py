@@ -3,6 +3,7 @@
 The rules are generated from it; the lists Rasa needs in domain.yml cannot be, so this test
 fails when one of them disagrees with the table (a question intent added in one place only).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

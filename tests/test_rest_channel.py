@@ -3,6 +3,7 @@
 Against the live `rasa run` of the session (started as `make run` starts it); the limits are the
 defaults of common/settings.py. What is refused must never reach the tracker store.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ def send(url: str, payload: Union[bytes, Dict[str, Any], List[Any]], **kwargs) -
 def mentions(tracker_db, marker: str) -> int:
     """Stored events whose sender or data contain `marker`."""
     with sqlite3.connect(tracker_db) as conn:
-        return conn.execute("select count(*) from events where sender_id like ? or data like ?",
-                            (f"%{marker}%", f"%{marker}%")).fetchone()[0]
+        return conn.execute(
+            "select count(*) from events where sender_id like ? or data like ?", (f"%{marker}%", f"%{marker}%")
+        ).fetchone()[0]
 
 
 def says_why(answer: Answer, english: str) -> bool:
@@ -62,8 +64,12 @@ REFUSED: List[tuple] = [
     ("not JSON", lambda m: f'{{"sender": "{m}", "message": "{m}"'.encode(), 400, "must be a JSON object"),
     ("a JSON list", lambda m: [{"sender": m, "message": m}], 400, "must be a JSON object"),
     ("not UTF-8", lambda m: f'{{"sender": "{m}", "message": "'.encode() + b'\xff\xfe"}', 400, "must be a JSON object"),
-    ("nested 8,000 deep", lambda m: (f'{{"sender": "{m}", "message": ' + "[" * 8000 + "]" * 8000 + "}").encode(),
-     400, "must be a JSON object"),
+    (
+        "nested 8,000 deep",
+        lambda m: (f'{{"sender": "{m}", "message": ' + "[" * 8000 + "]" * 8000 + "}").encode(),
+        400,
+        "must be a JSON object",
+    ),
 ]
 
 
@@ -78,8 +84,10 @@ def test_a_bad_request_is_refused_clearly_and_never_stored(rasa_server, build: C
 def test_a_good_request_is_answered_in_rasas_format_and_stored(rasa_server):
     """The other side of the refusals: what is taken does reach the tracker store."""
     marker = f"taken{uuid.uuid4().hex[:10]}"
-    answer = send(hook(rasa_server), {"sender": marker, "message": "办护照要带什么", "input_channel": "kiosk",
-                                      "metadata": {"screen": "hall-1"}})
+    answer = send(
+        hook(rasa_server),
+        {"sender": marker, "message": "办护照要带什么", "input_channel": "kiosk", "metadata": {"screen": "hall-1"}},
+    )
     assert answer.status == 200
     assert answer.body[0]["recipient_id"] == marker and "普通护照签发" in answer.body[0]["text"]
     assert mentions(rasa_server[1], marker) > 0
@@ -131,8 +139,10 @@ def test_an_address_over_the_limit_is_refused_by_the_address_nginx_names(rasa_se
 def test_x_forwarded_for_from_anyone_else_is_ignored(rasa_server):
     """From 127.0.0.3 (not a front end of ours) a new X-Forwarded-For each time does not escape the limit."""
     limit = settings.rate_limit_per_address()
-    codes = [send(hook(rasa_server), {}, source="127.0.0.3",
-                  headers={"X-Forwarded-For": f"198.51.100.{i % 250 + 1}"}).status for i in range(limit + 1)]
+    codes = [
+        send(hook(rasa_server), {}, source="127.0.0.3", headers={"X-Forwarded-For": f"198.51.100.{i % 250 + 1}"}).status
+        for i in range(limit + 1)
+    ]
     assert codes[:limit] == [400] * limit and codes[limit] == 429
 
 
@@ -141,8 +151,14 @@ def test_messages_of_one_sender_sent_at_once_are_all_answered_and_stored_in_orde
     sender = f"burst-{uuid.uuid4().hex[:8]}"
     questions = ["办护照要带什么", "要多少钱", "在哪里办", "多久能办好", "办理时间是几点", "可以网上办吗"]
     answers: Dict[str, Answer] = {}
-    threads = [threading.Thread(target=lambda q=q: answers.__setitem__(
-        q, send(f"{url}/webhooks/rest/webhook", {"sender": sender, "message": q}))) for q in questions]
+    threads = [
+        threading.Thread(
+            target=lambda q=q: answers.__setitem__(
+                q, send(f"{url}/webhooks/rest/webhook", {"sender": sender, "message": q})
+            )
+        )
+        for q in questions
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -1,4 +1,5 @@
 """The REST channel's checks and limits on their own (over HTTP: tests/test_rest_channel.py)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The service matcher: names, aliases, typos, traditional characters, and no false alarms."""
+
 from __future__ import annotations
 
 import shutil
@@ -21,29 +22,35 @@ def service(matcher: ServiceMatcher, text: str):
     return matcher.match(normalize_text(text)).service
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("办护照要带什么", "passport"),
-    ("普通护照签发需要多久", "passport"),
-    ("我想提取公积金", "housing-fund-withdrawal"),
-    ("第一次办社保卡在哪里办", "social-security-card"),
-    ("身份证丢了怎么补", "id-card-reissue"),
-    ("身份证到期了要换", "id-card-renewal"),
-    ("想开个公司，营业执照怎么办", "company-establishment"),
-    ("孩子出生了要办哪些手续", "bundle-newborn"),
-    ("孩子出生了要上户口带什么", "newborn-hukou"),  # the item beats its own life event
-    ("二手房过户要交什么税", "property-transfer"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("办护照要带什么", "passport"),
+        ("普通护照签发需要多久", "passport"),
+        ("我想提取公积金", "housing-fund-withdrawal"),
+        ("第一次办社保卡在哪里办", "social-security-card"),
+        ("身份证丢了怎么补", "id-card-reissue"),
+        ("身份证到期了要换", "id-card-renewal"),
+        ("想开个公司，营业执照怎么办", "company-establishment"),
+        ("孩子出生了要办哪些手续", "bundle-newborn"),
+        ("孩子出生了要上户口带什么", "newborn-hukou"),  # the item beats its own life event
+        ("二手房过户要交什么税", "property-transfer"),
+    ],
+)
 def test_names_and_aliases(matcher, text, expected):
     assert service(matcher, text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("营业执招怎么办", "company-establishment"),   # homophone
-    ("社宝卡丢了", "social-security-card-reissue"),  # homophone
-    ("公积会提取要什么", "housing-fund-withdrawal"),  # one wrong character
-    ("辦護照要帶什麼", "passport"),                  # traditional characters
-    ("ＩＤ卡？辦理護照", "passport"),                # full-width letters
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("营业执招怎么办", "company-establishment"),  # homophone
+        ("社宝卡丢了", "social-security-card-reissue"),  # homophone
+        ("公积会提取要什么", "housing-fund-withdrawal"),  # one wrong character
+        ("辦護照要帶什麼", "passport"),  # traditional characters
+        ("ＩＤ卡？辦理護照", "passport"),  # full-width letters
+    ],
+)
 def test_typos_and_traditional_characters(matcher, text, expected):
     assert service(matcher, text) == expected
 
@@ -54,11 +61,26 @@ def test_ambiguous_mention_offers_candidates(matcher):
     assert set(result.candidates) == {"id-card-renewal", "id-card-reissue", "id-card-temporary"}
 
 
-@pytest.mark.parametrize("text", [
-    "今天天气怎么样", "讲个笑话", "你好", "谢谢", "多少钱", "帮我写作业", "红烧肉怎么做",
-    "股票明天会涨吗", "hello world", "😀😀😀", "<script>alert(1)</script>", "", "   ",
-    "我要转人工", "你是机器人吗",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天天气怎么样",
+        "讲个笑话",
+        "你好",
+        "谢谢",
+        "多少钱",
+        "帮我写作业",
+        "红烧肉怎么做",
+        "股票明天会涨吗",
+        "hello world",
+        "😀😀😀",
+        "<script>alert(1)</script>",
+        "",
+        "   ",
+        "我要转人工",
+        "你是机器人吗",
+    ],
+)
 def test_unrelated_text_names_no_service(matcher, text):
     result = matcher.match(normalize_text(text))
     assert result.service is None and result.candidates == ()
@@ -76,8 +98,7 @@ def test_alias_added_by_staff_is_recognised_without_retraining(tmp_path: Path):
     live = LiveCatalogue(root, check_interval=0)
     assert ServiceMatcher(live.current()).match("小红本怎么办").service is None
     path = root / "items" / "passport.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace("aliases: [", "aliases: [小红本, ", 1),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("aliases: [", "aliases: [小红本, ", 1), encoding="utf-8")
     time.sleep(0.01)
     assert ServiceMatcher(live.current()).match("小红本怎么办").service == "passport"
 

@@ -1,4 +1,5 @@
 """common/settings.py is the one place the environment is read, and `.env.example` lists it all."""
+
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,11 @@ CODE = ("common", "knowledge_base", "domain_logic", "actions", "bot", "bench")
 
 
 def test_env_example_lists_every_setting_with_its_default():
-    lines = [line for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
-             if line and not line.startswith("#")]
+    lines = [
+        line
+        for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
     listed = dict(line.split("=", 1) for line in lines)
     assert listed == {s.name: s.default or "" for s in settings.SETTINGS}
 
@@ -30,9 +34,15 @@ def test_settings_are_read_when_asked_and_empty_means_the_default(monkeypatch):
 
 def _reads_environment(node: ast.AST) -> bool:
     """os.environ.get(…), os.getenv(…), os.environ[…] (read), `… in os.environ`."""
+
     def is_environ(n: ast.AST) -> bool:
-        return isinstance(n, ast.Attribute) and n.attr == "environ" and isinstance(n.value, ast.Name) \
+        return (
+            isinstance(n, ast.Attribute)
+            and n.attr == "environ"
+            and isinstance(n.value, ast.Name)
             and n.value.id == "os"
+        )
+
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         if node.func.attr == "get" and is_environ(node.func.value):
             return True

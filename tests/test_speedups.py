@@ -1,6 +1,7 @@
 """bot/rasa_runtime/speedups.py replaces Rasa methods: they must still be there, shaped as
 they were when the replacements were written, behave the same, and be left alone on
 another Rasa version."""
+
 from __future__ import annotations
 
 import inspect
@@ -17,8 +18,10 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, 
 from bot.rasa_runtime import speedups
 
 RemoteAction = rasa_actions.RemoteAction
-VALID = {"events": [{"event": "slot", "name": "service", "value": "passport"}],
-         "responses": [{"text": "办理「普通护照签发」需要准备："}]}
+VALID = {
+    "events": [{"event": "slot", "name": "service", "value": "passport"}],
+    "responses": [{"text": "办理「普通护照签发」需要准备："}],
+}
 INVALID = {"events": [{"event": "slot", "name": 5}], "responses": "not a list"}
 
 
@@ -44,12 +47,14 @@ def test_every_patched_attribute_still_exists_with_the_expected_signature():
     assert isinstance(rasa_actions.DEFAULT_REQUEST_TIMEOUT, int)
     assert parameters(speedups.original_validate_action_result) == [
         ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
-        ("result", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty)]
+        ("result", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+    ]
     assert parameters(speedups.original_validate_action_result) == parameters(speedups._validate_action_result)
     assert isinstance(Event.__dict__["resolve_by_type"], staticmethod)
     assert parameters(speedups.original_resolve_by_type) == [
         ("type_name", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
-        ("default", inspect.Parameter.POSITIONAL_OR_KEYWORD, None)]
+        ("default", inspect.Parameter.POSITIONAL_OR_KEYWORD, None),
+    ]
     assert parameters(speedups.original_resolve_by_type) == parameters(speedups._resolve_event_type_once)
     # the validator is built from the spec Rasa itself checks against
     assert callable(RemoteAction.action_response_format_spec)
@@ -81,20 +86,26 @@ def test_install_patches_on_the_version_it_was_written_for(restored, monkeypatch
 
 def test_install_patches_nothing_on_another_rasa_version(restored, monkeypatch, caplog):
     monkeypatch.setattr(rasa.version, "__version__", "3.7.0")
-    before = {name: (owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name))
-              for owner, name in speedups.PATCHED}
+    before = {
+        name: (owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name))
+        for owner, name in speedups.PATCHED
+    }
     with caplog.at_level(logging.WARNING, logger=speedups.__name__):
         assert speedups.install() is False
-    after = {name: (owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name))
-             for owner, name in speedups.PATCHED}
+    after = {
+        name: (owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name))
+        for owner, name in speedups.PATCHED
+    }
     assert after == before
     assert "Rasa 3.7.0" in caplog.text and speedups.RASA_VERSION in caplog.text
 
 
 def test_importing_the_runtime_patches_nothing():
     """The patch is made by the stores' constructors (startup.install), not as a side effect of an import."""
-    probe = ("import bot.rasa_runtime, rasa.core.actions.action as a; from rasa.shared.core.events import Event; "
-             "print(a.DEFAULT_REQUEST_TIMEOUT, Event.resolve_by_type.__module__, "
-             "a.RemoteAction._validate_action_result.__module__)")
+    probe = (
+        "import bot.rasa_runtime, rasa.core.actions.action as a; from rasa.shared.core.events import Event; "
+        "print(a.DEFAULT_REQUEST_TIMEOUT, Event.resolve_by_type.__module__, "
+        "a.RemoteAction._validate_action_result.__module__)"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.split() == ["300", "rasa.shared.core.events", "rasa.core.actions.action"]

@@ -1,4 +1,5 @@
 """The local spool keeps what waits encrypted, with a key outside its file (end to end: test_feedback_conversations)."""
+
 from __future__ import annotations
 
 import logging
@@ -46,8 +47,11 @@ def test_a_payload_spooled_before_encryption_is_still_written(tmp_path):
     url = f"sqlite:///{tmp_path / 'spool.db'}"
     spool = Spool(url, key=Fernet.generate_key().decode())
     with spool.engine.begin() as conn:
-        conn.execute(sa.insert(spool_module.pending).values(kind="rating", key="old", at=0.0,
-                                                            payload='{"entry_id": "passport", "rating": 5}'))
+        conn.execute(
+            sa.insert(spool_module.pending).values(
+                kind="rating", key="old", at=0.0, payload='{"entry_id": "passport", "rating": 5}'
+            )
+        )
     assert spool.waiting("rating") == [("old", {"entry_id": "passport", "rating": 5})]
 
 

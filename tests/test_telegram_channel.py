@@ -4,6 +4,7 @@ What is asserted is what a citizen would see in Telegram: the text (escaped for
 HTML parse mode), the inline keyboard, how long replies are split, the answer
 to stickers and edits, and the order of replies.
 """
+
 from __future__ import annotations
 
 import html
@@ -29,21 +30,41 @@ LONG_LINE = "居民身份证原件及复印件一份（复印件需清晰、完�
 def scripted_reply(message: str) -> List[Dict]:
     """What the fake assistant says to each test message."""
     if message == "办护照要带什么":
-        return [{"recipient_id": "x", "text": "办理「普通护照签发」需要：\n1. 居民身份证\n2. 近期免冠照片",
-                 "buttons": [{"title": "办理流程", "payload": '/ask_process{"service":"passport"}'},
-                             {"title": "在哪里办", "payload": '/ask_location{"service":"passport"}'},
-                             {"title": "开始准备材料（逐项核对）", "payload": '/start_checklist{"service":"passport"}'},
-                             {"title": "委托他人", "payload": '/checklist_answer{"answer": "委托他人代为办理申请"}'}]}]
+        return [
+            {
+                "recipient_id": "x",
+                "text": "办理「普通护照签发」需要：\n1. 居民身份证\n2. 近期免冠照片",
+                "buttons": [
+                    {"title": "办理流程", "payload": '/ask_process{"service":"passport"}'},
+                    {"title": "在哪里办", "payload": '/ask_location{"service":"passport"}'},
+                    {"title": "开始准备材料（逐项核对）", "payload": '/start_checklist{"service":"passport"}'},
+                    {"title": "委托他人", "payload": '/checklist_answer{"answer": "委托他人代为办理申请"}'},
+                ],
+            }
+        ]
     if message == "长回复":
-        return [{"text": "\n".join(f"{i:03d} {LONG_LINE}" for i in range(200)),
-                 "buttons": [{"title": "好的", "payload": "/affirm"}]}]
+        return [
+            {
+                "text": "\n".join(f"{i:03d} {LONG_LINE}" for i in range(200)),
+                "buttons": [{"title": "好的", "payload": "/affirm"}],
+            }
+        ]
     if message == "特殊字符":
         return [{"text": "出生_医学*证明 <b>粗体</b> & [链接](x) a<b"}]
     if message == "清单":  # as Rasa's REST channel sends a message with a custom part: in two
-        return [{"text": "【普通护照签发 · 一次性告知单】\n✓ 居民身份证\n✗ 照片 & 回执",
-                 "buttons": [{"title": "评价本次服务", "payload": "/give_feedback"}]},
-                {"custom": {"checklist": {
-                    "telegram_html": "<b>普通护照签发 · 一次性告知单</b>\n✓ 居民身份证\n✗ 照片 &amp; 回执"}}}]
+        return [
+            {
+                "text": "【普通护照签发 · 一次性告知单】\n✓ 居民身份证\n✗ 照片 & 回执",
+                "buttons": [{"title": "评价本次服务", "payload": "/give_feedback"}],
+            },
+            {
+                "custom": {
+                    "checklist": {
+                        "telegram_html": "<b>普通护照签发 · 一次性告知单</b>\n✓ 居民身份证\n✗ 照片 &amp; 回执"
+                    }
+                }
+            },
+        ]
     if message.startswith("慢"):
         time.sleep(2)
     return [{"text": f"回复：{message}"}]
@@ -54,10 +75,13 @@ class Relay:
 
     def __init__(self, api: FakeBotAPI, rasa_url: str, token: str = GOOD_TOKEN, **env: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.channels.telegram_relay"], cwd=ROOT,
-            env={**os.environ, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": api.url,
-                 "RASA_URL": rasa_url, **env},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "bot.channels.telegram_relay"],
+            cwd=ROOT,
+            env={**os.environ, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": api.url, "RASA_URL": rasa_url, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def wait_ready(self, api: FakeBotAPI, method: str = "setMyCommands") -> "Relay":
         deadline = time.monotonic() + 30
@@ -94,6 +118,7 @@ def titles(reply: Dict) -> List[List[str]]:
 
 class TelegramHTML(HTMLParser):
     """Checks a text the way Telegram's HTML parse mode reads it; `visible` is what the citizen sees."""
+
     ALLOWED = {"b", "strong", "i", "em", "u", "s", "code", "pre", "a"}
 
     def __init__(self, text: str) -> None:
@@ -175,8 +200,10 @@ def test_the_checklist_arrives_once_in_its_telegram_formatting(telegram):
     assert titles(reply) == [["评价本次服务"]]
 
 
-@pytest.mark.parametrize("chat, command, payload", [(111, "/start", "/greet"), (112, "/feedback", "/give_feedback"),
-                                                     (113, "/reset", "/restart")])
+@pytest.mark.parametrize(
+    "chat, command, payload",
+    [(111, "/start", "/greet"), (112, "/feedback", "/give_feedback"), (113, "/reset", "/restart")],
+)
 def test_commands_map_to_the_assistants_own_intents(telegram, chat, command, payload):
     api, rasa = telegram
     api.message(chat, command)
@@ -193,15 +220,28 @@ def test_help_lists_what_the_bot_can_do_and_its_commands(telegram):
     assert len(rasa.received) == before  # answered by the channel, nothing to ask the assistant
 
 
-@pytest.mark.parametrize("content", [
-    {"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 512, "height": 512,
-                 "is_animated": False, "is_video": False}},
-    {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 90, "height": 90}]},
-    {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}},
-    {"document": {"file_id": "d", "file_unique_id": "d", "file_name": "申请表.pdf"}},
-    {"location": {"latitude": 23.1, "longitude": 113.3}},
-    {"text": "   "},
-], ids=["sticker", "photo", "voice", "document", "location", "blank-text"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        {
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "s",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            }
+        },
+        {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 90, "height": 90}]},
+        {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}},
+        {"document": {"file_id": "d", "file_unique_id": "d", "file_name": "申请表.pdf"}},
+        {"location": {"latitude": 23.1, "longitude": 113.3}},
+        {"text": "   "},
+    ],
+    ids=["sticker", "photo", "voice", "document", "location", "blank-text"],
+)
 def test_anything_but_text_gets_a_polite_request_for_text(telegram, content):
     api, rasa = telegram
     chat = 200 + len(api.updates)
@@ -225,16 +265,28 @@ def test_in_a_group_the_bot_answers_only_when_addressed(telegram):
     api, rasa = telegram
     before = len(rasa.received)
     api.message(-500, "今天中午吃什么", chat_type="group", user_id=7)
-    api.message(-500, sticker={"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1,
-                               "height": 1, "is_animated": False, "is_video": False},
-                chat_type="group", user_id=7)
+    api.message(
+        -500,
+        sticker={
+            "file_id": "s",
+            "file_unique_id": "s",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        },
+        chat_type="group",
+        user_id=7,
+    )
     api.message(-500, "@zhengwu_test_bot 办护照要带什么", chat_type="group", user_id=7)
     [reply] = api.wait_sent(1, chat_id=-500)
     time.sleep(1)
     assert len(api.sent(-500)) == 1, "group chatter must not be answered"
     assert "普通护照签发" in reply["text"]
-    assert rasa.received[before:] == [{"sender": "telegram--500-7", "message": "办护照要带什么",
-                                       "input_channel": "telegram"}]
+    assert rasa.received[before:] == [
+        {"sender": "telegram--500-7", "message": "办护照要带什么", "input_channel": "telegram"}
+    ]
 
 
 def test_flood_control_is_waited_out_and_the_message_delivered_once(telegram):
@@ -254,8 +306,9 @@ def test_one_chat_keeps_its_order_while_other_chats_are_not_held_up(telegram):
     api.message(150, "第二句")
     api.message(151, "别的市民")
     api.wait_sent(2, chat_id=150)
-    order = [(int(p["chat_id"]), p["text"]) for m, p in api.calls if m == "sendMessage"
-             and int(p["chat_id"]) in (150, 151)]
+    order = [
+        (int(p["chat_id"]), p["text"]) for m, p in api.calls if m == "sendMessage" and int(p["chat_id"]) in (150, 151)
+    ]
     assert [t for c, t in order if c == 150] == ["回复：慢一点", "回复：第二句"]
     assert order[0] == (151, "回复：别的市民"), "another citizen waited for a slow conversation"
 
@@ -282,9 +335,14 @@ def test_when_the_assistant_is_down_the_citizen_is_told_and_service_resumes():
 
 
 def test_a_missing_token_is_a_clear_error():
-    result = subprocess.run([sys.executable, "-m", "bot.channels.telegram_relay"], cwd=ROOT,
-                            env={**os.environ, "TELEGRAM_BOT_TOKEN": ""}, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.channels.telegram_relay"],
+        cwd=ROOT,
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
 
@@ -303,22 +361,33 @@ def test_a_token_telegram_rejects_is_a_clear_error():
 def test_webhook_mode_checks_telegrams_secret_token():
     api, rasa = FakeBotAPI(), ScriptedRasa(scripted_reply)
     port = free_port()
-    relay = Relay(api, rasa.url, TELEGRAM_WEBHOOK_URL="https://bot.example.invalid/telegram",
-                  TELEGRAM_WEBHOOK_SECRET="s3cret-Token", TELEGRAM_WEBHOOK_PORT=str(port))
+    relay = Relay(
+        api,
+        rasa.url,
+        TELEGRAM_WEBHOOK_URL="https://bot.example.invalid/telegram",
+        TELEGRAM_WEBHOOK_SECRET="s3cret-Token",
+        TELEGRAM_WEBHOOK_PORT=str(port),
+    )
     try:
         relay.wait_ready(api, "setWebhook")
         [hook] = api.called("setWebhook")
         assert hook["url"] == "https://bot.example.invalid/telegram" and hook["secret_token"] == "s3cret-Token"
-        update = {"update_id": 1, "message": {"message_id": 1, "date": int(time.time()), "text": "你好",
-                                              "chat": {"id": 170, "type": "private"},
-                                              "from": {"id": 170, "is_bot": False, "first_name": "市民"}}}
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "text": "你好",
+                "chat": {"id": 170, "type": "private"},
+                "from": {"id": 170, "is_bot": False, "first_name": "市民"},
+            },
+        }
 
         def post(secret):
             headers = {"Content-Type": "application/json"}
             if secret:
                 headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/telegram", json.dumps(update).encode(),
-                                             headers)
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/telegram", json.dumps(update).encode(), headers)
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     return response.status
@@ -431,4 +500,5 @@ def test_reset_takes_the_chat_out_of_the_queue(telegram):
     api.wait_sent(1, chat_id=911)
     assert store.get(ticket.id).state == LEFT
     assert {"sender": "telegram-911", "message": "/restart"} in [
-        {k: r[k] for k in ("sender", "message")} for r in rasa.received]
+        {k: r[k] for k in ("sender", "message")} for r in rasa.received
+    ]

@@ -2,6 +2,7 @@
 
 Wordings are ours; none comes from the frozen evaluation set.
 """
+
 from __future__ import annotations
 
 import time
@@ -29,7 +30,7 @@ def citizen(rasa_server) -> Citizen:
 def answered(replies) -> str:
     """The 「name」 the first reply quotes: the guide the citizen was given."""
     first = replies[0]["text"] if replies else ""
-    return first[first.index("「") + 1:first.index("」")] if "「" in first else ""
+    return first[first.index("「") + 1 : first.index("」")] if "「" in first else ""
 
 
 def test_a_new_topic_is_not_answered_with_the_old_one(citizen):
@@ -41,23 +42,29 @@ def test_a_new_topic_is_not_answered_with_the_old_one(citizen):
     assert "机动车驾驶证补领（遗失）」" not in reply
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("打算开一家小公司要准备点啥", "企业设立登记（营业执照）"),
-    ("公司要关门了注销怎么弄", "企业注销登记"),
-    ("户口要从这里迁走去外省", "户口迁出（户口迁移证）"),
-    ("夫妻投靠想把户口迁进来", "户口迁移（迁入）"),
-    ("社保卡坏了读不出来", "社会保障卡补领、换领"),
-    ("社保卡想临时挂失一下", "社会保障卡挂失与解挂"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("打算开一家小公司要准备点啥", "企业设立登记（营业执照）"),
+        ("公司要关门了注销怎么弄", "企业注销登记"),
+        ("户口要从这里迁走去外省", "户口迁出（户口迁移证）"),
+        ("夫妻投靠想把户口迁进来", "户口迁移（迁入）"),
+        ("社保卡坏了读不出来", "社会保障卡补领、换领"),
+        ("社保卡想临时挂失一下", "社会保障卡挂失与解挂"),
+    ],
+)
 def test_opposite_actions_are_never_swapped(citizen, text, expected):
     assert answered(citizen.says(text)) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("谢谢啊，再问下居住证续签要带啥", "居住证签注（续期）与换领"),
-    ("想把公司法定代表人换一个人，找谁办", "企业变更登记"),
-    ("再见之前问一句，护照多久能拿到", "普通护照签发"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("谢谢啊，再问下居住证续签要带啥", "居住证签注（续期）与换领"),
+        ("想把公司法定代表人换一个人，找谁办", "企业变更登记"),
+        ("再见之前问一句，护照多久能拿到", "普通护照签发"),
+    ],
+)
 def test_small_talk_words_do_not_swallow_a_service_question(citizen, text, expected):
     replies = citizen.says(text)
     assert answered(replies) == expected, texts(replies)
@@ -78,12 +85,15 @@ def test_a_named_service_with_an_unclear_question_gets_its_overview(citizen):
     assert len({"需要什么材料", "办理流程", "办理地点"} & {b["title"] for b in buttons_of(replies)}) >= 2
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("毕业生积分入户要准备哪些材料", "户口迁移（迁入）"),
-    ("公积金申请提取后多久到账", "住房公积金提取"),
-    ("以前断缴了两年社保想补上", "社会保险费补缴"),
-    ("驾照联检在哪做", "机动车驾驶证审验（年审）"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("毕业生积分入户要准备哪些材料", "户口迁移（迁入）"),
+        ("公积金申请提取后多久到账", "住房公积金提取"),
+        ("以前断缴了两年社保想补上", "社会保险费补缴"),
+        ("驾照联检在哪做", "机动车驾驶证审验（年审）"),
+    ],
+)
 def test_colloquial_and_official_words(citizen, text, expected):
     assert answered(citizen.says(text)) == expected
 
@@ -139,7 +149,7 @@ def test_a_yes_no_question_ending_in_bu_is_a_question_not_a_no(citizen):
 
 
 def test_a_correction_leaves_the_retracted_item_out_of_the_choice(citizen):
-    citizen.says("/ask_process{\"service\": \"medical-reimbursement\"}")
+    citizen.says('/ask_process{"service": "medical-reimbursement"}')
     replies = citizen.says("不是报销那个，是医保的其他事")
     assert answered(replies) != "医疗费用手工（零星）报销"
     assert "medical-reimbursement" not in str([b["payload"] for b in buttons_of(replies)])

@@ -12,6 +12,7 @@ no agent took the citizen within HANDOVER_TIMEOUT_SECONDS the channel ends the w
 The kiosk asks for `news` each time its page polls; the Telegram relay for each of its
 `watched` chats every HANDOVER_POLL_SECONDS.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,7 +29,7 @@ T = TypeVar("T")
 HANDED_BACK = "工作人员已结束人工服务，接下来由智能助手继续为您服务。"
 BUTTON_DURING_HELP = "工作人员正在为您服务，请直接输入文字与工作人员交流。"
 TIMED_OUT = "/request_callback"  # the assistant says the wait ran out and offers a callback
-RESTART = "/restart"             # the citizen starts afresh (Telegram's /reset): they leave the queue
+RESTART = "/restart"  # the citizen starts afresh (Telegram's /reset): they leave the queue
 
 
 class HumanHelp:

@@ -11,6 +11,7 @@ While a person helps the citizen (人工帮办, bot/channels/human_help.py) the 
 the agent instead; the page then polls /api/poll every HANDOVER_POLL_SECONDS for the
 agent's replies, and a reset takes the citizen out of the queue (/api/forget).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,15 @@ from typing import Any, Dict, List, Optional, cast
 from aiohttp import web
 
 from bot.channels.human_help import HumanHelp
-from bot.channels.rasa_client import (UNAVAILABLE, BotMessage, RasaClient, RasaTooFast, RasaUnavailable, too_long,
-                                      too_long_message)
+from bot.channels.rasa_client import (
+    UNAVAILABLE,
+    BotMessage,
+    RasaClient,
+    RasaTooFast,
+    RasaUnavailable,
+    too_long,
+    too_long_message,
+)
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from common import settings
 from common.privacy import install_log_masking, mask_personal_data
@@ -34,9 +42,11 @@ STATIC = Path(__file__).with_name("kiosk_static")
 # Debian's fonts-wqy-microhei (installed by `make fonts`), served so the page needs no font download.
 FONT_FILES = [Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")]
 SESSION_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 RASA_CLIENT = "rasa_client"
 RATE_LIMITER = "rate_limiter"
 HUMAN_HELP = "human_help"
@@ -97,8 +107,11 @@ def _as_json(reply: BotMessage) -> Dict[str, Any]:
         "text": reply.text,
         "from": reply.author,
         "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
-        "checklist": ({"title": str(checklist.get("verdict", "")), "html": str(checklist.get("html", ""))}
-                      if checklist and checklist.get("html") else None),
+        "checklist": (
+            {"title": str(checklist.get("verdict", "")), "html": str(checklist.get("html", ""))}
+            if checklist and checklist.get("html")
+            else None
+        ),
     }
 
 
@@ -106,8 +119,9 @@ async def _answer(request: web.Request, sender: str, replies: List[BotMessage], 
     """The messages, whether a person is involved now (the page polls while one is), and what the
     citizen said as the screen should show it: a shared screen shows a number masked."""
     state = await request.app[HUMAN_HELP].state(sender)
-    return web.json_response({"messages": [_as_json(r) for r in replies], "handover": state,
-                              "said": mask_personal_data(said)})
+    return web.json_response(
+        {"messages": [_as_json(r) for r in replies], "handover": state, "said": mask_personal_data(said)}
+    )
 
 
 async def post_message(request: web.Request) -> web.Response:
@@ -173,8 +187,9 @@ async def get_index(request: web.Request) -> web.FileResponse:
 async def get_font(request: web.Request) -> web.StreamResponse:
     for font in FONT_FILES:
         if font.exists():
-            return web.FileResponse(font, headers={"Content-Type": "font/collection",
-                                                   "Cache-Control": "public, max-age=86400"})
+            return web.FileResponse(
+                font, headers={"Content-Type": "font/collection", "Cache-Control": "public, max-age=86400"}
+            )
     raise web.HTTPNotFound()  # the page falls back to the system's fonts
 
 
@@ -187,8 +202,11 @@ def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 1
     app[RASA_CLIENT] = RasaClient(rasa_url, channel="kiosk")
     app[RATE_LIMITER] = SenderRateLimiter()
     app[HUMAN_HELP] = HumanHelp(app[RASA_CLIENT])
-    app[SETTINGS] = {"idleSeconds": idle_seconds, "countdownSeconds": countdown_seconds,
-                     "pollSeconds": settings.handover_poll_seconds()}
+    app[SETTINGS] = {
+        "idleSeconds": idle_seconds,
+        "countdownSeconds": countdown_seconds,
+        "pollSeconds": settings.handover_poll_seconds(),
+    }
     app.router.add_get("/", get_index)
     app.router.add_get("/config.json", get_config)
     app.router.add_get("/healthz", health)
@@ -200,6 +218,7 @@ def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 1
 
     async def close_client(app: web.Application) -> None:
         await app[RASA_CLIENT].close()
+
     # aiohttp 3.9 annotates its signals for aiosignal < 1.4, whose Signal took the callback type as parameter.
     app.on_cleanup.append(cast(Any, close_client))
     return app
@@ -211,8 +230,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=settings.kiosk_port())
     parser.add_argument("--rasa-url", default=settings.rasa_url())
     parser.add_argument("--idle-seconds", type=int, default=settings.kiosk_idle_seconds())
-    parser.add_argument("--countdown-seconds", type=int,
-                        default=settings.kiosk_countdown_seconds())
+    parser.add_argument("--countdown-seconds", type=int, default=settings.kiosk_countdown_seconds())
     args = parser.parse_args()
     install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

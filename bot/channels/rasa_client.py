@@ -3,6 +3,7 @@
 The channel name travels as `input_channel`, so that ratings and reports can
 tell a Telegram citizen from a kiosk one without a channel class inside Rasa.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class Button:
 @dataclass(frozen=True)
 class BotMessage:
     """One message to the citizen as every channel sees it: the assistant's, or a person's (人工帮办)."""
+
     text: str = ""
     buttons: List[Button] = field(default_factory=list)
     custom: Dict[str, Any] = field(default_factory=dict)
@@ -55,8 +57,11 @@ class BotMessage:
 
     @classmethod
     def from_rest(cls, raw: Dict[str, Any]) -> "BotMessage":
-        buttons = [Button(str(b.get("title", "")), str(b.get("payload", "")))
-                   for b in raw.get("buttons") or [] if isinstance(b, dict) and b.get("payload")]
+        buttons = [
+            Button(str(b.get("title", "")), str(b.get("payload", "")))
+            for b in raw.get("buttons") or []
+            if isinstance(b, dict) and b.get("payload")
+        ]
         raw_custom = raw.get("custom")
         custom = raw_custom if isinstance(raw_custom, dict) else {}
         return cls(text=str(raw.get("text") or ""), buttons=buttons, custom=custom)

@@ -1,4 +1,5 @@
 """Rate limits for the public channels: one citizen (or script, or address) cannot flood the assistant."""
+
 from __future__ import annotations
 
 import time

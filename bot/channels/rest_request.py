@@ -6,6 +6,7 @@ and a body of any size is read. Here a request body is checked before anything o
 it; what is refused never reaches the tracker store, and the refusal says, in Chinese and in
 English, what was wrong. The limits are settings (README "Security").
 """
+
 from __future__ import annotations
 
 import json
@@ -59,19 +60,28 @@ def read_message(body: bytes) -> IncomingMessage:
     longest_id = settings.max_sender_chars()
     sender = request.get("sender")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > longest_id or not sender.isprintable():
-        raise Refusal(400, f"缺少有效的 sender（1 至 {longest_id} 个可见字符）。",
-                      f"'sender' must be a string of 1 to {longest_id} printable characters.")
+        raise Refusal(
+            400,
+            f"缺少有效的 sender（1 至 {longest_id} 个可见字符）。",
+            f"'sender' must be a string of 1 to {longest_id} printable characters.",
+        )
     text = request.get("message")
     if not isinstance(text, str):
         raise Refusal(400, "message 必须是文字。", "'message' must be a string.")
     longest_text = settings.max_message_chars()
     if len(text) > longest_text:
-        raise Refusal(413, f"消息太长了，请控制在 {longest_text} 字以内。",
-                      f"'message' is too long: at most {longest_text} characters.")
+        raise Refusal(
+            413,
+            f"消息太长了，请控制在 {longest_text} 字以内。",
+            f"'message' is too long: at most {longest_text} characters.",
+        )
     channel = request.get("input_channel")
     if channel is not None and (not isinstance(channel, str) or len(channel) > longest_id):
-        raise Refusal(400, f"input_channel 应为不超过 {longest_id} 个字符的文字。",
-                      f"'input_channel' must be a string of at most {longest_id} characters.")
+        raise Refusal(
+            400,
+            f"input_channel 应为不超过 {longest_id} 个字符的文字。",
+            f"'input_channel' must be a string of at most {longest_id} characters.",
+        )
     metadata = request.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise Refusal(400, "metadata 应为 JSON 对象。", "'metadata' must be a JSON object.")

@@ -12,6 +12,7 @@ While a person helps the citizen (人工帮办, bot/channels/human_help.py) the 
 to the agent instead of the assistant, and a background task sends the agent's replies (and
 the assistant's word when the help ends) every HANDOVER_POLL_SECONDS.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,12 +26,28 @@ from typing import List, Optional, TypedDict
 from telegram import Bot, BotCommand, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
-                          CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.channels.human_help import HumanHelp
-from bot.channels.rasa_client import (TEXT_ONLY, UNAVAILABLE, BotMessage, RasaClient, RasaTooFast, RasaUnavailable,
-                                      too_long)
+from bot.channels.rasa_client import (
+    TEXT_ONLY,
+    UNAVAILABLE,
+    BotMessage,
+    RasaClient,
+    RasaTooFast,
+    RasaUnavailable,
+    too_long,
+)
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from bot.channels.telegram_render import CallbackPayloads, keyboard, message_html, split_message
 from common import settings
@@ -38,12 +55,18 @@ from common.privacy import install_log_masking
 
 log = logging.getLogger("telegram_relay")
 
-HELP = ("我是政务服务助手，可以告诉您办事要带什么材料、怎么办、在哪办、多久办好、收不收费，"
-        "并帮您逐项核对材料，争取一次办成。\n\n"
-        "直接用文字提问即可，比如：\n• 办护照要带什么\n• 孩子出生了要办哪些手续\n• 营业执照在哪里办\n\n"
-        "命令：\n/start 开始\n/help 使用说明\n/feedback 评价服务\n/reset 清除本次对话，重新开始")
-COMMANDS = [BotCommand("start", "开始"), BotCommand("help", "使用说明"),
-            BotCommand("feedback", "评价服务"), BotCommand("reset", "清除对话，重新开始")]
+HELP = (
+    "我是政务服务助手，可以告诉您办事要带什么材料、怎么办、在哪办、多久办好、收不收费，"
+    "并帮您逐项核对材料，争取一次办成。\n\n"
+    "直接用文字提问即可，比如：\n• 办护照要带什么\n• 孩子出生了要办哪些手续\n• 营业执照在哪里办\n\n"
+    "命令：\n/start 开始\n/help 使用说明\n/feedback 评价服务\n/reset 清除本次对话，重新开始"
+)
+COMMANDS = [
+    BotCommand("start", "开始"),
+    BotCommand("help", "使用说明"),
+    BotCommand("feedback", "评价服务"),
+    BotCommand("reset", "清除对话，重新开始"),
+]
 EDITED = "修改过的消息我无法处理。" + TEXT_ONLY
 BUTTON_EXPIRED = "这个按钮已过期，请重新提问。"
 # Commands are intents the assistant already has; the relay adds no rules of its own.
@@ -69,8 +92,9 @@ class TelegramRelay:
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_handler(MessageHandler(filters.UpdateType.EDITED, self.on_edited))
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, self.on_text))
-        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND & filters.ChatType.PRIVATE,
-                                       self.on_help))  # a command we do not have
+        app.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND & filters.ChatType.PRIVATE, self.on_help)
+        )  # a command we do not have
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_not_text))
         app.add_handler(TypeHandler(Update, self.on_anything_else))
         app.add_error_handler(self.on_error)
@@ -208,8 +232,9 @@ class TelegramRelay:
             markup = keyboard(reply.buttons, self.payloads)
             parts = split_message(message_html(reply)) or (["请选择："] if markup else [])
             for i, part in enumerate(parts):
-                await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
-                                       reply_markup=markup if i == len(parts) - 1 else None)
+                await bot.send_message(
+                    chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if i == len(parts) - 1 else None
+                )
 
     @staticmethod
     def sender_of(message: Message, user_id: Optional[int]) -> str:
@@ -225,12 +250,15 @@ class TelegramRelay:
         if message.chat.type == ChatType.PRIVATE:
             return text
         mention = f"@{username}" if username else None
-        replied_to_bot = bool(message.reply_to_message and message.reply_to_message.from_user
-                              and message.reply_to_message.from_user.is_bot
-                              and message.reply_to_message.from_user.username == username)
+        replied_to_bot = bool(
+            message.reply_to_message
+            and message.reply_to_message.from_user
+            and message.reply_to_message.from_user.is_bot
+            and message.reply_to_message.from_user.username == username
+        )
         if mention and mention.lower() in text.lower():
             start = text.lower().index(mention.lower())
-            return (text[:start] + text[start + len(mention):]).strip()
+            return (text[:start] + text[start + len(mention) :]).strip()
         if replied_to_bot:
             return text
         return None
@@ -242,10 +270,12 @@ class TelegramRelay:
 
 def build_application(token: str, rasa: RasaClient, api_url: Optional[str] = None) -> Application:
     builder: ApplicationBuilder = (
-        ApplicationBuilder().token(token)
-        .rate_limiter(AIORateLimiter(max_retries=3))   # ~30 msg/s overall, ~1/s per chat; waits out flood control
+        ApplicationBuilder()
+        .token(token)
+        .rate_limiter(AIORateLimiter(max_retries=3))  # ~30 msg/s overall, ~1/s per chat; waits out flood control
         .concurrent_updates(64)
-        .post_shutdown(lambda app: rasa.close()))
+        .post_shutdown(lambda app: rasa.close())
+    )
     if api_url:  # a local Bot API server (or the tests' fake one)
         urls = _api_urls(api_url)
         builder = builder.base_url(urls["base_url"]).base_file_url(urls["base_file_url"])
@@ -254,6 +284,7 @@ def build_application(token: str, rasa: RasaClient, api_url: Optional[str] = Non
     async def post_init(app: Application) -> None:
         await _set_commands(app)
         await relay.start_delivering(app)
+
     app = builder.post_init(post_init).post_stop(relay.stop_delivering).build()
     relay.install(app)
     return app
@@ -288,26 +319,34 @@ async def _set_commands(app: Application) -> None:
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description="政务服务助手 Telegram channel")
     parser.add_argument("--rasa-url", default=settings.rasa_url())
-    parser.add_argument("--webhook-url", default=settings.telegram_webhook_url(),
-                        help="public https URL Telegram should post to; long polling if unset")
+    parser.add_argument(
+        "--webhook-url",
+        default=settings.telegram_webhook_url(),
+        help="public https URL Telegram should post to; long polling if unset",
+    )
     parser.add_argument("--webhook-port", type=int, default=settings.telegram_webhook_port())
     parser.add_argument("--webhook-listen", default=settings.telegram_webhook_listen())
     args = parser.parse_args(argv)
     install_log_masking()
-    logging.basicConfig(level=settings.log_level(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
 
     token = settings.telegram_bot_token()
     if not token:
-        print("错误：没有设置 TELEGRAM_BOT_TOKEN。请向 @BotFather 申请机器人令牌，然后运行：\n"
-              "  TELEGRAM_BOT_TOKEN=123456:ABC... make telegram\n"
-              "Error: TELEGRAM_BOT_TOKEN is not set.", file=sys.stderr)
+        print(
+            "错误：没有设置 TELEGRAM_BOT_TOKEN。请向 @BotFather 申请机器人令牌，然后运行：\n"
+            "  TELEGRAM_BOT_TOKEN=123456:ABC... make telegram\n"
+            "Error: TELEGRAM_BOT_TOKEN is not set.",
+            file=sys.stderr,
+        )
         return 2
     secret = settings.telegram_webhook_secret()
     if args.webhook_url and not secret:
-        print("错误：webhook 模式必须设置 TELEGRAM_WEBHOOK_SECRET（1–256 个字母、数字、_ 或 -）。\n"
-              "Error: webhook mode needs TELEGRAM_WEBHOOK_SECRET.", file=sys.stderr)
+        print(
+            "错误：webhook 模式必须设置 TELEGRAM_WEBHOOK_SECRET（1–256 个字母、数字、_ 或 -）。\n"
+            "Error: webhook mode needs TELEGRAM_WEBHOOK_SECRET.",
+            file=sys.stderr,
+        )
         return 2
     api_url = settings.telegram_api_url()
     loop = asyncio.new_event_loop()  # kept: run_polling/run_webhook run on the current loop
@@ -315,17 +354,28 @@ def main(argv: Optional[list] = None) -> int:
     try:
         loop.run_until_complete(_check_token(token, api_url))
     except InvalidToken:
-        print("错误：Telegram 不接受这个 TELEGRAM_BOT_TOKEN（无效或已被撤销）。请到 @BotFather 核对令牌。\n"
-              "Error: Telegram rejected TELEGRAM_BOT_TOKEN.", file=sys.stderr)
+        print(
+            "错误：Telegram 不接受这个 TELEGRAM_BOT_TOKEN（无效或已被撤销）。请到 @BotFather 核对令牌。\n"
+            "Error: Telegram rejected TELEGRAM_BOT_TOKEN.",
+            file=sys.stderr,
+        )
         return 3
     except TelegramError as exc:
-        print(f"错误：连不上 Telegram（{exc}）。请检查网络或代理设置。\n"
-              f"Error: cannot reach the Telegram Bot API.", file=sys.stderr)
+        print(
+            f"错误：连不上 Telegram（{exc}）。请检查网络或代理设置。\nError: cannot reach the Telegram Bot API.",
+            file=sys.stderr,
+        )
         return 4
     app = build_application(token, RasaClient(args.rasa_url, channel="telegram"), api_url)
     if args.webhook_url:
-        app.run_webhook(listen=args.webhook_listen, port=args.webhook_port, url_path="telegram",
-                        webhook_url=args.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        app.run_webhook(
+            listen=args.webhook_listen,
+            port=args.webhook_port,
+            url_path="telegram",
+            webhook_url=args.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

@@ -2,6 +2,7 @@
 
 Pure functions, so that the rules a citizen sees can be tested without a network.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,9 +15,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.channels.rasa_client import BotMessage, Button
 from common.handover import AGENT
 
-MESSAGE_LIMIT = 4096       # Telegram's limit for one message
-CALLBACK_DATA_LIMIT = 64   # bytes, Telegram's limit for a button's callback_data
-SHORT_TITLE = 8            # titles up to this many characters go two to a row
+MESSAGE_LIMIT = 4096  # Telegram's limit for one message
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for a button's callback_data
+SHORT_TITLE = 8  # titles up to this many characters go two to a row
 AGENT_LABEL = "👤 工作人员："  # above a person's reply
 
 
@@ -73,6 +74,7 @@ class CallbackPayloads:
     Telegram allows 64 bytes of callback_data; a payload such as
     /checklist_answer{"answer": "委托他人代办"} is longer in UTF-8.
     """
+
     PREFIX = "#"
 
     def __init__(self, capacity: int = 20000) -> None:

@@ -1,10 +1,11 @@
 """`python -m bot.console serve | create-admin NAME | hint`.
 
-    serve [--host H] [--port P]          the console (make run starts it beside the bot; make console alone)
-    create-admin NAME [--display-name 张三] [--password-stdin]
-                                         the first 管理员 (asks the password twice, or reads one line from stdin)
-    hint [--port P]                      the URL, and how to create the first account when there is none
+serve [--host H] [--port P]          the console (make run starts it beside the bot; make console alone)
+create-admin NAME [--display-name 张三] [--password-stdin]
+                                     the first 管理员 (asks the password twice, or reads one line from stdin)
+hint [--port P]                      the URL, and how to create the first account when there is none
 """
+
 from __future__ import annotations
 
 import argparse

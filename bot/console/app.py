@@ -3,6 +3,7 @@
 Middlewares, outermost first: security headers, the session (who is signed in), CSRF (every
 POST). Pages come from the route tables in PAGES; a route from anywhere else is refused here.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,15 +23,25 @@ STATIC = Path(__file__).with_name("static")
 # Debian's fonts-wqy-microhei (make fonts), served so the page needs no font download.
 FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
 # Every area of the console; the menu follows this order.
-PAGES: Sequence[RouteTable] = (auth.routes, home.routes, handover.routes, callbacks.routes, kb.routes, freshness.routes,
-                               inbox.routes, feedback.routes, accounts.routes)
+PAGES: Sequence[RouteTable] = (
+    auth.routes,
+    home.routes,
+    handover.routes,
+    callbacks.routes,
+    kb.routes,
+    freshness.routes,
+    inbox.routes,
+    feedback.routes,
+    accounts.routes,
+)
 
 
 async def _font(request: web.Request) -> web.StreamResponse:
     for font in FONT_FILES:
         if font.exists():
-            return web.FileResponse(font, headers={"Content-Type": "font/collection",
-                                                   "Cache-Control": "public, max-age=86400"})
+            return web.FileResponse(
+                font, headers={"Content-Type": "font/collection", "Cache-Control": "public, max-age=86400"}
+            )
     raise web.HTTPNotFound()  # the page falls back to the system's fonts
 
 
@@ -43,8 +54,9 @@ ASSETS = ("/static/", "/fonts/console.ttc", "/healthz")  # public, and no page: 
 
 def create_app(config: Optional[ConsoleConfig] = None, pages: Sequence[RouteTable] = PAGES) -> web.Application:
     config = config or ConsoleConfig.from_settings()
-    app = web.Application(middlewares=[security_headers, session_middleware, csrf_middleware],
-                          client_max_size=1024 * 1024)
+    app = web.Application(
+        middlewares=[security_headers, session_middleware, csrf_middleware], client_max_size=1024 * 1024
+    )
     found = Services.build(config)
     app[SERVICES] = found
     for table in pages:

@@ -1,4 +1,5 @@
 """Signing in and out. The only public pages; throttling and lockout are the account store's."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -25,8 +26,14 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     response = web.Response()
     if current_session(request) is None:  # the form's CSRF token needs a session, signed in or not
         sessions.start(request, response, None)
-    rendered = page(request, "login.html", title="登录", next=_next(request, request.query.get("next")),
-                    error="登录已超时，请重新登录。" if expired else "", username="")
+    rendered = page(
+        request,
+        "login.html",
+        title="登录",
+        next=_next(request, request.query.get("next")),
+        error="登录已超时，请重新登录。" if expired else "",
+        username="",
+    )
     rendered.cookies.update(response.cookies)
     return rendered
 
@@ -42,8 +49,15 @@ async def login(request: web.Request) -> web.StreamResponse:
             error = f"登录失败次数过多，已暂时锁定，请于 {result.locked_until:%H:%M} 后再试。"
         else:
             error = "用户名或密码不正确。"
-        return page(request, "login.html", status=401 if not result.locked_until else 429, title="登录",
-                    next=target, error=error, username=username)
+        return page(
+            request,
+            "login.html",
+            status=401 if not result.locked_until else 429,
+            title="登录",
+            next=target,
+            error=error,
+            username=username,
+        )
     response = web.HTTPFound(target)
     sessions.start(request, response, result.account.id)  # a new id at login
     raise response

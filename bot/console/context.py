@@ -2,6 +2,7 @@
 
 Kept apart from app.py so that pages import this, and app.py imports the pages.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,13 +45,20 @@ class ConsoleConfig:
 
     @classmethod
     def from_settings(cls) -> "ConsoleConfig":
-        return cls(staff_db_url=settings.staff_db_url(), feedback_db_url=settings.database_url(),
-                   kb_dir=settings.kb_dir(), rasa_url=settings.rasa_url(), actions_url=settings.actions_url(),
-                   idle=timedelta(minutes=settings.console_idle_minutes()), limits=Limits.from_settings(),
-                   stale_days=settings.kb_stale_days(), secure_cookie=settings.console_secure_cookie(),
-                   handover_db_url=settings.handover_db_url(),
-                   handover_timeout_seconds=settings.handover_timeout_seconds(),
-                   handover_timezone=settings.handover_timezone())
+        return cls(
+            staff_db_url=settings.staff_db_url(),
+            feedback_db_url=settings.database_url(),
+            kb_dir=settings.kb_dir(),
+            rasa_url=settings.rasa_url(),
+            actions_url=settings.actions_url(),
+            idle=timedelta(minutes=settings.console_idle_minutes()),
+            limits=Limits.from_settings(),
+            stale_days=settings.kb_stale_days(),
+            secure_cookie=settings.console_secure_cookie(),
+            handover_db_url=settings.handover_db_url(),
+            handover_timeout_seconds=settings.handover_timeout_seconds(),
+            handover_timezone=settings.handover_timezone(),
+        )
 
 
 @dataclass(frozen=True)
@@ -78,8 +86,13 @@ class Services:
     @classmethod
     def build(cls, config: ConsoleConfig) -> "Services":
         db = StaffDatabase(config.staff_db_url)
-        return cls(config, db, AccountStore(db, LoginThrottle(db, config.limits)), SessionStore(db, config.idle),
-                   DraftStore(db))
+        return cls(
+            config,
+            db,
+            AccountStore(db, LoginThrottle(db, config.limits)),
+            SessionStore(db, config.idle),
+            DraftStore(db),
+        )
 
     @property
     def catalogue(self) -> LiveCatalogue:

@@ -3,6 +3,7 @@
 Checked here for every state-changing request before any page runs, so no page can forget it.
 (SameSite=Strict on the cookie is a second line, not the only one.)
 """
+
 from __future__ import annotations
 
 import hmac
@@ -28,6 +29,10 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         value = form.get(FIELD)
         sent = value if isinstance(value, str) else None
     if session is None or not sent or not hmac.compare_digest(sent, session.csrf_token):
-        return web.Response(status=403, text="表单已失效（CSRF 校验未通过），请返回上一页刷新后重试。",
-                            content_type="text/plain", charset="utf-8")
+        return web.Response(
+            status=403,
+            text="表单已失效（CSRF 校验未通过），请返回上一页刷新后重试。",
+            content_type="text/plain",
+            charset="utf-8",
+        )
     return await handler(request)

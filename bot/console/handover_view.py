@@ -4,6 +4,7 @@ Plain functions over common.handover's records, shared by the agent pages (pages
 and the callback tickets (pages/callbacks.py). Texts were masked when stored; the templates
 pass them through the `citizen` filter once more.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,8 +17,13 @@ from bot.console.context import services
 from common.handover import AGENT, LEFT, RETURNED, TIMED_OUT, WAITING, WITH_AGENT, Message, Ticket
 
 CHANNELS = {"kiosk": "自助屏", "telegram": "Telegram"}
-STATES = {WAITING: "排队中", WITH_AGENT: "人工服务中", RETURNED: "已交还助手", TIMED_OUT: "等待超时（已转回电）",
-          LEFT: "群众已离开"}
+STATES = {
+    WAITING: "排队中",
+    WITH_AGENT: "人工服务中",
+    RETURNED: "已交还助手",
+    TIMED_OUT: "等待超时（已转回电）",
+    LEFT: "群众已离开",
+}
 REASONS = {TIMED_OUT: "排队超时", "closed": "非人工服务时间", "asked": "群众要求回电"}
 
 
@@ -36,16 +42,28 @@ def seconds(value: float) -> str:
 
 def ticket_view(request: web.Request, ticket: Ticket, now: float) -> Dict[str, Any]:
     summary = ticket.summary or {}
-    return {"id": ticket.id, "channel": CHANNELS.get(ticket.channel, ticket.channel), "state": ticket.state,
-            "state_name": STATES.get(ticket.state, ticket.state), "agent": ticket.agent,
-            "since": clock(request, ticket.created_at), "waited": seconds(now - ticket.created_at),
-            "service": summary.get("service"), "checklist": summary.get("checklist"),
-            "recent": summary.get("recent") or []}
+    return {
+        "id": ticket.id,
+        "channel": CHANNELS.get(ticket.channel, ticket.channel),
+        "state": ticket.state,
+        "state_name": STATES.get(ticket.state, ticket.state),
+        "agent": ticket.agent,
+        "since": clock(request, ticket.created_at),
+        "waited": seconds(now - ticket.created_at),
+        "service": summary.get("service"),
+        "checklist": summary.get("checklist"),
+        "recent": summary.get("recent") or [],
+    }
 
 
 def message_view(request: web.Request, message: Message) -> Dict[str, Any]:
-    return {"id": message.id, "who": "工作人员" if message.author == AGENT else "群众",
-            "author": message.author, "text": message.text, "at": clock(request, message.at)}
+    return {
+        "id": message.id,
+        "who": "工作人员" if message.author == AGENT else "群众",
+        "author": message.author,
+        "text": message.text,
+        "at": clock(request, message.at),
+    }
 
 
 def message_views(request: web.Request, messages: List[Message]) -> List[Dict[str, Any]]:

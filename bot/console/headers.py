@@ -1,13 +1,16 @@
 """Security headers on every response: a strict CSP (every asset is local, no inline script or style),
 no framing, no sniffing, no referrer, no caching of pages that show personal data."""
+
 from __future__ import annotations
 
 from aiohttp import web
 
 from bot.console.routes import Handler
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 @web.middleware

@@ -3,6 +3,7 @@
 Every citizen's text goes through the `citizen` filter (common.privacy.mask_personal_data),
 as the kiosk, the logs and the stores mask it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,8 +16,13 @@ from bot.console.context import current_account, current_session, services
 from common.privacy import mask_personal_data
 
 TEMPLATES = Path(__file__).with_name("templates")
-_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _ENV.filters["citizen"] = lambda text: mask_personal_data(str(text)) if text is not None else ""
 
 
@@ -27,8 +33,14 @@ def page(request: web.Request, template: str, status: int = 200, **context: Any)
     nav = services(request).nav_for(account)
     here = [href for _, href in nav if request.path == href or request.path.startswith(href + "/")]
     html = _ENV.get_template(template).render(
-        account=account, nav=nav, path=request.path, current=max(here, key=len, default=""),
-        csrf_token=session.csrf_token if session else "", flash=session.flash if session else None, **context)
+        account=account,
+        nav=nav,
+        path=request.path,
+        current=max(here, key=len, default=""),
+        csrf_token=session.csrf_token if session else "",
+        flash=session.flash if session else None,
+        **context,
+    )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 

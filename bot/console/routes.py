@@ -10,6 +10,7 @@ any signed-in account); `public=True` is only for the login page. The check is i
 itself (requires), so it holds however the route is reached, and create_app refuses a route
 that did not come from a RouteTable (tests/test_console_auth.py tries every route).
 """
+
 from __future__ import annotations
 
 import functools
@@ -44,6 +45,7 @@ def to_login(request: web.Request) -> web.HTTPException:
 
 def requires(*roles: str) -> Callable[[Handler], Handler]:
     """The handler runs only for a signed-in account holding one of `roles` (any account if none are named)."""
+
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: web.Request) -> web.StreamResponse:
@@ -52,10 +54,13 @@ def requires(*roles: str) -> Callable[[Handler], Handler]:
                 raise to_login(request)
             if roles and not account.may(*roles):
                 from bot.console.render import forbidden
+
                 return forbidden(request)
             return await handler(request)
+
         setattr(guarded, GUARDED, frozenset(roles))
         return guarded
+
     return wrap
 
 
@@ -63,18 +68,21 @@ class RouteTable:
     def __init__(self) -> None:
         self.pages: List[Page] = []
 
-    def _add(self, method: str, path: str, roles: tuple, nav: Optional[str],
-             public: bool) -> Callable[[Handler], Handler]:
+    def _add(
+        self, method: str, path: str, roles: tuple, nav: Optional[str], public: bool
+    ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             guarded = handler if public else requires(*roles)(handler)
             if public:
                 setattr(guarded, GUARDED, None)
             self.pages.append(Page(method, path, guarded, frozenset(roles), public, nav))
             return guarded
+
         return register
 
-    def get(self, path: str, *roles: str, nav: Optional[str] = None,
-            public: bool = False) -> Callable[[Handler], Handler]:
+    def get(
+        self, path: str, *roles: str, nav: Optional[str] = None, public: bool = False
+    ) -> Callable[[Handler], Handler]:
         return self._add("GET", path, roles, nav, public)
 
     def post(self, path: str, *roles: str, public: bool = False) -> Callable[[Handler], Handler]:

@@ -6,6 +6,7 @@ field; `read(kind, form)` gives the data back. Reading an untouched form gives t
 unchanged (tests/test_console_kb.py checks every entry). Lists of objects (materials, fees,
 channels, FAQ) are tables with rows added and removed by `edit_rows`.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,7 @@ from knowledge_base.validation import SCHEMA_DIR
 
 LONG = {"summary", "local_note", "notes", "a", "how", "condition", "source", "handles", "where"}
 READ_ONLY = {"id"}  # the file's name: not changed in a form
-ROWS = "#rows"      # hidden field: how many rows a table has
+ROWS = "#rows"  # hidden field: how many rows a table has
 
 
 @lru_cache(maxsize=None)
@@ -44,15 +45,15 @@ def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Dict[str, Any]
 class Field:
     """One input (or group of inputs) of the form."""
 
-    kind: str          # text | long | int | enum | bool | lines | multi | mapping | object | table | fixed
+    kind: str  # text | long | int | enum | bool | lines | multi | mapping | object | table | fixed
     path: str
     key: str
     label: str
     required: bool
     value: Any = None
     options: List[str] = field(default_factory=list)
-    children: List["Field"] = field(default_factory=list)     # object: its fields; table: the columns
-    rows: List[List["Field"]] = field(default_factory=list)   # table: one list of cells per row
+    children: List["Field"] = field(default_factory=list)  # object: its fields; table: the columns
+    rows: List[List["Field"]] = field(default_factory=list)  # table: one list of cells per row
 
     def text(self) -> str:
         """The value as it stands in an input."""
@@ -101,8 +102,10 @@ def _field(key: str, node: Mapping[str, Any], path: str, required: bool, value: 
     elif kind == "table":
         item = _resolve(node["items"], root)
         f.children = _fields(item, f"{path}[]", {}, root)
-        f.rows = [_fields(item, f"{path}[{i}]", row if isinstance(row, dict) else {}, root)
-                  for i, row in enumerate(value if isinstance(value, list) else [])]
+        f.rows = [
+            _fields(item, f"{path}[{i}]", row if isinstance(row, dict) else {}, root)
+            for i, row in enumerate(value if isinstance(value, list) else [])
+        ]
     if kind == "long" and isinstance(value, str) and len(value) < 40 and "\n" not in value and key not in LONG:
         f.kind = "text"
     if kind == "text" and isinstance(value, str) and "\n" in value:
@@ -112,8 +115,10 @@ def _field(key: str, node: Mapping[str, Any], path: str, required: bool, value: 
 
 def _fields(node: Mapping[str, Any], prefix: str, data: Mapping[str, Any], root: Mapping[str, Any]) -> List[Field]:
     required = set(node.get("required", []))
-    return [_field(key, sub, f"{prefix}.{key}" if prefix else key, key in required, data.get(key), root)
-            for key, sub in node.get("properties", {}).items()]
+    return [
+        _field(key, sub, f"{prefix}.{key}" if prefix else key, key in required, data.get(key), root)
+        for key, sub in node.get("properties", {}).items()
+    ]
 
 
 def build(kind: str, data: Mapping[str, Any]) -> List[Field]:
@@ -175,9 +180,10 @@ def _read(f: Field, form: Any, original: Mapping[str, Any]) -> Any:
 
 def _retarget(f: Field, prefix: str, template: str) -> Field:
     """A table's column template (materials[].name) as the cell of one row (materials[2].name)."""
-    path = prefix + f.path[len(template):]
-    return Field(f.kind, path, f.key, f.label, f.required, None, f.options,
-                 [_retarget(c, prefix, template) for c in f.children])
+    path = prefix + f.path[len(template) :]
+    return Field(
+        f.kind, path, f.key, f.label, f.required, None, f.options, [_retarget(c, prefix, template) for c in f.children]
+    )
 
 
 _ABSENT = object()
@@ -226,12 +232,14 @@ def place_errors(fields: List[Field], errors: List[Any]) -> Dict[str, List[str]]
                 collect(row)
             if f.kind == "table":
                 paths.update(f"{f.path}[{i}]" for i in range(len(f.rows)))
+
     collect(fields)
     placed: Dict[str, List[str]] = {}
     for e in errors:
         target: Optional[str] = e.field
         while target and target not in paths:
-            target = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", target) if re.search(r"(\.[^.\[\]]+|\[\d+\])$", target) \
-                else ""
+            target = (
+                re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", target) if re.search(r"(\.[^.\[\]]+|\[\d+\])$", target) else ""
+            )
         placed.setdefault(target or "", []).append(str(e))
     return placed

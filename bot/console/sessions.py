@@ -3,6 +3,7 @@
 The middleware finds the request's session and account (a disabled account has none) before
 any page runs; `start` gives a new session, at the login form and again at login.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -34,8 +35,9 @@ def start(request: web.Request, response: web.StreamResponse, account_id: Option
     if old is not None:
         found.sessions.end(old.id)
     session = found.sessions.start(account_id, now(request))
-    response.set_cookie(COOKIE, session.id, httponly=True, samesite="Strict", path="/",
-                        secure=found.config.secure_cookie)
+    response.set_cookie(
+        COOKIE, session.id, httponly=True, samesite="Strict", path="/", secure=found.config.secure_cookie
+    )
     request[SESSION] = session
     return session
 

@@ -5,6 +5,7 @@ every question as the first message of a fresh conversation, reads each reply as
 citizen would (`reading.py`), and prints the figures by family and department. The
 multi-turn scenarios are conversations of their own, every turn judged.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -110,8 +111,7 @@ def pct(n: int, d: int) -> str:
     return f"{100 * n / d:5.1f}%" if d else "   — "
 
 
-def report(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]], reader: Reader,
-           show_errors: bool) -> str:
+def report(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]], reader: Reader, show_errors: bool) -> str:
     inside = [r for r in results if r.question["expect"] != "outside"]
     outside = [r for r in results if r.question["expect"] == "outside"]
     c_in = Counter(r.verdict.category for r in inside)
@@ -145,8 +145,10 @@ def report(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]], re
         by_family[reader.family_of(r.question["expect"])][r.verdict.category] += 1
     for family, c in sorted(by_family.items(), key=lambda kv: -sum(kv[1].values())):
         n = sum(c.values())
-        lines.append(f"  {family:<20}{n:4d} {pct(c['right'], n)} {pct(c['asked_right'], n)} "
-                     f"{pct(c['wrong'], n)} {pct(c['no_answer'], n)}")
+        lines.append(
+            f"  {family:<20}{n:4d} {pct(c['right'], n)} {pct(c['asked_right'], n)} "
+            f"{pct(c['wrong'], n)} {pct(c['no_answer'], n)}"
+        )
     lines.append("\noutside, by department     n  claimed  dept named")
     by_dept: Dict[str, List[Result]] = defaultdict(list)
     for r in outside:
@@ -154,28 +156,38 @@ def report(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]], re
     for dept, rs in sorted(by_dept.items(), key=lambda kv: -len(kv[1])):
         claimed = sum(1 for r in rs if r.verdict.category == "claimed")
         gov = [r for r in rs if r.verdict.department_named is not None]
-        lines.append(f"  {dept:<22}{len(rs):4d}  {pct(claimed, len(rs))}  "
-                     f"{pct(sum(1 for r in gov if r.verdict.department_named), len(gov))}")
+        lines.append(
+            f"  {dept:<22}{len(rs):4d}  {pct(claimed, len(rs))}  "
+            f"{pct(sum(1 for r in gov if r.verdict.department_named), len(gov))}"
+        )
     if show_errors:
         lines.append("\nerrors:")
         for r in results:
             if r.verdict.category in ("wrong", "no_answer", "claimed") or r.verdict.department_named is False:
-                lines.append(f"  [{r.verdict.category}] {r.question['q'][:50]!r} want {r.question['expect']}"
-                             f"/{r.question.get('department', '')} got {r.reading.outcome} {r.reading.entry or ''}"
-                             f" {','.join(r.reading.options[:3])} {','.join(r.reading.departments)}")
+                lines.append(
+                    f"  [{r.verdict.category}] {r.question['q'][:50]!r} want {r.question['expect']}"
+                    f"/{r.question.get('department', '')} got {r.reading.outcome} {r.reading.entry or ''}"
+                    f" {','.join(r.reading.options[:3])} {','.join(r.reading.departments)}"
+                )
         for scenario, turns in scenarios:
             if not all(turn_passed(t) for t in turns):
-                steps = " → ".join(f"{t.question['say'][:16]}[{t.verdict.category}:{t.reading.entry or t.reading.outcome}]"
-                                   for t in turns)
+                steps = " → ".join(
+                    f"{t.question['say'][:16]}[{t.verdict.category}:{t.reading.entry or t.reading.outcome}]"
+                    for t in turns
+                )
                 lines.append(f"  [scenario] {scenario['name']}: {steps}")
     return "\n".join(lines)
 
 
 # Regression gate: `make eval` fails below these (CI runs it). They sit just under today's figures
 # (README, Accuracy), so a change that makes citizens' answers worse cannot land silently.
-GATE = {"right or asked with it": (">=", 92.0), "another item answered": ("<=", 3.0),
-        "another item claimed": ("<=", 5.0), "right department named": (">=", 83.0),
-        "scenarios passed": (">=", 88.0)}
+GATE = {
+    "right or asked with it": (">=", 92.0),
+    "another item answered": ("<=", 3.0),
+    "another item claimed": ("<=", 5.0),
+    "right department named": (">=", 83.0),
+    "scenarios passed": (">=", 88.0),
+}
 
 
 def gate_failures(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]]) -> List[str]:
@@ -188,15 +200,19 @@ def gate_failures(results: List[Result], scenarios: List[Tuple[Dict, List[Result
         return 100.0 * n / d if d else 100.0
 
     figures = {
-        "right or asked with it": share(sum(r.verdict.category in ("right", "asked_right") for r in inside),
-                                        len(inside)),
+        "right or asked with it": share(
+            sum(r.verdict.category in ("right", "asked_right") for r in inside), len(inside)
+        ),
         "another item answered": share(sum(r.verdict.category == "wrong" for r in inside), len(inside)),
         "another item claimed": share(sum(r.verdict.category == "claimed" for r in outside), len(outside)),
         "right department named": share(sum(bool(r.verdict.department_named) for r in government), len(government)),
         "scenarios passed": share(sum(all(turn_passed(t) for t in turns) for _, turns in scenarios), len(scenarios)),
     }
-    return [f"{name}: {figures[name]:.1f} % (must be {op} {limit:.1f} %)" for name, (op, limit) in GATE.items()
-            if (figures[name] < limit if op == ">=" else figures[name] > limit)]
+    return [
+        f"{name}: {figures[name]:.1f} % (must be {op} {limit:.1f} %)"
+        for name, (op, limit) in GATE.items()
+        if (figures[name] < limit if op == ">=" else figures[name] > limit)
+    ]
 
 
 def load_yaml_lists(files: Iterable[Path]) -> List[Dict]:
@@ -216,9 +232,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     questions: List[Dict] = []
     for path in files:
         batch = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        questions += batch[:args.limit] if args.limit else batch
+        questions += batch[: args.limit] if args.limit else batch
     scenarios = yaml.safe_load((args.dir / SCENARIOS).read_text(encoding="utf-8")) or []
-    scenarios = scenarios[:args.limit] if args.limit else scenarios
+    scenarios = scenarios[: args.limit] if args.limit else scenarios
     reader = Reader(load_catalogue(KNOWLEDGE_BASE_DIR))
     folder = Path(tempfile.mkdtemp(prefix="zhengwu-eval-"))
     actions = ActionServer(folder / "checklists.db")

@@ -3,6 +3,7 @@
 The reading uses only what the citizen sees — the text and the buttons — plus
 the catalogue's names, so it judges the wording, not the bot's internals.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,9 @@ _NO_GUIDE = ("还没有", "没有这方面的办事指南")
 class Reading:
     """What the reply amounts to for the citizen."""
 
-    outcome: str                       # answered | asked | no_guide | no_answer
-    entry: Optional[str] = None        # the entry whose guide was given
-    options: Tuple[str, ...] = ()      # the entries offered as buttons
+    outcome: str  # answered | asked | no_guide | no_answer
+    entry: Optional[str] = None  # the entry whose guide was given
+    options: Tuple[str, ...] = ()  # the entries offered as buttons
     departments: Tuple[str, ...] = ()  # departments named in an honest answer
 
 
@@ -33,7 +34,7 @@ def _button_services(messages: Sequence[Dict]) -> Tuple[str, ...]:
             payload = str(b.get("payload", ""))
             if "{" in payload:
                 try:
-                    service = json.loads(payload[payload.index("{"):]).get("service")
+                    service = json.loads(payload[payload.index("{") :]).get("service")
                 except ValueError:
                     continue
                 if service and service not in ids:
@@ -61,7 +62,7 @@ def read_reply(messages: Sequence[Dict], names: Dict[str, str], departments: Dic
 class Verdict:
     """One question's result, in the issue's categories."""
 
-    category: str   # right | asked_right | wrong | no_answer | honest | claimed
+    category: str  # right | asked_right | wrong | no_answer | honest | claimed
     department_named: Optional[bool] = None
 
 

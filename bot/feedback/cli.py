@@ -9,6 +9,7 @@
 
 The operator's name comes from --by or $KB_OPERATOR (else the login name).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,7 +66,8 @@ def _cases(args: argparse.Namespace, store: FeedbackStore) -> int:
         print(case_table([case], now))
         print(f"意见：{case.comment or '-'}　回访电话：{case.phone or '未留'}")
         for h in store.history(args.case):
-            print(f"  {h['at']:%Y-%m-%d %H:%M}  {h['from_status'] or '—'} → {h['to_status']}  {h['actor']}  {h['note'] or ''}")
+            step = f"{h['from_status'] or '—'} → {h['to_status']}"
+            print(f"  {h['at']:%Y-%m-%d %H:%M}  {step}  {h['actor']}  {h['note'] or ''}")
     else:
         target = "已回访" if args.command == "close" else args.to
         case = store.move(args.case, target, args.by, args.note)

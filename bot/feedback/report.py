@@ -2,6 +2,7 @@
 
 Charts use the WenQuanYi Micro Hei font (Debian: fonts-wqy-microhei; `make fonts` installs it).
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,23 +25,42 @@ def period(start: str, end: str) -> Tuple[datetime, datetime]:
     return first, last
 
 
-def load_report(store: FeedbackStore, inbox: InboxStore, start: datetime, end: datetime, now: datetime,
-                item: Optional[str] = None, channel: Optional[str] = None) -> Report:
+def load_report(
+    store: FeedbackStore,
+    inbox: InboxStore,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    item: Optional[str] = None,
+    channel: Optional[str] = None,
+) -> Report:
     """A period's report from the stores (the command line and the console both ask this)."""
-    return build_report(store.ratings_since(start, end), store.cases(), inbox.unanswered_between(start, end),
-                        start, end, now, item, channel)
+    return build_report(
+        store.ratings_since(start, end),
+        store.cases(),
+        inbox.unanswered_between(start, end),
+        start,
+        end,
+        now,
+        item,
+        channel,
+    )
 
 
 def render_table(r: Report) -> str:
-    lines = [f"好差评报告 {r.start:%Y-%m-%d} 至 {r.end:%Y-%m-%d}",
-             f"评价总数 {r.total}　满意率 {r.satisfaction_rate:.1%}　差评率 {r.bad_rate:.1%}　平均分 {r.average:.2f}",
-             "", "差评维度："]
+    lines = [
+        f"好差评报告 {r.start:%Y-%m-%d} 至 {r.end:%Y-%m-%d}",
+        f"评价总数 {r.total}　满意率 {r.satisfaction_rate:.1%}　差评率 {r.bad_rate:.1%}　平均分 {r.average:.2f}",
+        "",
+        "差评维度：",
+    ]
     lines += [f"  {d:<10} {n:>4}" for d, n in r.by_dimension] or ["  （无）"]
     lines += ["", "事项评价量排名："] + [f"  {i:<28} {n:>4}" for i, n in r.by_volume]
     lines += ["", "事项差评率排名："] + [f"  {i:<28} {p:>6.1%}（{n} 条）" for i, p, n in r.by_bad_rate]
     lines += ["", "逾期差评案件："] + ([f"  案件 {c.id} {c.entry_id} {c.status}" for c in r.overdue] or ["  （无）"])
-    lines += ["", "未能回答的高频问题："] + ([f"  {n:>3} × {mask_personal_data(t)}" for t, n in r.top_unanswered]
-                                      or ["  （无）"])
+    lines += ["", "未能回答的高频问题："] + (
+        [f"  {n:>3} × {mask_personal_data(t)}" for t, n in r.top_unanswered] or ["  （无）"]
+    )
     return "\n".join(lines)
 
 
@@ -48,9 +68,15 @@ def write_csv(r: Report, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8-sig") as f:  # BOM, so Excel reads Chinese
         w = csv.writer(f)
         w.writerow(["指标", "值"])
-        w.writerows([["评价总数", r.total], ["满意率", f"{r.satisfaction_rate:.4f}"],
-                     ["差评率", f"{r.bad_rate:.4f}"], ["平均分", f"{r.average:.2f}"],
-                     ["逾期差评案件", len(r.overdue)]])
+        w.writerows(
+            [
+                ["评价总数", r.total],
+                ["满意率", f"{r.satisfaction_rate:.4f}"],
+                ["差评率", f"{r.bad_rate:.4f}"],
+                ["平均分", f"{r.average:.2f}"],
+                ["逾期差评案件", len(r.overdue)],
+            ]
+        )
         w.writerow([])
         w.writerow(["事项", "评价量", "差评率"])
         for item, rate, n in r.by_bad_rate:
@@ -66,6 +92,7 @@ def draw_charts(r: Report, folder: Path) -> List[Path]:
     if font is None:
         raise FileNotFoundError("缺少中文字体：请运行 make fonts（安装 fonts-wqy-microhei）")
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib import font_manager

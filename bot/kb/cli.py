@@ -13,6 +13,7 @@
 
 Who made a change comes from --by, else $KB_OPERATOR, else the login name.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,11 @@ def cmd_validate(args) -> int:
     errors = list(cat.errors)
     for path in sorted((root / DRAFTS).glob("*.yml")):  # drafts are checked too, as items
         errors += draft_errors(path, cat)
-    files = len(list((root / "items").glob("*.yml"))) + len(list((root / "bundles").glob("*.yml"))) + sum(
-        (root / name).exists() for name in ("departments.yml", "families.yml"))
+    files = (
+        len(list((root / "items").glob("*.yml")))
+        + len(list((root / "bundles").glob("*.yml")))
+        + sum((root / name).exists() for name in ("departments.yml", "families.yml"))
+    )
     if errors:
         print(f"发现 {len(errors)} 处错误：")
         print_errors(errors)
@@ -264,11 +268,13 @@ def cmd_inbox(args) -> int:
 # ---- the command line --------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", type=Path, default=settings.kb_dir(),
-                        help="知识库目录（默认 $KB_DIR 或 knowledge_base/）")
+    common.add_argument(
+        "--root", type=Path, default=settings.kb_dir(), help="知识库目录（默认 $KB_DIR 或 knowledge_base/）"
+    )
     common.add_argument("--by", help="操作人（默认 $KB_OPERATOR 或登录名）")
-    parser = argparse.ArgumentParser(prog="kb", description="知识库维护工具",
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="kb", description="知识库维护工具", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, help_text: str, run) -> argparse.ArgumentParser:
@@ -287,8 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--family", help="把事项加入这个事项族（families.yml 的编码）")
     p = command("show", "按群众看到的样子显示一个事项", cmd_show)
     p.add_argument("id")
-    for name, run, help_text in (("export", cmd_export, "导出为 Excel 或 CSV"),
-                                 ("import", cmd_import, "从 Excel 或 CSV 导入（默认只预览）")):
+    for name, run, help_text in (
+        ("export", cmd_export, "导出为 Excel 或 CSV"),
+        ("import", cmd_import, "从 Excel 或 CSV 导入（默认只预览）"),
+    ):
         p = command(name, help_text, run)
         fmt = p.add_mutually_exclusive_group(required=True)
         fmt.add_argument("--xlsx", help="Excel 文件")
@@ -334,4 +342,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KbError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
-

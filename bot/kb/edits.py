@@ -5,6 +5,7 @@ entry the same way the `kb add-alias` / `kb add-faq` commands do, without import
 The edit functions return the message for the staff member and raise on a refusal; the `args`
 wrappers below print for the command line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,6 +61,7 @@ def alias_to(root: Path, entry_id: str, alias: str, by: str) -> str:
             return f"{entry_id} 已有别名“{alias}”，未作改动。"
         data["aliases"].append(alias)
         return f"已给 {entry_id} 添加别名“{alias}”。下一条消息起即可识别。"
+
     return edit_entry(root, entry_id, change, "add-alias", by)
 
 
@@ -67,6 +69,7 @@ def faq_to(root: Path, entry_id: str, question: str, answer: str, by: str) -> st
     def change(data):
         data.setdefault("faq", []).append({"q": question.strip(), "a": answer.strip()})
         return f"已给 {entry_id} 添加常见问题“{question.strip()}”。"
+
     return edit_entry(root, entry_id, change, "add-faq", by)
 
 

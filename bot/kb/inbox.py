@@ -3,6 +3,7 @@
 Each entry can become an alias, an FAQ entry or a training example, or be
 dismissed; either way it leaves the inbox (recorded in the inbox store, domain_logic.feedback.inbox).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,8 +84,9 @@ def _append_training_example(nlu_file: Path, intent: str, texts: List[str]) -> N
     existing = {line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")}
     block["examples"] += "".join(f"- {t}\n" for t in texts if t not in existing)
     header = "# Examples staff added from the unanswered-questions inbox (kb inbox example).\n"
-    nlu_file.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000),
-                        encoding="utf-8")
+    nlu_file.write_text(
+        header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8"
+    )
 
 
 def domain_intents() -> List[str]:
@@ -92,9 +94,19 @@ def domain_intents() -> List[str]:
     return list(domain.get("intents", []))
 
 
-def resolve(store: InboxStore, ids: Sequence[int], action: str, *, root: Path, by: str,
-            item: Optional[str] = None, text: Optional[str] = None, answer: Optional[str] = None,
-            intent: Optional[str] = None, nlu_file: Path = NLU_FILE) -> str:
+def resolve(
+    store: InboxStore,
+    ids: Sequence[int],
+    action: str,
+    *,
+    root: Path,
+    by: str,
+    item: Optional[str] = None,
+    text: Optional[str] = None,
+    answer: Optional[str] = None,
+    intent: Optional[str] = None,
+    nlu_file: Path = NLU_FILE,
+) -> str:
     """Deal with inbox entries: an alias or FAQ entry of `item` (a checked edit with its audit trail),
     training examples of `intent`, or dismissed; they leave the inbox. The message for the staff member;
     KbError (EditRefused when the edit did not pass the checks) when nothing was done."""
@@ -142,8 +154,20 @@ def run_inbox(args: argparse.Namespace) -> int:
             ids = [int(x.lstrip("#")) for x in args.entries]
         except ValueError:
             raise KbError("条目编号应为数字，例如 12 或 #12")
-        print(resolve(store, ids, args.action, root=args.root, by=operator(args), item=args.item, text=args.text,
-                      answer=args.answer, intent=args.intent, nlu_file=args.nlu_file))
+        print(
+            resolve(
+                store,
+                ids,
+                args.action,
+                root=args.root,
+                by=operator(args),
+                item=args.item,
+                text=args.text,
+                answer=args.answer,
+                intent=args.intent,
+                nlu_file=args.nlu_file,
+            )
+        )
         return 0
     except EditRefused as refused:
         print("没有写入，因为：")

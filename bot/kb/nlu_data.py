@@ -10,6 +10,7 @@ already present in the hand-written data are left out.
 checklist form (which then asks its step again), and instead of a rating (which leaves the
 rating form). Adding a question intent to that table is all the rules need.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,10 +40,13 @@ def written_examples(nlu_dir: Path) -> Set[str]:
 def nlu_data_from(catalogue: Catalogue, already: Set[str]) -> Dict:
     names = sorted({e.name for e in catalogue.entries()} - already)
     terms: List[str] = sorted({t for e in catalogue.entries() for t in (e.name, *e.aliases)})
-    return {"version": "3.1", "nlu": [
-        {"intent": "inquire_service", "examples": "".join(f"- {n}\n" for n in names)},
-        {"lookup": "service", "examples": "".join(f"- {t}\n" for t in terms)},
-    ]}
+    return {
+        "version": "3.1",
+        "nlu": [
+            {"intent": "inquire_service", "examples": "".join(f"- {n}\n" for n in names)},
+            {"lookup": "service", "examples": "".join(f"- {t}\n" for t in terms)},
+        ],
+    }
 
 
 class _LiteralDumper(yaml.SafeDumper):
@@ -50,30 +54,50 @@ class _LiteralDumper(yaml.SafeDumper):
 
 
 _LiteralDumper.add_representer(
-    str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style="|" if "\n" in v else None))
+    str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style="|" if "\n" in v else None)
+)
 
 
 def question_rules() -> Dict:
     """The rules of every question intent, in the three situations a question can come in."""
     rules: List[Dict] = []
     for intent in ANSWERS:
-        rules.append({"rule": f"{intent} is answered from the guide",
-                      "steps": [{"intent": intent}, {"action": ANSWER}]})
+        rules.append(
+            {"rule": f"{intent} is answered from the guide", "steps": [{"intent": intent}, {"action": ANSWER}]}
+        )
     for intent in ASPECT_QUESTIONS:  # naming a service is an answer to the form's question, not one
-        rules.append({"rule": f"{intent} during the checklist", "condition": [{"active_loop": "checklist_form"}],
-                      "steps": [{"intent": intent}, {"action": ANSWER}, {"action": "checklist_form"},
-                                {"active_loop": "checklist_form"}]})
+        rules.append(
+            {
+                "rule": f"{intent} during the checklist",
+                "condition": [{"active_loop": "checklist_form"}],
+                "steps": [
+                    {"intent": intent},
+                    {"action": ANSWER},
+                    {"action": "checklist_form"},
+                    {"active_loop": "checklist_form"},
+                ],
+            }
+        )
     for intent in ANSWERS:
-        rules.append({"rule": f"{intent} instead of a rating (the prompt is ignored)",
-                      "condition": [{"active_loop": "feedback_form"}],
-                      "steps": [{"intent": intent}, {"action": ANSWER}, {"action": "action_deactivate_loop"},
-                                {"active_loop": None}]})
+        rules.append(
+            {
+                "rule": f"{intent} instead of a rating (the prompt is ignored)",
+                "condition": [{"active_loop": "feedback_form"}],
+                "steps": [
+                    {"intent": intent},
+                    {"action": ANSWER},
+                    {"action": "action_deactivate_loop"},
+                    {"active_loop": None},
+                ],
+            }
+        )
     return {"version": "3.1", "rules": rules}
 
 
 def _write_if_changed(out: Path, source: str, data: Dict) -> None:
-    text = (f"# Generated from {source} by `make train` (python -m bot.kb nlu-data). Do not edit.\n"
-            + yaml.dump(data, Dumper=_LiteralDumper, allow_unicode=True, sort_keys=False, width=1000))
+    text = f"# Generated from {source} by `make train` (python -m bot.kb nlu-data). Do not edit.\n" + yaml.dump(
+        data, Dumper=_LiteralDumper, allow_unicode=True, sort_keys=False, width=1000
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     if not out.exists() or out.read_text(encoding="utf-8") != text:
         out.write_text(text, encoding="utf-8")  # unchanged content keeps the training hash
@@ -81,8 +105,7 @@ def _write_if_changed(out: Path, source: str, data: Dict) -> None:
 
 def write_generated(catalogue: Catalogue, out_dir: Path, nlu_dir: Path = ROOT / "nlu_data" / "nlu") -> None:
     """Both generated files into `out_dir` (nlu_data/generated/)."""
-    _write_if_changed(out_dir / "knowledge_base.yml", "the knowledge base",
-                      nlu_data_from(catalogue, written_examples(nlu_dir)))
+    _write_if_changed(
+        out_dir / "knowledge_base.yml", "the knowledge base", nlu_data_from(catalogue, written_examples(nlu_dir))
+    )
     _write_if_changed(out_dir / "service_questions.yml", "domain_logic/replies.py (ANSWERS)", question_rules())
-
-

@@ -3,6 +3,7 @@
 Rasa's `POST /webhooks/kb_admin/reload` and the action server's `POST /admin/reload`, with the
 admin token. Without it the servers notice a changed file within two seconds anyway.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,12 +26,15 @@ class Reloaded:
 
 
 def reload_servers(rasa_url: str, actions_url: str, timeout: float = 30) -> List[Reloaded]:
-    targets = {"助手（NLU）": f"{rasa_url.rstrip('/')}/webhooks/kb_admin/reload",
-               "动作服务器": f"{actions_url.rstrip('/')}/admin/reload"}
+    targets = {
+        "助手（NLU）": f"{rasa_url.rstrip('/')}/webhooks/kb_admin/reload",
+        "动作服务器": f"{actions_url.rstrip('/')}/admin/reload",
+    }
     results = []
     for name, url in targets.items():
-        request = urllib.request.Request(url, b"{}", {"Authorization": f"Bearer {admin_token()}",
-                                                      "Content-Type": "application/json"}, method="POST")
+        request = urllib.request.Request(
+            url, b"{}", {"Authorization": f"Bearer {admin_token()}", "Content-Type": "application/json"}, method="POST"
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 result = json.loads(response.read())
@@ -41,6 +45,12 @@ def reload_servers(rasa_url: str, actions_url: str, timeout: float = 30) -> List
         except OSError as exc:
             results.append(Reloaded(name, False, f"连不上 {url}（{exc}）。服务在运行吗？"))
             continue
-        results.append(Reloaded(name, True, f"已重新加载，第 {result['version']} 版，{result['entries']} 个事项。",
-                                [str(e) for e in result["errors"]]))
+        results.append(
+            Reloaded(
+                name,
+                True,
+                f"已重新加载，第 {result['version']} 版，{result['entries']} 个事项。",
+                [str(e) for e in result["errors"]],
+            )
+        )
     return results

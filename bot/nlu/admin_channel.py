@@ -3,6 +3,7 @@
 Registered in credentials.yml like a channel, because that is how Rasa lets a
 project add a route to its server. Not for citizens: it needs the admin token.
 """
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Text

@@ -3,6 +3,7 @@
 They are thin adapters: the work is done by `normalize`, `terms` and
 `service_matcher`, which know nothing about Rasa.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,10 +35,10 @@ SERVICE_ENTITY = "service"
 # Intents that are certainly about some service: they allow the matcher's looser tier.
 SERVICE_INTENTS = {*ANSWERS, "start_checklist"}
 CANDIDATE_ENTITY = "service_candidate"
-UNCOVERED_ENTITY = "uncovered"    # a 办理项 the catalogue has no guide for
+UNCOVERED_ENTITY = "uncovered"  # a 办理项 the catalogue has no guide for
 DEPARTMENT_ENTITY = "department"  # who handles it, or the domain a message names
-POLICY_ENTITY = "policy"          # the service named asks for a figure no guide states
-SIBLING_ENTITY = "sibling"        # nothing named, but a family member's cue is there (丢了呢)
+POLICY_ENTITY = "policy"  # the service named asks for a figure no guide states
+SIBLING_ENTITY = "sibling"  # nothing named, but a family member's cue is there (丢了呢)
 SIBLING_GAP_ENTITY = "sibling_gap"  # likewise for a 办理项 without a guide: "family-id:name"
 USER_DICT_FILE = "kb_userdict.txt"
 
@@ -73,8 +74,13 @@ class TextNormalizer(GraphComponent):
     """Rewrites the message text before tokenizing: 辦護照 → 办护照, length capped."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TextNormalizer":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TextNormalizer":
         return cls()
 
     def _normalize(self, messages: List[Message]) -> List[Message]:
@@ -114,8 +120,13 @@ class KnowledgeBaseJiebaTokenizer(JiebaTokenizer):
             jieba.add_word(term, freq=2000)
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "KnowledgeBaseJiebaTokenizer":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "KnowledgeBaseJiebaTokenizer":
         cls._add_live_terms(config)
         return cls(config, model_storage, resource)
 
@@ -127,8 +138,14 @@ class KnowledgeBaseJiebaTokenizer(JiebaTokenizer):
             (Path(directory) / USER_DICT_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "KnowledgeBaseJiebaTokenizer":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "KnowledgeBaseJiebaTokenizer":
         try:
             with model_storage.read_from(resource) as directory:
                 cls._load_custom_dictionary(str(directory))
@@ -178,8 +195,13 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._matcher_version = -1
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "ServiceEntityExtractor":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ServiceEntityExtractor":
         return cls({**cls.get_default_config(), **config})
 
     def matcher(self) -> ServiceMatcher:
@@ -200,8 +222,7 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             entities = self._entities_for(text, about_a_service=intent in SERVICE_INTENTS)
             if entities:
-                message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(entities),
-                            add_to_output=True)
+                message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(entities), add_to_output=True)
         return messages
 
     def _entities_for(self, text: str, about_a_service: bool) -> List[Dict[Text, Any]]:
@@ -211,17 +232,31 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         if result.policy:  # about the service named, or the one in context (批下来每月能领多少)
             entities.append({"entity": POLICY_ENTITY, "value": result.service or "in-context"})
         if result.service and m:
-            entities.append({"entity": SERVICE_ENTITY, "value": result.service, "start": m.start,
-                             "end": m.end, "confidence": m.confidence})
+            entities.append(
+                {
+                    "entity": SERVICE_ENTITY,
+                    "value": result.service,
+                    "start": m.start,
+                    "end": m.end,
+                    "confidence": m.confidence,
+                }
+            )
         elif result.candidates and m:
-            entities += [{"entity": CANDIDATE_ENTITY, "value": c, "start": m.start, "end": m.end,
-                          "confidence": m.confidence} for c in result.candidates]
+            entities += [
+                {"entity": CANDIDATE_ENTITY, "value": c, "start": m.start, "end": m.end, "confidence": m.confidence}
+                for c in result.candidates
+            ]
         if result.uncovered:
             entities.append({"entity": UNCOVERED_ENTITY, "value": result.uncovered.name})
         if result.department and not result.service:
             # A department only resembled (no topic word) is a hint, not a new topic: lower confidence.
-            entities.append({"entity": DEPARTMENT_ENTITY, "value": result.department,
-                             "confidence": 1.0 if result.department_named else 0.5})
+            entities.append(
+                {
+                    "entity": DEPARTMENT_ENTITY,
+                    "value": result.department,
+                    "confidence": 1.0 if result.department_named else 0.5,
+                }
+            )
         entities += [{"entity": SIBLING_ENTITY, "value": v} for v in result.siblings]
         entities += [{"entity": SIBLING_GAP_ENTITY, "value": v} for v in result.gaps]
         return entities
@@ -260,8 +295,13 @@ class ServiceFirstIntent(GraphComponent):
     YES_NO_QUESTION = re.compile("(要|能|可以|用|行|会|是|有|还).{0,12}(不|没|吗|么|嘛)[？?。!！~ ]*$|[？?]\\s*$")
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "ServiceFirstIntent":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ServiceFirstIntent":
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -272,9 +312,14 @@ class ServiceFirstIntent(GraphComponent):
             if own is None or text.startswith("/") or own.search(text.lower()):
                 continue
             if any(e.get("entity") in self.ENTITIES for e in message.get(ENTITIES, [])):
-                message.set(INTENT, {INTENT_NAME_KEY: "inquire_service",
-                                     "confidence": max(float(intent.get("confidence") or 0.0), 0.5)},
-                            add_to_output=True)
+                message.set(
+                    INTENT,
+                    {
+                        INTENT_NAME_KEY: "inquire_service",
+                        "confidence": max(float(intent.get("confidence") or 0.0), 0.5),
+                    },
+                    add_to_output=True,
+                )
             elif name in ("affirm", "deny") and self.YES_NO_QUESTION.search(text):
                 message.set(INTENT, self._question_behind(message), add_to_output=True)
         return messages

@@ -4,6 +4,7 @@ Traditional characters become simplified (辦護照 → 办护照), full-width l
 and digits become half-width, whitespace is collapsed and very long input is
 cut, so that NLU cost stays bounded whatever a citizen pastes in.
 """
+
 from __future__ import annotations
 
 import re

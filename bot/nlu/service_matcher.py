@@ -17,6 +17,7 @@ A term that names a whole family (驾照, 社保卡) is settled by the members' 
 answering with a sibling's guide. With no service named at all, the words of a
 department's domain (交警, 公积金…) give that department.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,7 +46,8 @@ MIN_SIMILARITY = 0.12
 GENERIC_WORDS = re.compile(
     "政务服务|政务中心|服务中心|中心|大厅|窗口|热线|部门|请问|我想|我要|问一下|一下|想问|需要|什么|哪些|怎么|如何|怎样|咋|办理|手续|流程|步骤|材料|资料|证件|"
     "条件|资格|多少|钱|费用|收费|时间|多久|几天|地点|哪里|在哪|哪儿|电话|网上|手机|准备|提交|申请|可以|能不能|"
-    "能|要|带|去|的|了|吗|呢|啊|吧|呀|这个|那个|我|你|您|们|是|有|没有|和|跟|还|都|就|得|给|一个|个|些|事|情")
+    "能|要|带|去|的|了|吗|呢|啊|吧|呀|这个|那个|我|你|您|们|是|有|没有|和|跟|还|都|就|得|给|一个|个|些|事|情"
+)
 # Asking for a figure that depends on local policy and changes yearly: no guide states it.
 POLICY_QUESTION = re.compile(
     "能领多少|领多少|能拿多少|拿多少|发多少|补多少|补贴多少|能补几|报多少|能报几|报销比例|比例是多少|比例多少|"
@@ -54,10 +56,13 @@ POLICY_QUESTION = re.compile(
     "一个月多少钱|多少钱一个月|能给多少|给多少钱|中签率|几号发|发放时间|优惠政策|有什么政策|有没有什么政策|"
     "计算公式|上调|一个月多少|每月多少|"
     # whether the law allows it or the scheme covers it: a judgement no guide makes
-    "违法吗|合法吗|犯法吗|算违法|违规吗|能报销吗|能不能报销|可以报销吗|能不能报|给报吗|纳入医保")
+    "违法吗|合法吗|犯法吗|算违法|违规吗|能报销吗|能不能报销|可以报销吗|能不能报|给报吗|纳入医保"
+)
 # Doing several things of one life event at once: 一起办, 联办, 一件事.
-JOINTLY = re.compile("一起办|一起弄|一块办|一块儿|一并|联办|一件事|(?<!第)一次办|一次性办|合一块|同时办|"
-                     "一次搞定|一站式|一个窗口|一次弄完|全部办|一起申请|一块申请|一起搞|一次把|一次性把")
+JOINTLY = re.compile(
+    "一起办|一起弄|一块办|一块儿|一并|联办|一件事|(?<!第)一次办|一次性办|合一块|同时办|"
+    "一次搞定|一站式|一个窗口|一次弄完|全部办|一起申请|一块申请|一起搞|一次把|一次性把"
+)
 # 不是到期，是丢了 / 不要临牌，新车直接上牌: the retracted part is blanked (offsets stay).
 RETRACTED = re.compile("(?<![是要])(?:不是|不要|不办)[^，,。！!？?；;]{1,10}[，,；;]")
 MAX_SIMILAR = 3
@@ -99,12 +104,12 @@ class MatchResult:
     service: Optional[str]
     mention: Optional[Mention]
     candidates: Tuple[str, ...]  # ambiguous mention, or near misses to suggest
-    uncovered: Optional[Sibling] = None   # a family's 办理项 with no guide (驾驶证注销)
-    department: Optional[str] = None      # who handles an uncovered matter, or the domain named
-    policy: bool = False                  # asks for a figure no guide states (能领多少、报销比例)
-    department_named: bool = False        # True: a topic word or a family names it, not mere resemblance
-    siblings: Tuple[str, ...] = ()        # nothing named, but members' cues present (丢了呢)
-    gaps: Tuple[str, ...] = ()            # likewise for uncovered 办理项, as "family-id:name"
+    uncovered: Optional[Sibling] = None  # a family's 办理项 with no guide (驾驶证注销)
+    department: Optional[str] = None  # who handles an uncovered matter, or the domain named
+    policy: bool = False  # asks for a figure no guide states (能领多少、报销比例)
+    department_named: bool = False  # True: a topic word or a family names it, not mere resemblance
+    siblings: Tuple[str, ...] = ()  # nothing named, but members' cues present (丢了呢)
+    gaps: Tuple[str, ...] = ()  # likewise for uncovered 办理项, as "family-id:name"
 
 
 def without_retracted_clause(text: str) -> str:
@@ -114,7 +119,7 @@ def without_retracted_clause(text: str) -> str:
 
 def _blank(text: str, mention: Mention) -> str:
     """The sentence without the words of `mention` (offsets kept): what else does it say?"""
-    return text[:mention.start] + " " * (mention.end - mention.start) + text[mention.end:]
+    return text[: mention.start] + " " * (mention.end - mention.start) + text[mention.end :]
 
 
 def _cuts_a_word(text: str, start: int, end: int) -> bool:
@@ -122,9 +127,9 @@ def _cuts_a_word(text: str, start: int, end: int) -> bool:
     found there is part of another word, not a typo for a service."""
     for k in (1, 2):
         for j in (1, 2):
-            if start - k >= 0 and jieba.get_FREQ(text[start - k:start + j]):
+            if start - k >= 0 and jieba.get_FREQ(text[start - k : start + j]):
                 return True
-            if end + k <= len(text) and jieba.get_FREQ(text[end - j:end + k]):
+            if end + k <= len(text) and jieba.get_FREQ(text[end - j : end + k]):
                 return True
     return False
 
@@ -155,18 +160,24 @@ class ServiceMatcher:
                 self._homophone.add(str(i), [Doc(self._nlp.vocab, words=_pinyin(term))])
         # A number is exact or nothing: 12345 is not a typo of the hotline 12348.
         self._fuzzy_terms = [t for t in self._terms if len(t) >= MIN_FUZZY_CHARS and not _has_digits(t)]
-        self._gapped = [(t, re.compile(".{0,%d}?".join(map(re.escape, t)) % ((MAX_GAP_CHARS,) * (len(t) - 1))))
-                        for t in self._terms if len(t) >= MIN_GAPPED_CHARS and not _has_digits(t)]
+        self._gapped = [
+            (t, re.compile(".{0,%d}?".join(map(re.escape, t)) % ((MAX_GAP_CHARS,) * (len(t) - 1))))
+            for t in self._terms
+            if len(t) >= MIN_GAPPED_CHARS and not _has_digits(t)
+        ]
         self._profile_ids, self._vectorizer, self._profiles = self._build_profiles(catalogue)
         self._catalogue = catalogue
         self._family_of = {item.id: item.family for item in catalogue.items.values() if item.family}
         self._department_of = {item.id: item.department_id for item in catalogue.items.values()}
         self._general_departments = {d.id for d in catalogue.departments.values() if d.general}
         self._family_terms = {normalize_term(t): f for f in catalogue.families.values() for t in (f.name, *f.terms)}
-        self._topics = sorted(((normalize_term(t), d.id) for d in catalogue.departments.values() for t in d.topics),
-                              key=lambda pair: -len(pair[0]))
-        self._department_ids, self._department_vectorizer, self._department_profiles = \
-            self._build_department_profiles(catalogue)
+        self._topics = sorted(
+            ((normalize_term(t), d.id) for d in catalogue.departments.values() for t in d.topics),
+            key=lambda pair: -len(pair[0]),
+        )
+        self._department_ids, self._department_vectorizer, self._department_profiles = self._build_department_profiles(
+            catalogue
+        )
         self._phrase_departments, self._phrase_vectorizer, self._phrases = self._build_department_phrases(catalogue)
 
     @staticmethod
@@ -184,10 +195,16 @@ class ServiceMatcher:
     def _department_phrases(catalogue: Catalogue) -> List[Tuple[str, str]]:
         """(department id, phrase) for every phrase that belongs to one department: what it handles, its
         topics, how citizens ask about it, and its items' names, aliases and FAQ questions."""
-        pairs = [(dept.id, phrase.lower()) for dept in catalogue.departments.values()
-                 for phrase in (dept.name, dept.handles, *dept.topics, *dept.examples)]
-        pairs += [(item.department_id, phrase.lower()) for item in catalogue.items.values()
-                  for phrase in (item.name, *item.aliases, *(f.q for f in item.faq))]
+        pairs = [
+            (dept.id, phrase.lower())
+            for dept in catalogue.departments.values()
+            for phrase in (dept.name, dept.handles, *dept.topics, *dept.examples)
+        ]
+        pairs += [
+            (item.department_id, phrase.lower())
+            for item in catalogue.items.values()
+            for phrase in (item.name, *item.aliases, *(f.q for f in item.faq))
+        ]
         return pairs
 
     @classmethod
@@ -278,10 +295,15 @@ class ServiceMatcher:
             if len(text) < len(term) - 1:
                 continue
             alignment: Optional[ScoreAlignment] = fuzz.partial_ratio_alignment(
-                term, text, score_cutoff=100 * (1 - 1 / len(term)) - 0.01)
-            if alignment is not None and Levenshtein.distance(term, text[alignment.dest_start:alignment.dest_end]) <= 1:
-                found.append(Mention(alignment.dest_start, alignment.dest_end, term, tuple(sorted(self._index[term])),
-                                     FUZZY))
+                term, text, score_cutoff=100 * (1 - 1 / len(term)) - 0.01
+            )
+            if (
+                alignment is not None
+                and Levenshtein.distance(term, text[alignment.dest_start : alignment.dest_end]) <= 1
+            ):
+                found.append(
+                    Mention(alignment.dest_start, alignment.dest_end, term, tuple(sorted(self._index[term])), FUZZY)
+                )
         return found
 
     def _similarities(self, text: str) -> Optional[Dict[str, float]]:
@@ -357,8 +379,9 @@ class ServiceMatcher:
             elif not named and not siblings:  # a question about some service (by its intent) takes a smaller lead
                 department = self.department_resembled(text, loose=about_a_service)
             mention = Mention(0, len(text), "", similar, SIMILAR) if similar else None
-            return MatchResult(None, mention, similar, department=department, siblings=siblings, gaps=gaps,
-                               department_named=named)
+            return MatchResult(
+                None, mention, similar, department=department, siblings=siblings, gaps=gaps, department_named=named
+            )
         bundle = self._bundle_of_members(text, mentions)
         if bundle:
             return MatchResult(bundle, Mention(0, len(text), "", (bundle,), EXACT), ())
@@ -369,8 +392,16 @@ class ServiceMatcher:
             if result.service or result.uncovered:
                 return result
             # No cue: 新公司要刻章 is about 刻章, and 需要户口本吗 names 户口本 as a material.
-            other = next((m for m in mentions if len(m.ids) == 1 and m.term not in self._family_terms
-                          and self._family_of.get(m.ids[0]) != family.id), None)
+            other = next(
+                (
+                    m
+                    for m in mentions
+                    if len(m.ids) == 1
+                    and m.term not in self._family_terms
+                    and self._family_of.get(m.ids[0]) != family.id
+                ),
+                None,
+            )
             if other is not None:
                 return MatchResult(other.ids[0], other, ())
             # 公司把我辞退了: 公司 names the enterprise family, but 辞退 is another department's matter.
@@ -417,15 +448,22 @@ class ServiceMatcher:
         # 公积金贷款提前还款: beside the alias, the sentence names a 办理项 that has no guide.
         hits_beside, gap = self._catalogue.settle_by_cues(family, _blank(text, mention))
         if gap is not None and not hits_beside:
-            return MatchResult(None, mention, (), uncovered=gap,
-                               department=self._catalogue.families[family].department_id, department_named=True)
+            return MatchResult(
+                None,
+                mention,
+                (),
+                uncovered=gap,
+                department=self._catalogue.families[family].department_id,
+                department_named=True,
+            )
         hits, _ = self._catalogue.settle_by_cues(family, text)
         others = tuple(h for h in hits if h != entry)
         if not others:
             return MatchResult(entry, mention, ())
         candidates = (entry, *others)
-        return MatchResult(None, Mention(mention.start, mention.end, mention.term, candidates, mention.tier),
-                           candidates)
+        return MatchResult(
+            None, Mention(mention.start, mention.end, mention.term, candidates, mention.tier), candidates
+        )
 
     def _with_resembling_entries(self, text: str, term: Mention, result: MatchResult) -> MatchResult:
         """A family word with no cue: also offer the entries outside the family that the rest of the
@@ -433,13 +471,20 @@ class ServiceMatcher:
         scores = self._similarities(text.replace(term.term, " ")) or {}
         members = set(result.candidates)
         best_member = max((scores.get(m, 0.0) for m in members), default=0.0)
-        outside = [i for i in sorted(scores, key=lambda k: scores[k], reverse=True)[:MAX_SIMILAR]
-                   if i not in members and scores[i] >= MIN_SIMILARITY and scores[i] > best_member]
+        outside = [
+            i
+            for i in sorted(scores, key=lambda k: scores[k], reverse=True)[:MAX_SIMILAR]
+            if i not in members and scores[i] >= MIN_SIMILARITY and scores[i] > best_member
+        ]
         if not outside:
             return result
         candidates = tuple(outside[:2]) + result.candidates
-        return MatchResult(None, Mention(term.start, term.end, term.term, candidates, term.tier), candidates,
-                           department=self.department_for(text.replace(term.term, " ")))
+        return MatchResult(
+            None,
+            Mention(term.start, term.end, term.term, candidates, term.tier),
+            candidates,
+            department=self.department_for(text.replace(term.term, " ")),
+        )
 
     def cues_anywhere(self, text: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """For a sentence that names nothing (丢了呢？): every family member whose cue it has, and every
@@ -464,9 +509,11 @@ class ServiceMatcher:
         for bundle_id, members in self._bundle_members.items():
             together = len(named & members)
             # Two members alone may be a service and one of its materials (上户口要出生证吗).
-            if together >= 3 or (together == 2 and jointly) or (together == 1 and jointly and
-                                                                  sum(1 for ms in self._bundle_members.values()
-                                                                      if named & ms) == 1):
+            if (
+                together >= 3
+                or (together == 2 and jointly)
+                or (together == 1 and jointly and sum(1 for ms in self._bundle_members.values() if named & ms) == 1)
+            ):
                 return bundle_id
         return None
 
@@ -487,13 +534,15 @@ class ServiceMatcher:
         if len(hits) == 1:
             return MatchResult(hits[0], Mention(mention.start, mention.end, mention.term, hits, mention.tier), ())
         if gap is not None:
-            return MatchResult(None, mention, (), uncovered=gap, department=family.department_id,
-                               department_named=True)
+            return MatchResult(None, mention, (), uncovered=gap, department=family.department_id, department_named=True)
         candidates = hits or tuple(item.id for item in self._catalogue.members_of(family.id))
         if len(candidates) == 1:  # a family of one: 出生证 is 出生医学证明办理 unless a gap's cue says otherwise
-            return MatchResult(candidates[0], Mention(mention.start, mention.end, mention.term, candidates,
-                                                      mention.tier), ())
-        return MatchResult(None, Mention(mention.start, mention.end, mention.term, candidates, mention.tier), candidates)
+            return MatchResult(
+                candidates[0], Mention(mention.start, mention.end, mention.term, candidates, mention.tier), ()
+            )
+        return MatchResult(
+            None, Mention(mention.start, mention.end, mention.term, candidates, mention.tier), candidates
+        )
 
     def department_named(self, text: str) -> Optional[str]:
         """The department whose domain the sentence names: the one topic word found, or, when words

@@ -3,6 +3,7 @@
 Both the jieba user dictionary and the service matcher are built from this
 one list, so a term staff add is segmented and matched the same way.
 """
+
 from __future__ import annotations
 
 import re

@@ -14,6 +14,7 @@ endpoints.yml and credentials.yml, so that every deployment, one machine or a cl
 - `startup.py`: what the stores' constructors install in the process: the speedups and
   every log line masked (common.privacy). Importing this package patches nothing.
 """
+
 from bot.rasa_runtime.lock_store import AtomicRedisLockStore, PromptInMemoryLockStore
 from bot.rasa_runtime.tracker_store import MaskingSQLTrackerStore, continued_session
 

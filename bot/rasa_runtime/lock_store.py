@@ -15,6 +15,7 @@ Two things are fixed here:
 endpoints.yml names `bot.rasa_runtime.PromptInMemoryLockStore` (one Rasa server),
 deploy/endpoints.cluster.yml `bot.rasa_runtime.AtomicRedisLockStore`.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -12,6 +12,7 @@ keeps Rasa's name `rest`, so its path (/webhooks/rest/webhook), its request, its
 
 A refusal is a 4xx with {"error": "…"}; a 429 says when to try again (Retry-After).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -132,11 +133,15 @@ class CheckedRestInput(RestInput):
             if bool_arg(request, "stream", default=False):
                 return response.stream(
                     self.stream_response(on_new_message, message.text, message.sender, channel, message.metadata),
-                    content_type="text/event-stream")
+                    content_type="text/event-stream",
+                )
             collector = CollectingOutputChannel()
             try:  # as Rasa's own channel: a failed turn answers what was said before it failed
-                await on_new_message(UserMessage(message.text, collector, message.sender, input_channel=channel,
-                                                 metadata=message.metadata))
+                await on_new_message(
+                    UserMessage(
+                        message.text, collector, message.sender, input_channel=channel, metadata=message.metadata
+                    )
+                )
             except CancelledError:
                 logger.error("a REST message timed out")
             except Exception:

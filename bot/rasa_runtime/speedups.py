@@ -14,6 +14,7 @@ never wrong). Importing this module changes nothing; `bot.rasa_runtime.startup.i
 calls `install()` when Rasa builds our tracker store. tests/test_speedups.py checks that every
 replaced attribute still exists with the signature these replacements were written against.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,9 +32,11 @@ logger = logging.getLogger(__name__)
 
 RASA_VERSION = "3.6.21"  # the version whose methods these replace, as pinned in requirements.txt
 # What install() replaces: (owner, attribute name). The test checks each still exists as expected.
-PATCHED = ((rasa_actions, "DEFAULT_REQUEST_TIMEOUT"),
-           (rasa_actions.RemoteAction, "_validate_action_result"),
-           (Event, "resolve_by_type"))
+PATCHED = (
+    (rasa_actions, "DEFAULT_REQUEST_TIMEOUT"),
+    (rasa_actions.RemoteAction, "_validate_action_result"),
+    (Event, "resolve_by_type"),
+)
 
 _RESPONSE_SPEC = rasa_actions.RemoteAction.action_response_format_spec()
 _RESPONSE_VALIDATOR = validator_for(_RESPONSE_SPEC)(_RESPONSE_SPEC)
@@ -47,10 +50,14 @@ def install() -> bool:
     """Replace Rasa's slow methods and bound action calls; True if done, False on another Rasa version."""
     installed = rasa.version.__version__
     if installed != RASA_VERSION:
-        logger.warning("Rasa %s is installed, but bot/rasa_runtime/speedups.py was written for Rasa %s: "
-                       "Rasa's methods are left as they are (slower, and action calls wait up to Rasa's "
-                       "default timeout). Check the replaced methods against the new version, then update "
-                       "RASA_VERSION.", installed, RASA_VERSION)
+        logger.warning(
+            "Rasa %s is installed, but bot/rasa_runtime/speedups.py was written for Rasa %s: "
+            "Rasa's methods are left as they are (slower, and action calls wait up to Rasa's "
+            "default timeout). Check the replaced methods against the new version, then update "
+            "RASA_VERSION.",
+            installed,
+            RASA_VERSION,
+        )
         return False
     rasa_actions.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout_seconds()
     rasa_actions.RemoteAction._validate_action_result = _validate_action_result
@@ -63,8 +70,10 @@ def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
     try:
         _RESPONSE_VALIDATOR.validate(result)
     except ValidationError as e:
-        e.message += (". Failed to validate Action server response from API, make sure your response from the "
-                      "Action endpoint is valid.")
+        e.message += (
+            ". Failed to validate Action server response from API, make sure your response from the "
+            "Action endpoint is valid."
+        )
         raise e
     return True
 

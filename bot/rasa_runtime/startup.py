@@ -11,6 +11,7 @@ so the process gets, once:
 
 Importing `bot.rasa_runtime` changes nothing by itself.
 """
+
 from __future__ import annotations
 
 from bot.rasa_runtime import speedups

@@ -11,6 +11,7 @@
   guarantees nobody else wrote in between);
 - SQLite connections kept open, in WAL mode (common.database.open_engine).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -18,8 +19,7 @@ import json
 from typing import Any, Iterator, List, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.constants import (ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME,
-                                        SESSION_START_METADATA_SLOT)
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME, SESSION_START_METADATA_SLOT
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -75,9 +75,13 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         """The stored form of one event, as Rasa's store writes it, with personal numbers masked."""
         data = event.as_dict()
         return self.SQLEvent(
-            sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
             intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"), data=json.dumps(mask_in(data), ensure_ascii=False))
+            action_name=data.get("name"),
+            data=json.dumps(mask_in(data), ensure_ascii=False),
+        )
 
 
 def continued_session(tracker: DialogueStateTracker, max_events: int) -> List[Event]:
@@ -94,6 +98,9 @@ def continued_session(tracker: DialogueStateTracker, max_events: int) -> List[Ev
         in_session += 1
     if in_session < max_events:
         return []
-    slots = [SlotSet(name, slot.value) for name, slot in tracker.slots.items()
-             if slot.value != slot.initial_value and name != SESSION_START_METADATA_SLOT]
+    slots = [
+        SlotSet(name, slot.value)
+        for name, slot in tracker.slots.items()
+        if slot.value != slot.initial_value and name != SESSION_START_METADATA_SLOT
+    ]
     return [ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(), *slots, ActionExecuted(ACTION_LISTEN_NAME)]

@@ -3,6 +3,7 @@
 The conditions live in the knowledge base (a material's `when:`); this module
 only reads them, so staff add a question without a developer.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,18 +22,16 @@ class Progress:
     """Where one citizen is in preparing one entry. Plain data, saved as JSON."""
 
     entry_id: str
-    answers: Dict[str, str] = field(default_factory=dict)   # question id → option (or UNKNOWN)
+    answers: Dict[str, str] = field(default_factory=dict)  # question id → option (or UNKNOWN)
     statuses: Dict[str, str] = field(default_factory=dict)  # material name → READY/MISSING/UNSURE
-    retries: int = 0                                         # invalid answers to the current step
+    retries: int = 0  # invalid answers to the current step
 
     def to_dict(self) -> dict:
-        return {"entry_id": self.entry_id, "answers": self.answers,
-                "statuses": self.statuses, "retries": self.retries}
+        return {"entry_id": self.entry_id, "answers": self.answers, "statuses": self.statuses, "retries": self.retries}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Progress":
-        return cls(d["entry_id"], dict(d.get("answers", {})), dict(d.get("statuses", {})),
-                   int(d.get("retries", 0)))
+        return cls(d["entry_id"], dict(d.get("answers", {})), dict(d.get("statuses", {})), int(d.get("retries", 0)))
 
 
 def members(entry: Entry) -> Tuple[ServiceItem, ...]:
@@ -58,8 +57,7 @@ def questions_for(entry: Entry, catalogue: Catalogue) -> List[Question]:
                 if qid in known and qid not in seen and qid not in implied(entry):
                     seen[qid] = known[qid]
     shared_order = list(catalogue.shared_questions)
-    return sorted(seen.values(), key=lambda q: (shared_order.index(q.id) if q.id in shared_order
-                                               else len(shared_order)))
+    return sorted(seen.values(), key=lambda q: shared_order.index(q.id) if q.id in shared_order else len(shared_order))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 Built once as data (`Sheet`), then rendered three ways: plain text for any
 channel, HTML-formatted text for Telegram, and a printable page for the kiosk.
 """
+
 from __future__ import annotations
 
 import html
@@ -23,16 +24,16 @@ _ONLINE_SOURCE = re.compile(r"网上|线上|App|APP|小程序|政务服务网|�
 @dataclass(frozen=True)
 class Line:
     mark: str
-    text: str            # 居民身份证（原件，现场核验）
-    how_to_get: str      # for a missing or unsure material, else ""
-    online_first: bool   # can be obtained online before the trip
+    text: str  # 居民身份证（原件，现场核验）
+    how_to_get: str  # for a missing or unsure material, else ""
+    online_first: bool  # can be obtained online before the trip
 
 
 @dataclass(frozen=True)
 class Sheet:
     title: str
     groups: Tuple[Tuple[str, Tuple[Line, ...]], ...]  # (window / member item, lines)
-    facts: Tuple[Tuple[str, str], ...]               # (label, value): place, hours, fees, …
+    facts: Tuple[Tuple[str, str], ...]  # (label, value): place, hours, fees, …
     missing: Tuple[str, ...]
     unsure: Tuple[str, ...]
     local_note: str
@@ -75,15 +76,13 @@ def build_sheet(entry: Entry, progress: Progress) -> Sheet:
         if len(bm.needed_for) > 1 and isinstance(entry, Bundle):
             text += f"（同一份也用于：{'、'.join(names[i] for i in bm.needed_for[1:])}）"
         get = "" if status == READY else bm.material.source
-        groups[bm.needed_for[0]].append(
-            Line(MARKS[status], text, get, bool(get and _ONLINE_SOURCE.search(get))))
+        groups[bm.needed_for[0]].append(Line(MARKS[status], text, get, bool(get and _ONLINE_SOURCE.search(get))))
         if status == MISSING:
             missing.append(bm.material.name)
         elif status == UNSURE:
             unsure.append(bm.material.name)
     ordered = tuple((names[i], tuple(lines)) for i, lines in groups.items() if lines)
-    return Sheet(f"一次性告知单：{entry.name}", ordered, _facts(entry), tuple(missing), tuple(unsure),
-                 entry.local_note)
+    return Sheet(f"一次性告知单：{entry.name}", ordered, _facts(entry), tuple(missing), tuple(unsure), entry.local_note)
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,13 @@ class _Markup:
 
 
 _PLAIN = _Markup(lambda t: f"【{t}】", lambda w: f"▍{w} 窗口", str, str, str)
-_TELEGRAM = _Markup(lambda t: f"<b>{html.escape(t)}</b>", lambda w: f"<b>{html.escape(w)} 窗口</b>",
-                    lambda t: f"<b>{t}</b>", lambda t: f"<i>{t}</i>", html.escape)
+_TELEGRAM = _Markup(
+    lambda t: f"<b>{html.escape(t)}</b>",
+    lambda w: f"<b>{html.escape(w)} 窗口</b>",
+    lambda t: f"<b>{t}</b>",
+    lambda t: f"<i>{t}</i>",
+    html.escape,
+)
 
 
 def _chat_text(sheet: Sheet, m: _Markup) -> str:
@@ -138,8 +142,10 @@ def to_html_page(sheet: Sheet) -> str:
         rows.append(f"<h2>{e(window)}</h2><ul>")
         for line in lines:
             get = f'<div class="get">获取：{e(line.how_to_get)}</div>' if line.how_to_get else ""
-            rows.append(f'<li class="{"ok" if line.mark == "✓" else "todo"}">'
-                        f'<span class="mark">{e(line.mark)}</span> {e(line.text)}{get}</li>')
+            rows.append(
+                f'<li class="{"ok" if line.mark == "✓" else "todo"}">'
+                f'<span class="mark">{e(line.mark)}</span> {e(line.text)}{get}</li>'
+            )
         rows.append("</ul>")
     facts = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in sheet.facts)
     page = f"""<!doctype html>
@@ -153,7 +159,7 @@ th {{ text-align: left; padding-right: 1em; vertical-align: top; }}
 @media print {{ body {{ margin: 0; font-size: 12pt; }} button {{ display: none; }} }}
 </style></head><body>
 <h1>{e(sheet.title)}</h1>
-{''.join(rows)}
+{"".join(rows)}
 <table>{facts}</table>
 <p class="verdict">结论：{e(sheet.verdict)}</p>
 <p>{e(sheet.local_note)}</p>

@@ -4,6 +4,7 @@ Rows are keyed by a salted hash of the sender id, never the raw id, and expire
 after `CHECKLIST_TTL_DAYS` (default 30). SQLite by default; any SQLAlchemy URL
 (PostgreSQL for a cluster) through `CHECKLIST_DB_URL`.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,8 @@ PURGE_EVERY_SECONDS = 600  # expired rows are deleted now and then, not on every
 
 _metadata = sa.MetaData()
 progress_table = sa.Table(
-    "checklist_progress", _metadata,
+    "checklist_progress",
+    _metadata,
     sa.Column("sender_key", sa.String(64), primary_key=True),
     sa.Column("entry_id", sa.String(80), primary_key=True),
     sa.Column("state", sa.Text, nullable=False),
@@ -40,8 +42,9 @@ class ProgressStore:
     database answers, unless a newer step got there first. Nothing lost, nothing doubled.
     """
 
-    def __init__(self, url: Optional[str] = None, ttl_days: Optional[float] = None,
-                 spool: Optional[Spool] = None) -> None:
+    def __init__(
+        self, url: Optional[str] = None, ttl_days: Optional[float] = None, spool: Optional[Spool] = None
+    ) -> None:
         self.engine = open_engine(url or settings.checklist_db_url())
         self.spool = spool
         days = ttl_days if ttl_days is not None else settings.checklist_ttl_days()
@@ -63,8 +66,12 @@ class ProgressStore:
             self._tables_ready = True
 
     def save(self, sender_id: str, progress: Progress) -> None:
-        row = {"sender_key": self.key(sender_id), "entry_id": progress.entry_id,
-               "state": json.dumps(progress.to_dict(), ensure_ascii=False), "updated_at": time.time()}
+        row = {
+            "sender_key": self.key(sender_id),
+            "entry_id": progress.entry_id,
+            "state": json.dumps(progress.to_dict(), ensure_ascii=False),
+            "updated_at": time.time(),
+        }
         try:
             self._write(row)
         except DATABASE_DOWN:
@@ -106,7 +113,8 @@ class ProgressStore:
     def _stored(self, key: str, entry_id: Optional[str]) -> List[Dict[str, Any]]:
         self._ready()
         query = sa.select(progress_table.c.state, progress_table.c.updated_at).where(
-            (progress_table.c.sender_key == key) & (progress_table.c.updated_at >= self._fresh_after()))
+            (progress_table.c.sender_key == key) & (progress_table.c.updated_at >= self._fresh_after())
+        )
         if entry_id:
             query = query.where(progress_table.c.entry_id == entry_id)
         with self.engine.connect() as conn:
@@ -116,8 +124,11 @@ class ProgressStore:
     def _spooled(self, key: str, entry_id: Optional[str]) -> List[Dict[str, Any]]:
         if self.spool is None:
             return []
-        return [row for spooled_key, row in self.spool.waiting(SPOOL_KIND, f"{key}|")
-                if entry_id is None or spooled_key == f"{key}|{entry_id}"]
+        return [
+            row
+            for spooled_key, row in self.spool.waiting(SPOOL_KIND, f"{key}|")
+            if entry_id is None or spooled_key == f"{key}|{entry_id}"
+        ]
 
     def drain(self) -> int:
         """Write the steps kept locally during an outage, if the database answers now."""

@@ -3,6 +3,7 @@
 Buttons send the exact option, but people also type "我自己去", "都有了，就是没有照片"
 or "户口本还没找到". Anything not understood returns None, and the flow asks again.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,7 +72,7 @@ def mentioned(text: str, names: Sequence[str]) -> List[str]:
     out = []
     for name in names:
         plain = _normalise(_clean(name))
-        pairs = {plain[i:i + 2] for i in range(len(plain) - 1)} - _GENERIC
+        pairs = {plain[i : i + 2] for i in range(len(plain) - 1)} - _GENERIC
         if any(p in said for p in pairs):
             out.append(name)
     return out

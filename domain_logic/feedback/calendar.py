@@ -3,6 +3,7 @@
 (Public holidays and 调休 working weekends differ by year and are not modelled;
 a weekday calendar is what the 好差评 deadlines and the staffed hours need at this stage.)
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

@@ -5,6 +5,7 @@ open ones back and records what staff did with each; the 好差评 report counts
 asked. Same database and tables as the feedback store (`feedback_unanswered`,
 `feedback_inbox_done`, migrated with the rest of its schema), its own store.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,15 +24,22 @@ STAFF_CHANNEL = "console"
 class InboxStore(FeedbackDatabase):
     """Unanswered questions, and what staff did with each."""
 
-    def log_unanswered(self, text: str, intent: Optional[str], service: Optional[str], channel: str,
-                       now: Optional[datetime] = None) -> None:
+    def log_unanswered(
+        self, text: str, intent: Optional[str], service: Optional[str], channel: str, now: Optional[datetime] = None
+    ) -> None:
         """Keep a question the bot could not answer, masked, for staff to learn from."""
         self._ready()
         try:
             with self.engine.begin() as conn:
-                conn.execute(sa.insert(unanswered).values(
-                    text=mask_personal_data(text.strip())[:500], intent=intent, service=service,
-                    channel=channel, at=now or datetime.now()))
+                conn.execute(
+                    sa.insert(unanswered).values(
+                        text=mask_personal_data(text.strip())[:500],
+                        intent=intent,
+                        service=service,
+                        channel=channel,
+                        at=now or datetime.now(),
+                    )
+                )
         except (OperationalError, DBAPIError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 
@@ -43,15 +51,22 @@ class InboxStore(FeedbackDatabase):
         done = sa.select(inbox_done.c.unanswered_id)
         return self._fetch(sa.select(unanswered).where(unanswered.c.id.notin_(done)).order_by(unanswered.c.id))
 
-    def resolve(self, ids: Sequence[int], outcome: str, detail: str, operator: str,
-                now: Optional[datetime] = None) -> None:
+    def resolve(
+        self, ids: Sequence[int], outcome: str, detail: str, operator: str, now: Optional[datetime] = None
+    ) -> None:
         """Take questions out of the inbox, saying what was done with them."""
         self._ready()
         try:
             with self.engine.begin() as conn:
                 for unanswered_id in ids:
-                    conn.execute(sa.insert(inbox_done).values(
-                        unanswered_id=unanswered_id, outcome=outcome, detail=detail, operator=operator,
-                        at=now or datetime.now()))
+                    conn.execute(
+                        sa.insert(inbox_done).values(
+                            unanswered_id=unanswered_id,
+                            outcome=outcome,
+                            detail=detail,
+                            operator=operator,
+                            at=now or datetime.now(),
+                        )
+                    )
         except (OperationalError, DBAPIError) as exc:
             raise StoreUnavailable(str(exc)) from exc

@@ -7,6 +7,7 @@ unanswered-questions inbox, whose store is `domain_logic.feedback.inbox.InboxSto
 A rating is committed before anyone thanks the citizen; if the database is
 unreachable, `StoreUnavailable` says so and nothing is pretended.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -42,7 +43,8 @@ OPEN_STATES = ("待回访", "整改中", "已整改", "申诉")
 metadata = sa.MetaData()
 schema_version = sa.Table("feedback_schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 ratings = sa.Table(
-    "feedback_ratings", metadata,
+    "feedback_ratings",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
     sa.Column("entry_id", sa.String(80), nullable=False, index=True),
@@ -56,7 +58,8 @@ ratings = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False, index=True),
 )
 cases = sa.Table(
-    "feedback_cases", metadata,
+    "feedback_cases",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("rating_id", sa.Integer, sa.ForeignKey("feedback_ratings.id"), nullable=False, unique=True),
     sa.Column("status", sa.String(10), nullable=False, index=True),
@@ -65,7 +68,8 @@ cases = sa.Table(
     sa.Column("rectify_due", sa.DateTime, nullable=False),
 )
 case_history = sa.Table(
-    "feedback_case_history", metadata,
+    "feedback_case_history",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("case_id", sa.Integer, sa.ForeignKey("feedback_cases.id"), nullable=False, index=True),
     sa.Column("from_status", sa.String(10)),
@@ -77,7 +81,8 @@ case_history = sa.Table(
 
 # Questions the bot could not answer (fallbacks), masked: the report's "most asked, not answered".
 unanswered = sa.Table(
-    "feedback_unanswered", metadata,
+    "feedback_unanswered",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("intent", sa.String(40)),
@@ -88,9 +93,10 @@ unanswered = sa.Table(
 
 # What staff did with each unanswered question (`kb inbox`): it leaves the inbox once here.
 inbox_done = sa.Table(
-    "feedback_inbox_done", metadata,
+    "feedback_inbox_done",
+    metadata,
     sa.Column("unanswered_id", sa.Integer, sa.ForeignKey("feedback_unanswered.id"), primary_key=True),
-    sa.Column("outcome", sa.String(20), nullable=False),   # alias | faq | example | dismissed
+    sa.Column("outcome", sa.String(20), nullable=False),  # alias | faq | example | dismissed
     sa.Column("detail", sa.Text),
     sa.Column("operator", sa.String(60), nullable=False),
     sa.Column("at", sa.DateTime, nullable=False),
@@ -172,10 +178,20 @@ class FeedbackDatabase:
 class FeedbackStore(FeedbackDatabase):
     """Ratings (好差评), and the case every 差评 opens with its history."""
 
-    def add_rating(self, *, entry_id: str, rating: int, channel: str, sender_id: str,
-                   dimension: Optional[str] = None, comment: Optional[str] = None,
-                   callback_phone: Optional[str] = None, follow_up_of: Optional[int] = None,
-                   idempotency_key: Optional[str] = None, now: Optional[datetime] = None) -> int:
+    def add_rating(
+        self,
+        *,
+        entry_id: str,
+        rating: int,
+        channel: str,
+        sender_id: str,
+        dimension: Optional[str] = None,
+        comment: Optional[str] = None,
+        callback_phone: Optional[str] = None,
+        follow_up_of: Optional[int] = None,
+        idempotency_key: Optional[str] = None,
+        now: Optional[datetime] = None,
+    ) -> int:
         """Commit one rating (and its case, for a 差评); returns the rating id.
 
         The same idempotency key twice stores one rating (a retried request).
@@ -186,22 +202,42 @@ class FeedbackStore(FeedbackDatabase):
             raise ValueError(f"unknown dimension {dimension!r}")
         now = now or datetime.now()
         key = idempotency_key or uuid.uuid4().hex
-        row = dict(idempotency_key=key, entry_id=entry_id, rating=rating, dimension=dimension,
-                   comment=mask_personal_data(comment) if comment else None, channel=channel,
-                   sender_key=sender_key(sender_id), callback_phone=callback_phone,
-                   follow_up_of=follow_up_of, created_at=now)
+        row = dict(
+            idempotency_key=key,
+            entry_id=entry_id,
+            rating=rating,
+            dimension=dimension,
+            comment=mask_personal_data(comment) if comment else None,
+            channel=channel,
+            sender_key=sender_key(sender_id),
+            callback_phone=callback_phone,
+            follow_up_of=follow_up_of,
+            created_at=now,
+        )
         self._ready()
         try:
             with self.engine.begin() as conn:
                 rating_id = conn.execute(sa.insert(ratings).values(**row)).inserted_primary_key[0]
                 if rating in BAD and follow_up_of is None:
-                    case_id = conn.execute(sa.insert(cases).values(
-                        rating_id=rating_id, status="待回访", opened_at=now,
-                        callback_due=add_working_days(now, CALLBACK_DAYS),
-                        rectify_due=add_working_days(now, RECTIFY_DAYS))).inserted_primary_key[0]
-                    conn.execute(sa.insert(case_history).values(
-                        case_id=case_id, from_status=None, to_status="待回访", actor="system",
-                        note="差评自动立案", at=now))
+                    case_id = conn.execute(
+                        sa.insert(cases).values(
+                            rating_id=rating_id,
+                            status="待回访",
+                            opened_at=now,
+                            callback_due=add_working_days(now, CALLBACK_DAYS),
+                            rectify_due=add_working_days(now, RECTIFY_DAYS),
+                        )
+                    ).inserted_primary_key[0]
+                    conn.execute(
+                        sa.insert(case_history).values(
+                            case_id=case_id,
+                            from_status=None,
+                            to_status="待回访",
+                            actor="system",
+                            note="差评自动立案",
+                            at=now,
+                        )
+                    )
                 return rating_id
         except IntegrityError:
             with self.engine.connect() as conn:
@@ -216,14 +252,31 @@ class FeedbackStore(FeedbackDatabase):
         return self._fetch(sa.select(ratings).where(ratings.c.created_at.between(start, end)))
 
     def _case_query(self):
-        return sa.select(cases, ratings.c.entry_id, ratings.c.rating, ratings.c.dimension,
-                         ratings.c.comment, ratings.c.callback_phone).join(ratings, ratings.c.id == cases.c.rating_id)
+        return sa.select(
+            cases,
+            ratings.c.entry_id,
+            ratings.c.rating,
+            ratings.c.dimension,
+            ratings.c.comment,
+            ratings.c.callback_phone,
+        ).join(ratings, ratings.c.id == cases.c.rating_id)
 
     @staticmethod
     def _case(m: dict) -> Case:
         phone = mask_personal_data(m["callback_phone"]) if m["callback_phone"] else None
-        return Case(m["id"], m["rating_id"], m["status"], m["entry_id"], m["rating"], m["dimension"],
-                    m["comment"], phone, m["opened_at"], m["callback_due"], m["rectify_due"])
+        return Case(
+            m["id"],
+            m["rating_id"],
+            m["status"],
+            m["entry_id"],
+            m["rating"],
+            m["dimension"],
+            m["comment"],
+            phone,
+            m["opened_at"],
+            m["callback_due"],
+            m["rectify_due"],
+        )
 
     def cases(self, overdue_at: Optional[datetime] = None) -> List[Case]:
         """All cases, or only those overdue at `overdue_at`."""
@@ -235,11 +288,9 @@ class FeedbackStore(FeedbackDatabase):
         return self._case(rows[0]) if rows else None
 
     def history(self, case_id: int) -> List[dict]:
-        return self._fetch(sa.select(case_history).where(case_history.c.case_id == case_id)
-                           .order_by(case_history.c.id))
+        return self._fetch(sa.select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id))
 
-    def move(self, case_id: int, to_status: str, actor: str, note: str = "",
-             now: Optional[datetime] = None) -> Case:
+    def move(self, case_id: int, to_status: str, actor: str, note: str = "", now: Optional[datetime] = None) -> Case:
         """One step of the workflow, recorded with who, when and why."""
         self._ready()
         now = now or datetime.now()
@@ -251,8 +302,11 @@ class FeedbackStore(FeedbackDatabase):
                 allowed = "、".join(TRANSITIONS.get(status, ())) or "无（已结案）"
                 raise InvalidTransition(f"案件 {case_id} 当前为“{status}”，只能转为：{allowed}")
             conn.execute(sa.update(cases).where(cases.c.id == case_id).values(status=to_status))
-            conn.execute(sa.insert(case_history).values(case_id=case_id, from_status=status,
-                                                        to_status=to_status, actor=actor, note=note, at=now))
+            conn.execute(
+                sa.insert(case_history).values(
+                    case_id=case_id, from_status=status, to_status=to_status, actor=actor, note=note, at=now
+                )
+            )
         moved = self.case(case_id)
         assert moved is not None  # it was there a moment ago, and cases are never deleted
         return moved
@@ -260,9 +314,15 @@ class FeedbackStore(FeedbackDatabase):
     def rating_open_to_follow_up(self, sender_id: str) -> Optional[dict]:
         """The citizen's latest first rating that has no 追评 yet (one 追评 per rating)."""
         follow_ups = sa.select(ratings.c.follow_up_of).where(ratings.c.follow_up_of.isnot(None))
-        query = (sa.select(ratings.c.id, ratings.c.entry_id)
-                 .where(ratings.c.sender_key == sender_key(sender_id), ratings.c.follow_up_of.is_(None),
-                        ratings.c.id.notin_(follow_ups))
-                 .order_by(ratings.c.id.desc()).limit(1))
+        query = (
+            sa.select(ratings.c.id, ratings.c.entry_id)
+            .where(
+                ratings.c.sender_key == sender_key(sender_id),
+                ratings.c.follow_up_of.is_(None),
+                ratings.c.id.notin_(follow_ups),
+            )
+            .order_by(ratings.c.id.desc())
+            .limit(1)
+        )
         rows = self._fetch(query)
         return rows[0] if rows else None

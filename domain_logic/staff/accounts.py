@@ -3,6 +3,7 @@
 Roles are what a person may do in the console; one person may hold several. Nothing is
 implied: an 管理员 manages accounts and is not thereby an 审核.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,11 +19,11 @@ from domain_logic.staff.database import StaffDatabase, account_roles, accounts, 
 from domain_logic.staff.throttle import LoginThrottle
 
 ROLES: Dict[str, str] = {
-    "admin": "管理员",     # accounts
-    "editor": "编辑",      # edits knowledge-base entries (drafts)
-    "reviewer": "审核",    # publishes others' drafts, marks entries reviewed
-    "agent": "坐席",       # human help
-    "analyst": "分析",     # 好差评 reports
+    "admin": "管理员",  # accounts
+    "editor": "编辑",  # edits knowledge-base entries (drafts)
+    "reviewer": "审核",  # publishes others' drafts, marks entries reviewed
+    "agent": "坐席",  # human help
+    "analyst": "分析",  # 好差评 reports
 }
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
 
@@ -72,8 +73,17 @@ class AccountStore:
             roles: Dict[int, set] = {}
             for account_id, role in conn.execute(sa.select(account_roles.c.account_id, account_roles.c.role)):
                 roles.setdefault(account_id, set()).add(role)
-        return [Account(r["id"], r["username"], r["display_name"], frozenset(roles.get(r["id"], ())),
-                        bool(r["disabled"]), r["created_at"]) for r in rows]
+        return [
+            Account(
+                r["id"],
+                r["username"],
+                r["display_name"],
+                frozenset(roles.get(r["id"], ())),
+                bool(r["disabled"]),
+                r["created_at"],
+            )
+            for r in rows
+        ]
 
     def all(self) -> List[Account]:
         return self._accounts()
@@ -91,8 +101,9 @@ class AccountStore:
             return conn.execute(sa.select(sa.func.count()).select_from(accounts)).scalar() > 0
 
     # ---- changing ---------------------------------------------------------
-    def create(self, username: str, display_name: str, password: str, roles: Iterable[str],
-               now: Optional[datetime] = None) -> Account:
+    def create(
+        self, username: str, display_name: str, password: str, roles: Iterable[str], now: Optional[datetime] = None
+    ) -> Account:
         username, display_name = username.strip().lower(), display_name.strip()
         roles = set(roles)
         if not USERNAME.match(username):
@@ -111,9 +122,16 @@ class AccountStore:
         now = now or datetime.now()
         try:
             with self.db.ready().begin() as conn:
-                account_id = conn.execute(sa.insert(accounts).values(
-                    username=username, display_name=display_name, password_hash=passwords.hash_password(password),
-                    disabled=False, created_at=now, password_changed_at=now)).inserted_primary_key[0]
+                account_id = conn.execute(
+                    sa.insert(accounts).values(
+                        username=username,
+                        display_name=display_name,
+                        password_hash=passwords.hash_password(password),
+                        disabled=False,
+                        created_at=now,
+                        password_changed_at=now,
+                    )
+                ).inserted_primary_key[0]
                 for role in sorted(roles):
                     conn.execute(sa.insert(account_roles).values(account_id=account_id, role=role))
         except IntegrityError:
@@ -143,8 +161,11 @@ class AccountStore:
         except passwords.WeakPassword as exc:
             raise AccountError(str(exc))
         with self.db.ready().begin() as conn:
-            conn.execute(sa.update(accounts).where(accounts.c.id == account_id).values(
-                password_hash=passwords.hash_password(password), password_changed_at=now or datetime.now()))
+            conn.execute(
+                sa.update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(password_hash=passwords.hash_password(password), password_changed_at=now or datetime.now())
+            )
             conn.execute(sa.delete(sessions).where(sessions.c.account_id == account_id))
 
     def set_disabled(self, account_id: int, disabled: bool) -> None:
@@ -164,8 +185,11 @@ class AccountStore:
             return SignIn(locked_until=locked)
         name = username.strip().lower()
         with self.db.ready().connect() as conn:
-            row = conn.execute(sa.select(accounts.c.id, accounts.c.password_hash, accounts.c.disabled)
-                               .where(accounts.c.username == name)).first()
+            row = conn.execute(
+                sa.select(accounts.c.id, accounts.c.password_hash, accounts.c.disabled).where(
+                    accounts.c.username == name
+                )
+            ).first()
         ok = passwords.verify(row.password_hash if row else None, password)
         ok = ok and row is not None and not row.disabled
         self.throttle.record(name, address, ok, now)
@@ -173,6 +197,9 @@ class AccountStore:
             return SignIn(locked_until=self.throttle.locked_until(username, address, now))
         if passwords.needs_rehash(row.password_hash):
             with self.db.ready().begin() as conn:
-                conn.execute(sa.update(accounts).where(accounts.c.id == row.id)
-                             .values(password_hash=passwords.hash_password(password)))
+                conn.execute(
+                    sa.update(accounts)
+                    .where(accounts.c.id == row.id)
+                    .values(password_hash=passwords.hash_password(password))
+                )
         return SignIn(account=self.get(row.id))

@@ -2,6 +2,7 @@
 
 Created and migrated here, with a version table, the way the feedback store does it.
 """
+
 from __future__ import annotations
 
 from typing import Optional, Sequence
@@ -14,7 +15,8 @@ from common.database import open_engine
 metadata = sa.MetaData()
 schema_version = sa.Table("staff_schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 accounts = sa.Table(
-    "staff_accounts", metadata,
+    "staff_accounts",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("username", sa.String(60), nullable=False, unique=True),
     sa.Column("display_name", sa.String(60), nullable=False),  # what the audit trail records (张三)
@@ -24,12 +26,14 @@ accounts = sa.Table(
     sa.Column("password_changed_at", sa.DateTime, nullable=False),
 )
 account_roles = sa.Table(
-    "staff_account_roles", metadata,
+    "staff_account_roles",
+    metadata,
     sa.Column("account_id", sa.Integer, sa.ForeignKey("staff_accounts.id"), primary_key=True),
     sa.Column("role", sa.String(20), primary_key=True),
 )
 login_attempts = sa.Table(
-    "staff_login_attempts", metadata,
+    "staff_login_attempts",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("username", sa.String(60), nullable=False, index=True),  # as typed: unknown names count too
     sa.Column("address", sa.String(60), nullable=False, index=True),
@@ -37,7 +41,8 @@ login_attempts = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False, index=True),
 )
 sessions = sa.Table(
-    "staff_sessions", metadata,
+    "staff_sessions",
+    metadata,
     # sha256 of the cookie's id: a copy of the table opens no session
     sa.Column("id_hash", sa.String(64), primary_key=True),
     sa.Column("account_id", sa.Integer, sa.ForeignKey("staff_accounts.id")),  # None: not signed in yet (the login form)
@@ -47,7 +52,8 @@ sessions = sa.Table(
     sa.Column("last_seen", sa.DateTime, nullable=False, index=True),
 )
 drafts = sa.Table(
-    "staff_drafts", metadata,
+    "staff_drafts",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("entry_id", sa.String(80), nullable=False, index=True),
     sa.Column("author_id", sa.Integer, sa.ForeignKey("staff_accounts.id"), nullable=False),

@@ -6,6 +6,7 @@ matches it is out of date rather than silently laid over a newer change. A draft
 by someone with the 审核 role who is not its author (bot/console/pages/kb.py does the writing,
 through knowledge_base.source.save_entry and its audit trail).
 """
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,20 @@ class Draft:
 def _draft(row) -> Draft:
     m = row._mapping
     changes = [Change(c["field"], c["before"], c["after"]) for c in json.loads(m["changes"])]
-    return Draft(m["id"], m["entry_id"], m["author_id"], m["author"], changes, m["note"] or "", m["status"],
-                 m["created_at"], m["updated_at"], m["decided_by"], m["decided_at"], m["decision_note"])
+    return Draft(
+        m["id"],
+        m["entry_id"],
+        m["author_id"],
+        m["author"],
+        changes,
+        m["note"] or "",
+        m["status"],
+        m["created_at"],
+        m["updated_at"],
+        m["decided_by"],
+        m["decided_at"],
+        m["decision_note"],
+    )
 
 
 class DraftStore:
@@ -76,18 +89,31 @@ class DraftStore:
 
     def save(self, entry_id: str, author: Account, changes: List[Change], note: str, now: datetime) -> Draft:
         """Keep the author's changes to an entry as their draft (a new one, or their open one updated)."""
-        payload = json.dumps([{"field": c.field, "before": c.before, "after": c.after} for c in changes],
-                             ensure_ascii=False)
+        payload = json.dumps(
+            [{"field": c.field, "before": c.before, "after": c.after} for c in changes], ensure_ascii=False
+        )
         existing = self.own_open(entry_id, author)
         with self.db.ready().begin() as conn:
             if existing:
-                conn.execute(sa.update(drafts).where(drafts.c.id == existing.id)
-                             .values(changes=payload, note=note, updated_at=now))
+                conn.execute(
+                    sa.update(drafts)
+                    .where(drafts.c.id == existing.id)
+                    .values(changes=payload, note=note, updated_at=now)
+                )
                 draft_id = existing.id
             else:
-                draft_id = conn.execute(sa.insert(drafts).values(
-                    entry_id=entry_id, author_id=author.id, author=author.display_name, changes=payload, note=note,
-                    status=OPEN, created_at=now, updated_at=now)).inserted_primary_key[0]
+                draft_id = conn.execute(
+                    sa.insert(drafts).values(
+                        entry_id=entry_id,
+                        author_id=author.id,
+                        author=author.display_name,
+                        changes=payload,
+                        note=note,
+                        status=OPEN,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                ).inserted_primary_key[0]
         draft = self.get(draft_id)
         assert draft is not None
         return draft
@@ -106,7 +132,10 @@ class DraftStore:
         elif status == WITHDRAWN and by.id != draft.author_id:
             raise FourEyes("只有作者可以撤回自己的草稿")
         with self.db.ready().begin() as conn:
-            updated = conn.execute(sa.update(drafts).where(drafts.c.id == draft.id, drafts.c.status == OPEN).values(
-                status=status, decided_by=by.display_name, decided_at=now, decision_note=note)).rowcount
+            updated = conn.execute(
+                sa.update(drafts)
+                .where(drafts.c.id == draft.id, drafts.c.status == OPEN)
+                .values(status=status, decided_by=by.display_name, decided_at=now, decision_note=note)
+            ).rowcount
         if not updated:
             raise ValueError("这份草稿已经处理过了")

@@ -2,6 +2,7 @@
 
 Only the hash is stored; a hash made with older parameters is upgraded at the next login.
 """
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher

@@ -4,6 +4,7 @@ The row is keyed by a hash of the id, so the table itself opens no session. A se
 logout, after CONSOLE_IDLE_MINUTES without a request, after MAX_AGE whatever happens, and when
 its account is disabled or its password reset. Every session carries its CSRF token.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,7 +26,7 @@ def _hash(session_id: str) -> str:
 
 @dataclass(frozen=True)
 class Session:
-    id: str               # the cookie's value; only the caller holds it
+    id: str  # the cookie's value; only the caller holds it
     account_id: Optional[int]
     csrf_token: str
     flash: Optional[str]
@@ -41,10 +42,16 @@ class SessionStore:
         across signing in, so one planted before cannot be ridden)."""
         session_id, token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.db.ready().begin() as conn:
-            conn.execute(sa.delete(sessions).where(sa.or_(sessions.c.last_seen < now - self.idle,
-                                                          sessions.c.created_at < now - MAX_AGE)))
-            conn.execute(sa.insert(sessions).values(id_hash=_hash(session_id), account_id=account_id,
-                                                    csrf_token=token, created_at=now, last_seen=now))
+            conn.execute(
+                sa.delete(sessions).where(
+                    sa.or_(sessions.c.last_seen < now - self.idle, sessions.c.created_at < now - MAX_AGE)
+                )
+            )
+            conn.execute(
+                sa.insert(sessions).values(
+                    id_hash=_hash(session_id), account_id=account_id, csrf_token=token, created_at=now, last_seen=now
+                )
+            )
         return Session(session_id, account_id, token, None)
 
     def get(self, session_id: str, now: datetime) -> Optional[Session]:

@@ -5,6 +5,7 @@ An account's count starts again after its last successful login; an address's do
 attacker with one valid account could otherwise reset it between guesses at others). The
 address limit is higher than the account's: several staff may share one office address.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,8 +26,9 @@ class Limits:
 
     @classmethod
     def from_settings(cls) -> "Limits":
-        return cls(settings.console_lockout_failures(), settings.console_address_failures(),
-                   settings.console_lockout_minutes())
+        return cls(
+            settings.console_lockout_failures(), settings.console_address_failures(), settings.console_lockout_minutes()
+        )
 
 
 class LoginThrottle:
@@ -36,8 +38,11 @@ class LoginThrottle:
 
     def record(self, username: str, address: str, success: bool, now: datetime) -> None:
         with self.db.ready().begin() as conn:
-            conn.execute(sa.insert(login_attempts).values(username=username.strip().lower()[:60],
-                                                          address=address[:60], success=success, at=now))
+            conn.execute(
+                sa.insert(login_attempts).values(
+                    username=username.strip().lower()[:60], address=address[:60], success=success, at=now
+                )
+            )
 
     def locked_until(self, username: str, address: str, now: datetime) -> Optional[datetime]:
         """When the lock on this account or address ends, or None if neither is locked.
@@ -52,12 +57,26 @@ class LoginThrottle:
         with self.db.ready().connect() as conn:
             last_success = conn.execute(sa.select(sa.func.max(t.at)).where(t.username == name, t.success)).scalar()
             since = max(now - 2 * span, last_success) if last_success else now - 2 * span
-            by_account = conn.execute(sa.select(t.at).where(t.username == name, ~t.success, t.at > since)
-                                      .order_by(t.at.desc())).scalars().all()
-            by_address = conn.execute(sa.select(t.at).where(t.address == address[:60], ~t.success,
-                                                            t.at > now - 2 * span)
-                                      .order_by(t.at.desc())).scalars().all()
-        ends = [failures[0] + span for failures, limit in ((by_account, self.limits.account_failures),
-                                                           (by_address, self.limits.address_failures))
-                if len(failures) >= limit and failures[0] - failures[limit - 1] <= span and failures[0] + span > now]
+            by_account = (
+                conn.execute(sa.select(t.at).where(t.username == name, ~t.success, t.at > since).order_by(t.at.desc()))
+                .scalars()
+                .all()
+            )
+            by_address = (
+                conn.execute(
+                    sa.select(t.at)
+                    .where(t.address == address[:60], ~t.success, t.at > now - 2 * span)
+                    .order_by(t.at.desc())
+                )
+                .scalars()
+                .all()
+            )
+        ends = [
+            failures[0] + span
+            for failures, limit in (
+                (by_account, self.limits.account_failures),
+                (by_address, self.limits.address_failures),
+            )
+            if len(failures) >= limit and failures[0] - failures[limit - 1] <= span and failures[0] + span > now
+        ]
         return max(ends) if ends else None

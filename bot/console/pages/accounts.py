@@ -1,4 +1,5 @@
 """管理员: the accounts, their roles, password resets, disabling."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -24,8 +25,15 @@ def _account_id(request: web.Request) -> int:
 
 @routes.get("/accounts", "admin", nav="账号管理")
 async def account_list(request: web.Request) -> web.StreamResponse:
-    return page(request, "accounts.html", title="账号管理", accounts=services(request).accounts.all(),
-                roles=ROLES, error="", form={})
+    return page(
+        request,
+        "accounts.html",
+        title="账号管理",
+        accounts=services(request).accounts.all(),
+        roles=ROLES,
+        error="",
+        form={},
+    )
 
 
 @routes.post("/accounts", "admin")
@@ -33,12 +41,27 @@ async def create_account(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     store = services(request).accounts
     try:
-        created = store.create(str(form.get("username", "")), str(form.get("display_name", "")),
-                               str(form.get("password", "")), _roles(form))
+        created = store.create(
+            str(form.get("username", "")),
+            str(form.get("display_name", "")),
+            str(form.get("password", "")),
+            _roles(form),
+        )
     except AccountError as exc:
-        return page(request, "accounts.html", status=400, title="账号管理", accounts=store.all(), roles=ROLES,
-                    error=str(exc), form={"username": form.get("username", ""),
-                                          "display_name": form.get("display_name", ""), "roles": _roles(form)})
+        return page(
+            request,
+            "accounts.html",
+            status=400,
+            title="账号管理",
+            accounts=store.all(),
+            roles=ROLES,
+            error=str(exc),
+            form={
+                "username": form.get("username", ""),
+                "display_name": form.get("display_name", ""),
+                "roles": _roles(form),
+            },
+        )
     raise redirect(request, "/accounts", f"已创建账号 {created.username}（{created.role_names}）。")
 
 

@@ -4,6 +4,7 @@ The figures are domain_logic.feedback.report.build_report's (through bot.feedbac
 as `python -m bot.feedback report`), the charts bot.feedback.report.draw_charts' PNGs, the CSV its
 write_csv; a case moves through FeedbackStore.move, the same workflow and history as the command line.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,12 @@ _CHARTS_LOCK = asyncio.Lock()  # matplotlib's pyplot is not for two threads at o
 def _filters(request: web.Request) -> Tuple[Dict[str, str], datetime, datetime]:
     today = now(request).date()
     q = request.query
-    chosen = {"from": q.get("from") or (today - timedelta(days=30)).isoformat(), "to": q.get("to") or today.isoformat(),
-              "item": q.get("item", "").strip(), "channel": q.get("channel", "").strip()}
+    chosen = {
+        "from": q.get("from") or (today - timedelta(days=30)).isoformat(),
+        "to": q.get("to") or today.isoformat(),
+        "item": q.get("item", "").strip(),
+        "channel": q.get("channel", "").strip(),
+    }
     try:
         start, end = period(chosen["from"], chosen["to"])
     except ValueError:
@@ -43,9 +48,15 @@ def _filters(request: web.Request) -> Tuple[Dict[str, str], datetime, datetime]:
 def _report(request: web.Request, item: Optional[str] = None, channel: Optional[str] = None) -> Report:
     chosen, start, end = _filters(request)
     found = services(request)
-    return load_report(found.feedback, found.inbox, start, end, now(request),
-                       item if item is not None else chosen["item"] or None,
-                       channel if channel is not None else chosen["channel"] or None)
+    return load_report(
+        found.feedback,
+        found.inbox,
+        start,
+        end,
+        now(request),
+        item if item is not None else chosen["item"] or None,
+        channel if channel is not None else chosen["channel"] or None,
+    )
 
 
 @routes.get("/feedback", "analyst", nav="好差评")
@@ -57,9 +68,18 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     except StoreUnavailable:
         return page(request, "feedback_down.html", status=503, title="好差评")
     query = "&".join(f"{k}={v}" for k, v in chosen.items() if v)
-    return page(request, "feedback.html", title="好差评", report=report, filters=chosen, channels=CHANNELS,
-                by_channel=[(c, r) for c, r in by_channel if r.total], query=query, dimensions=DIMENSIONS,
-                names={e.id: e.name for e in services(request).catalogue.current().entries()})
+    return page(
+        request,
+        "feedback.html",
+        title="好差评",
+        report=report,
+        filters=chosen,
+        channels=CHANNELS,
+        by_channel=[(c, r) for c, r in by_channel if r.total],
+        query=query,
+        dimensions=DIMENSIONS,
+        names={e.id: e.name for e in services(request).catalogue.current().entries()},
+    )
 
 
 @routes.get("/feedback/charts/{name}.png", "analyst")
@@ -87,8 +107,12 @@ async def csv_export(request: web.Request) -> web.StreamResponse:
         write_csv(report, path)
         body = path.read_bytes()
     filename = f"haochaping-{chosen['from']}-{chosen['to']}.csv"
-    return web.Response(body=body, content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return web.Response(
+        body=body,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @routes.get("/feedback/cases", *CASE_ROLES, nav="差评案件")
@@ -102,6 +126,7 @@ async def case_list(request: web.Request) -> web.StreamResponse:
 
     def due(c: Any) -> datetime:
         return c.callback_due if c.status == "待回访" else c.rectify_due
+
     listed = [c for c in cases if show_closed or TRANSITIONS.get(c.status)]
     listed.sort(key=lambda c: (not c.overdue(at), due(c)))  # overdue first, then the nearest deadline
     return page(request, "cases.html", title="差评案件", cases=listed, now=at, ratings=RATINGS, show_closed=show_closed)
@@ -120,8 +145,16 @@ async def case_view(request: web.Request) -> web.StreamResponse:
     case = store.case(_case_id(request))
     if case is None:
         raise web.HTTPNotFound(text="没有这个案件")
-    return page(request, "case.html", title=f"案件 {case.id}", case=case, history=store.history(case.id),
-                now=now(request), ratings=RATINGS, next_states=TRANSITIONS.get(case.status, ()))
+    return page(
+        request,
+        "case.html",
+        title=f"案件 {case.id}",
+        case=case,
+        history=store.history(case.id),
+        now=now(request),
+        ratings=RATINGS,
+        next_states=TRANSITIONS.get(case.status, ()),
+    )
 
 
 @routes.post("/feedback/cases/{case}/move", *CASE_ROLES)
@@ -132,8 +165,9 @@ async def case_move(request: web.Request) -> web.StreamResponse:
     if not note:
         raise redirect(request, here, "请填写处理说明。")
     try:
-        case = services(request).feedback.move(case_id, str(form.get("to", "")), signed_in(request).display_name,
-                                               note, now(request))
+        case = services(request).feedback.move(
+            case_id, str(form.get("to", "")), signed_in(request).display_name, note, now(request)
+        )
     except InvalidTransition as exc:
         raise redirect(request, here, str(exc))
     raise redirect(request, here, f"案件 {case.id} 已转为“{case.status}”。")

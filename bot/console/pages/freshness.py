@@ -3,6 +3,7 @@
 Confirming is an 审核's act on the published file, recorded in the audit trail like any change
 (it sets `reviewed` and nothing else), so it needs no second pair of eyes.
 """
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -29,10 +30,12 @@ async def stale(request: web.Request) -> web.StreamResponse:
 async def confirm_reviewed(request: web.Request) -> web.StreamResponse:
     published, reviewer = published_entry(request, request.match_info["entry"]), signed_in(request)
     data = stamp(published.data, reviewer.display_name, now(request).date())
-    errors = save_entry(services(request).config.kb_dir, published.entry_id, data, reviewer.display_name,
-                        "已复核，无变化")
+    errors = save_entry(
+        services(request).config.kb_dir, published.entry_id, data, reviewer.display_name, "已复核，无变化"
+    )
     here = f"/kb/entry/{published.entry_id}"
     if errors:
         raise redirect(request, here, "没有记录，因为：" + "；".join(str(e) for e in errors))
-    raise redirect(request, here, f"已记录复核（{now(request):%Y-%m-%d}，{reviewer.display_name}）。"
-                   + await reload_bot(request))
+    raise redirect(
+        request, here, f"已记录复核（{now(request):%Y-%m-%d}，{reviewer.display_name}）。" + await reload_bot(request)
+    )

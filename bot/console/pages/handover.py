@@ -4,6 +4,7 @@ An agent takes a waiting citizen (one agent wins), replies — the citizen's cha
 reply (bot/channels/human_help.py) — and hands them back to the assistant, which goes on where
 it was. The conversation page asks every few seconds for new messages (static/handover.js).
 """
+
 from __future__ import annotations
 
 import time
@@ -48,10 +49,14 @@ async def queue(request: web.Request) -> web.StreamResponse:
     store, now = _store(request), time.time()
     me = signed_in(request).username
     open_tickets = store.tickets(OPEN)
-    return page(request, "handover_queue.html", title="人工服务",
-                waiting=[ticket_view(request, t, now) for t in open_tickets if t.state == WAITING],
-                mine=[ticket_view(request, t, now) for t in open_tickets if t.state == WITH_AGENT and t.agent == me],
-                version=",".join(f"{t.id}:{t.state}" for t in open_tickets))
+    return page(
+        request,
+        "handover_queue.html",
+        title="人工服务",
+        waiting=[ticket_view(request, t, now) for t in open_tickets if t.state == WAITING],
+        mine=[ticket_view(request, t, now) for t in open_tickets if t.state == WITH_AGENT and t.agent == me],
+        version=",".join(f"{t.id}:{t.state}" for t in open_tickets),
+    )
 
 
 @routes.get("/agent/queue.json", "agent")
@@ -73,9 +78,15 @@ async def conversation(request: web.Request) -> web.StreamResponse:
     _store(request)
     ticket = _ticket(request)
     messages = services(request).handover.messages(ticket.id)
-    return page(request, "handover_conversation.html", title=f"人工服务 · 会话 {ticket.id}",
-                ticket=ticket_view(request, ticket, time.time()), mine=_mine(request, ticket),
-                messages=message_views(request, messages), last_id=messages[-1].id if messages else 0)
+    return page(
+        request,
+        "handover_conversation.html",
+        title=f"人工服务 · 会话 {ticket.id}",
+        ticket=ticket_view(request, ticket, time.time()),
+        mine=_mine(request, ticket),
+        messages=message_views(request, messages),
+        last_id=messages[-1].id if messages else 0,
+    )
 
 
 @routes.get(r"/agent/{id:\d+}/messages", "agent")
@@ -89,8 +100,14 @@ async def new_messages(request: web.Request) -> web.StreamResponse:
         after = 0
     messages = services(request).handover.messages(ticket.id, after_id=after)
     view = ticket_view(request, ticket, time.time())
-    return web.json_response({"messages": [message_view(request, m) for m in messages],
-                              "state": ticket.state, "state_name": view["state_name"], "mine": _mine(request, ticket)})
+    return web.json_response(
+        {
+            "messages": [message_view(request, m) for m in messages],
+            "state": ticket.state,
+            "state_name": view["state_name"],
+            "mine": _mine(request, ticket),
+        }
+    )
 
 
 @routes.post(r"/agent/{id:\d+}/reply", "agent")
@@ -122,14 +139,27 @@ async def figures(request: web.Request) -> web.StreamResponse:
     zone = ZoneInfo(services(request).config.handover_timezone)
     midnight = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     until = time.time() + 1
-    periods = [("今天", midnight), ("最近 7 天", midnight - timedelta(days=6)),
-               ("最近 30 天", midnight - timedelta(days=29))]
-    return page(request, "handover_figures.html", title="人工服务数据", target=seconds(ANSWER_TARGET_SECONDS),
-                periods=[_figures_view(name, store.figures(start.timestamp(), until)) for name, start in periods])
+    periods = [
+        ("今天", midnight),
+        ("最近 7 天", midnight - timedelta(days=6)),
+        ("最近 30 天", midnight - timedelta(days=29)),
+    ]
+    return page(
+        request,
+        "handover_figures.html",
+        title="人工服务数据",
+        target=seconds(ANSWER_TARGET_SECONDS),
+        periods=[_figures_view(name, store.figures(start.timestamp(), until)) for name, start in periods],
+    )
 
 
 def _figures_view(name: str, f: Figures) -> Dict[str, Any]:
     share: Optional[float] = f.share_in_time
-    return {"name": name, "queued": f.queued, "counted": f.counted, "in_time": f.answered_in_time,
-            "share": f"{share:.0%}" if share is not None else "—",
-            "median": seconds(f.median_first_reply) if f.median_first_reply is not None else "—"}
+    return {
+        "name": name,
+        "queued": f.queued,
+        "counted": f.counted,
+        "in_time": f.answered_in_time,
+        "share": f"{share:.0%}" if share is not None else "—",
+        "median": seconds(f.median_first_reply) if f.median_first_reply is not None else "—",
+    }

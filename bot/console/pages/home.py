@@ -1,4 +1,5 @@
 """The first page after login: the areas this account may use."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -14,4 +15,3 @@ routes = RouteTable()
 async def home(request: web.Request) -> web.StreamResponse:
     account = signed_in(request)
     return page(request, "home.html", title="首页", areas=services(request).nav_for(account))
-

@@ -6,6 +6,7 @@ only an 审核 makes one here; a training example (for the next `make train`) or
 编辑 may. 试一试 shows how the bot reads a question: Rasa's /model/parse (with the admin token) for
 the intent and entities, and its REST channel with a throwaway sender for the reply.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -38,9 +39,18 @@ def _view(request: web.Request, tried: Dict[str, Any], status: int = 200) -> web
         return page(request, "feedback_down.html", status=503, title="未答问题")
     guesses = [Counter(e["service"] for e in g.entries if e["service"]).most_common(1) for g in groups]
     entries = sorted(((e.id, e.name) for e in found.catalogue.current().entries()), key=lambda p: p[0])
-    return page(request, "inbox.html", status=status, title="未答问题", groups=list(zip(groups, guesses)),
-                entries=entries, intents=domain_intents(), tried=tried, similar=SIMILAR,
-                may_edit_kb=signed_in(request).may("reviewer"))
+    return page(
+        request,
+        "inbox.html",
+        status=status,
+        title="未答问题",
+        groups=list(zip(groups, guesses)),
+        entries=entries,
+        intents=domain_intents(),
+        tried=tried,
+        similar=SIMILAR,
+        may_edit_kb=signed_in(request).may("reviewer"),
+    )
 
 
 @routes.get("/inbox", *READERS, nav="未答问题")
@@ -53,8 +63,15 @@ async def how_the_bot_reads(rasa_url: str, text: str) -> Dict[str, Any]:
     result: Dict[str, Any] = {"text": text}
     try:
         async with httpx.AsyncClient(timeout=30) as http:
-            parsed = (await http.post(f"{rasa_url.rstrip('/')}/model/parse", params={"token": admin_token()},
-                                      json={"text": text})).raise_for_status().json()
+            parsed = (
+                (
+                    await http.post(
+                        f"{rasa_url.rstrip('/')}/model/parse", params={"token": admin_token()}, json={"text": text}
+                    )
+                )
+                .raise_for_status()
+                .json()
+            )
         result["intent"] = parsed.get("intent") or {}
         result["entities"] = [(e.get("entity"), e.get("value")) for e in parsed.get("entities", [])]
         client = RasaClient(rasa_url, channel=STAFF_CHANNEL)  # not logged into the inbox
@@ -94,10 +111,20 @@ async def _resolve(request: web.Request, allowed: tuple, reload: bool = False) -
     def field(name: str) -> Any:
         value = str(form.get(name, "")).strip()
         return value or None
+
     try:
-        message = resolve(found.inbox, _ids(form), action, root=found.config.kb_dir,
-                          by=signed_in(request).display_name, item=field("item"), text=field("text"),
-                          answer=field("answer"), intent=field("intent"), nlu_file=found.config.nlu_file)
+        message = resolve(
+            found.inbox,
+            _ids(form),
+            action,
+            root=found.config.kb_dir,
+            by=signed_in(request).display_name,
+            item=field("item"),
+            text=field("text"),
+            answer=field("answer"),
+            intent=field("intent"),
+            nlu_file=found.config.nlu_file,
+        )
     except KbError as exc:
         raise redirect(request, "/inbox", f"未处理：{exc}")
     except StoreUnavailable:

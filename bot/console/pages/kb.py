@@ -6,6 +6,7 @@ Four eyes: an 编辑 saves a draft (changes against the published file, kept in 
 A revert is done directly by an 审核: it brings back a version that was already in service, and is
 itself recorded in the audit trail.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,7 +39,7 @@ class Published:
     """An entry's file as it is in service."""
 
     entry_id: str
-    kind: str       # item | bundle
+    kind: str  # item | bundle
     path: str
     data: Dict[str, Any]
 
@@ -82,13 +83,22 @@ async def entry_list(request: web.Request) -> web.StreamResponse:
     catalogue = _catalogue(request)
     q, family = request.query.get("q", "").strip(), request.query.get("family", "")
     department, kind = request.query.get("department", ""), request.query.get("kind", "")
-    entries = sorted((e for e in catalogue.entries() if _matches(e, catalogue, q, family, department, kind)),
-                     key=lambda e: e.id)
+    entries = sorted(
+        (e for e in catalogue.entries() if _matches(e, catalogue, q, family, department, kind)), key=lambda e: e.id
+    )
     open_drafts: Dict[str, int] = {}
     for d in services(request).drafts.open_drafts():
         open_drafts[d.entry_id] = open_drafts.get(d.entry_id, 0) + 1
-    return page(request, "kb_list.html", title="知识库", entries=entries, catalogue=catalogue, kinds=KINDS,
-                filters={"q": q, "family": family, "department": department, "kind": kind}, drafts=open_drafts)
+    return page(
+        request,
+        "kb_list.html",
+        title="知识库",
+        entries=entries,
+        catalogue=catalogue,
+        kinds=KINDS,
+        filters={"q": q, "family": family, "department": department, "kind": kind},
+        drafts=open_drafts,
+    )
 
 
 @routes.get("/kb/entry/{entry}", *READERS)
@@ -97,17 +107,39 @@ async def entry_view(request: web.Request) -> web.StreamResponse:
     catalogue = _catalogue(request)
     errors = check_entry(published.data, published.kind, published.path, catalogue)
     preview = [] if errors else as_citizen_reads(published.kind, published.data, catalogue)
-    return page(request, "kb_entry.html", title=published.data.get("name", published.entry_id), entry=published,
-                preview=preview, errors=[str(e) for e in errors],
-                drafts=services(request).drafts.open_drafts(published.entry_id))
+    return page(
+        request,
+        "kb_entry.html",
+        title=published.data.get("name", published.entry_id),
+        entry=published,
+        preview=preview,
+        errors=[str(e) for e in errors],
+        drafts=services(request).drafts.open_drafts(published.entry_id),
+    )
 
 
-def _edit_page(request: web.Request, published: Published, data: Dict[str, Any], errors: List[FileError],
-               preview: List[str], status: int = 200, note: str = "") -> web.Response:
+def _edit_page(
+    request: web.Request,
+    published: Published,
+    data: Dict[str, Any],
+    errors: List[FileError],
+    preview: List[str],
+    status: int = 200,
+    note: str = "",
+) -> web.Response:
     fields = schema_form.build(published.kind, data)
-    return page(request, "kb_edit.html", status=status, title=f"编辑：{published.data.get('name')}",
-                entry=published, fields=fields, errors=schema_form.place_errors(fields, errors),
-                all_errors=[str(e) for e in errors], preview=preview, note=note)
+    return page(
+        request,
+        "kb_edit.html",
+        status=status,
+        title=f"编辑：{published.data.get('name')}",
+        entry=published,
+        fields=fields,
+        errors=schema_form.place_errors(fields, errors),
+        all_errors=[str(e) for e in errors],
+        preview=preview,
+        note=note,
+    )
 
 
 @routes.get("/kb/entry/{entry}/edit", "editor")
@@ -141,11 +173,19 @@ async def edit_submit(request: web.Request) -> web.StreamResponse:
         return _edit_page(request, published, data, [], as_citizen_reads(published.kind, data, catalogue), note=note)
     changes = field_changes(published.data, data)
     if not changes:
-        return _edit_page(request, published, data, [FileError(published.path, "", "没有任何改动，未保存草稿")], [],
-                          status=400, note=note)
+        return _edit_page(
+            request,
+            published,
+            data,
+            [FileError(published.path, "", "没有任何改动，未保存草稿")],
+            [],
+            status=400,
+            note=note,
+        )
     draft = services(request).drafts.save(published.entry_id, signed_in(request), changes, note, now(request))
-    raise redirect(request, f"/kb/drafts/{draft.id}",
-                   f"已保存为草稿 #{draft.id}，需由另一位审核人员发布后才对群众生效。")
+    raise redirect(
+        request, f"/kb/drafts/{draft.id}", f"已保存为草稿 #{draft.id}，需由另一位审核人员发布后才对群众生效。"
+    )
 
 
 @routes.get("/kb/drafts", *READERS, nav="待审草稿")
@@ -180,23 +220,35 @@ async def draft_view(request: web.Request) -> web.StreamResponse:
     errors = check_entry(proposed, published.kind, published.path, catalogue) if proposed else []
     preview = as_citizen_reads(published.kind, proposed, catalogue) if proposed and not errors else []
     account = signed_in(request)
-    return page(request, "kb_draft.html", title=f"草稿 #{draft.id}", draft=draft, entry=published,
-                changes=[(c, c.describe()) for c in draft.changes], preview=preview,
-                errors=[str(e) for e in errors], conflict=conflict,
-                may_publish=draft.is_open and account.may("reviewer") and account.id != draft.author_id,
-                own=account.id == draft.author_id)
+    return page(
+        request,
+        "kb_draft.html",
+        title=f"草稿 #{draft.id}",
+        draft=draft,
+        entry=published,
+        changes=[(c, c.describe()) for c in draft.changes],
+        preview=preview,
+        errors=[str(e) for e in errors],
+        conflict=conflict,
+        may_publish=draft.is_open and account.may("reviewer") and account.id != draft.author_id,
+        own=account.id == draft.author_id,
+    )
 
 
 async def reload_bot(request: web.Request) -> str:
     """Ask the running bot to re-read now, as `kb reload` does; one line on how it went."""
     config = services(request).config
-    results = await asyncio.get_running_loop().run_in_executor(None, reload_servers, config.rasa_url,
-                                                               config.actions_url)
+    results = await asyncio.get_running_loop().run_in_executor(
+        None, reload_servers, config.rasa_url, config.actions_url
+    )
     if all(r.ok and not r.errors for r in results):
         return "运行中的助手已重新加载。"
     failed = "；".join(f"{r.name}：{r.message}" for r in results if not r.ok)
-    return f"未能立即通知运行中的助手（{failed}），它会在几秒内自行发现文件变化。" if failed else \
-        "助手已重新加载，但有文件仍有错误（见 kb validate）。"
+    return (
+        f"未能立即通知运行中的助手（{failed}），它会在几秒内自行发现文件变化。"
+        if failed
+        else "助手已重新加载，但有文件仍有错误（见 kb validate）。"
+    )
 
 
 @routes.post("/kb/drafts/{draft}/publish", "reviewer")
@@ -215,8 +267,14 @@ async def publish(request: web.Request) -> web.StreamResponse:
     if proposed is None:
         raise redirect(request, here, f"不能发布：草稿保存后，字段 {conflict} 已被修改。请作者重新编辑。")
     proposed = stamp(proposed, reviewer.display_name, now(request).date())  # publishing is a review
-    errors = save_entry(services(request).config.kb_dir, draft.entry_id, proposed, draft.author,
-                        f"控制台草稿 #{draft.id}", reviewer=reviewer.display_name)
+    errors = save_entry(
+        services(request).config.kb_dir,
+        draft.entry_id,
+        proposed,
+        draft.author,
+        f"控制台草稿 #{draft.id}",
+        reviewer=reviewer.display_name,
+    )
     if errors:
         raise redirect(request, here, "没有发布，因为：" + "；".join(str(e) for e in errors))
     form = await request.post()
@@ -251,10 +309,16 @@ def _history(request: web.Request, entry_id: str) -> List[Dict[str, Any]]:
 @routes.get("/kb/entry/{entry}/history", *READERS)
 async def history(request: web.Request) -> web.StreamResponse:
     published = published_entry(request, request.match_info["entry"])
-    records = [(i, r, [(c, c.describe()) for c in changes_of(r)])
-               for i, r in enumerate(_history(request, published.entry_id))]
-    return page(request, "kb_history.html", title=f"修改记录：{published.data.get('name')}", entry=published,
-                records=list(reversed(records)))
+    records = [
+        (i, r, [(c, c.describe()) for c in changes_of(r)]) for i, r in enumerate(_history(request, published.entry_id))
+    ]
+    return page(
+        request,
+        "kb_history.html",
+        title=f"修改记录：{published.data.get('name')}",
+        entry=published,
+        records=list(reversed(records)),
+    )
 
 
 @routes.post("/kb/entry/{entry}/history/{record}/revert", "reviewer")
@@ -273,8 +337,13 @@ async def revert(request: web.Request) -> web.StreamResponse:
         data = apply_changes(published.data, changes, reverse=True)
     except Conflict as exc:
         raise redirect(request, here, f"不能撤销：字段 {exc.field} 之后又被修改过，请先撤销更晚的修改。")
-    errors = save_entry(services(request).config.kb_dir, published.entry_id, data, signed_in(request).display_name,
-                        f"撤销 {record['at']} 的修改（{record['action']}）")
+    errors = save_entry(
+        services(request).config.kb_dir,
+        published.entry_id,
+        data,
+        signed_in(request).display_name,
+        f"撤销 {record['at']} 的修改（{record['action']}）",
+    )
     if errors:
         raise redirect(request, here, "没有撤销，因为：" + "；".join(str(e) for e in errors))
     raise redirect(request, here, "已撤销该次修改。" + await reload_bot(request))
