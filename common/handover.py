@@ -23,8 +23,8 @@ import json
 import statistics
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Callable, Dict, List, Optional, Sequence, Type, TypeVar
 
 import sqlalchemy as sa
 
@@ -144,51 +144,28 @@ class Figures:
         return self.answered_in_time / self.counted if self.counted else None
 
 
-def _ticket(row: Any) -> Ticket:
+R = TypeVar("R", Ticket, Message, Callback)
+
+
+def _record(kind: Type[R], row: Any) -> R:
+    """A row as its dataclass: the columns carry the fields' names; a summary is stored as JSON."""
     m = row._mapping
-    return Ticket(
-        id=m["id"],
-        sender_id=m["sender_id"],
-        channel=m["channel"],
-        state=m["state"],
-        summary=json.loads(m["summary"]),
-        resume_with=m["resume_with"],
-        agent=m["agent"],
-        created_at=m["created_at"],
-        taken_at=m["taken_at"],
-        first_reply_at=m["first_reply_at"],
-        closed_at=m["closed_at"],
-        announced_at=m["announced_at"],
-    )
+    values = {f.name: m[f.name] for f in fields(kind)}
+    if "summary" in values:
+        values["summary"] = json.loads(values["summary"])
+    return kind(**values)
+
+
+def _ticket(row: Any) -> Ticket:
+    return _record(Ticket, row)
 
 
 def _message(row: Any) -> Message:
-    m = row._mapping
-    return Message(
-        id=m["id"],
-        ticket_id=m["ticket_id"],
-        author=m["author"],
-        text=m["text"],
-        at=m["at"],
-        delivered_at=m["delivered_at"],
-    )
+    return _record(Message, row)
 
 
 def _callback(row: Any) -> Callback:
-    m = row._mapping
-    return Callback(
-        id=m["id"],
-        ticket_id=m["ticket_id"],
-        channel=m["channel"],
-        phone=m["phone"],
-        reason=m["reason"],
-        summary=json.loads(m["summary"]),
-        state=m["state"],
-        created_at=m["created_at"],
-        done_at=m["done_at"],
-        done_by=m["done_by"],
-        note=m["note"],
-    )
+    return _record(Callback, row)
 
 
 def _masked(text: str) -> str:
