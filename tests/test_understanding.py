@@ -174,3 +174,31 @@ def test_words_of_two_departments_go_to_the_one_the_sentence_is_about(citizen):
 def test_whether_something_is_lawful_is_not_answered_with_a_guide(citizen):
     reply = texts(citizen.says("花钱找人帮我消驾照的扣分，这样合法吗"))
     assert "不能给您准确的答复" in reply and "公安交管" in reply
+
+
+@pytest.mark.parametrize(
+    "text, department, not_department",
+    [
+        ("欠心", "人力资源和社会保障", None),  # 欠薪, a homophone: not a 好的 to a "no"
+        ("养老今涨了没", "人力资源和社会保障", None),  # 养老金, jin/jing (模糊音)
+        ("城乡底保", "民政", "人力资源和社会保障"),  # 低保, not the 城乡居民 insurances
+    ],
+)
+def test_a_department_word_typed_with_a_slip_still_names_the_department(citizen, text, department, not_department):
+    reply = texts(citizen.says(text))
+    assert department in reply, reply
+    assert not_department is None or f"由{not_department}部门" not in reply, reply
+
+
+@pytest.mark.parametrize("text", ["讲个有意思的事呗", "这个要登记不"])
+def test_grammar_that_sounds_like_a_department_word_names_no_department(citizen, text):
+    # 的事 sounds like 的士 (出租车, 交通运输), 登记不 like 登记簿 (不动产登记): grammar, not a slip
+    reply = texts(citizen.says(text))
+    assert "交通运输" not in reply and "不动产登记" not in reply, reply
+
+
+def test_a_family_word_names_its_department_for_none_of_these(citizen):
+    # 医保 with no cue: the family's question is asked, and "none of these" goes to 医疗保障
+    reply = citizen.says("医保卡里的钱被冻结了")
+    assert buttons_of(reply), texts(reply)
+    assert "可以咨询医疗保障" in texts(reply) and "住房公积金" not in texts(reply), texts(reply)

@@ -185,7 +185,7 @@ GATE = {
     "right or asked with it": (">=", 92.0),
     "another item answered": ("<=", 3.0),
     "another item claimed": ("<=", 5.0),
-    "right department named": (">=", 83.0),
+    "right department named": (">=", 85.0),
     "scenarios passed": (">=", 88.0),
 }
 

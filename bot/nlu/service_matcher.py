@@ -77,6 +77,11 @@ LOOSE_DEPARTMENT_SIMILARITY = 0.3
 LOOSE_DEPARTMENT_LEAD = 1.05
 MIN_CONTENT_CHARS = 2
 MIN_HOMOPHONE_CHARS = 3
+# A department's word typed with a slip (底保 for 低保, 养老精 for 养老金) still names it, unless
+# the sound-alike holds a function character (的事 sounds like 的士, 登记不 like 登记簿: that is
+# grammar, not a slip); of two characters, only where the slip makes no word of its own (一包, 医宝).
+MIN_TOPIC_SOUND_CHARS = 2
+FUNCTION_CHARACTERS = set("的地得是了着过个们这那在有和与及或就都也还又很不没吗呢吧啊呀嘛")
 MIN_FUZZY_CHARS = 5
 MIN_GAPPED_CHARS = 4
 MAX_GAP_CHARS = 2
@@ -143,6 +148,20 @@ def _pinyin(text: str) -> List[str]:
     return [lazy_pinyin(ch)[0] if "\u4e00" <= ch <= "\u9fff" else ch for ch in text]
 
 
+_LOOSE_INITIAL = re.compile("^([zcs])h")
+_LOOSE_FINAL = re.compile("([aei]n)g$")
+
+
+def _loose_pinyin(text: str) -> List[str]:
+    """`_pinyin` with the confusions a pinyin keyboard's 模糊音 setting forgives (zh/z, ch/c, sh/s,
+    ing/in, eng/en, ang/an): the slips of speakers whose dialect does not tell them apart."""
+    return [_LOOSE_FINAL.sub(r"\1", _LOOSE_INITIAL.sub(r"\1", syllable)) for syllable in _pinyin(text)]
+
+
+def _is_chinese(text: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 class ServiceMatcher:
     """Matches text against every name and alias in one catalogue."""
 
@@ -175,6 +194,10 @@ class ServiceMatcher:
             ((normalize_term(t), d.id) for d in catalogue.departments.values() for t in d.topics),
             key=lambda pair: -len(pair[0]),
         )
+        self._topic_sounds = PhraseMatcher(self._nlp.vocab, attr="ORTH")
+        for i, (topic, _) in enumerate(self._topics):
+            if len(topic) >= MIN_TOPIC_SOUND_CHARS and _is_chinese(topic):
+                self._topic_sounds.add(str(i), [Doc(self._nlp.vocab, words=_loose_pinyin(topic))])
         self._department_ids, self._department_vectorizer, self._department_profiles = self._build_department_profiles(
             catalogue
         )
@@ -348,8 +371,8 @@ class ServiceMatcher:
         text = without_retracted_clause(text.lower())
         result = self._match(text, about_a_service)
         if result.candidates and not result.department:
-            # 公积金贷款额度计算公式: whom to ask if none of the options fits.
-            result = dataclasses.replace(result, department=self.department_resembled(text, loose=True))
+            # 公积金贷款额度计算公式, 户口被冻结了: whom to ask if none of the options fits.
+            result = dataclasses.replace(result, department=self.department_for(text))
         if retracted and set(result.candidates) - retracted:
             # 不是报销的事，我是想查医保账户: the family's question leaves out what the citizen said it is not.
             kept = tuple(c for c in result.candidates if c not in retracted)
@@ -483,7 +506,7 @@ class ServiceMatcher:
             None,
             Mention(term.start, term.end, term.term, candidates, term.tier),
             candidates,
-            department=self.department_for(text.replace(term.term, " ")),
+            department=self.department_for(text),  # the family word names its department too
         )
 
     def cues_anywhere(self, text: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
@@ -550,11 +573,26 @@ class ServiceMatcher:
         resembles most, else the longest word's."""
         text = text.lower()
         named = list(dict.fromkeys(dept for topic, dept in self._topics if topic in text))
+        if not named:
+            named = self._departments_sounded(text)
         if len(named) > 1:
             resembled = self._department_of_nearest_phrases(GENERIC_WORDS.sub(" ", text))
             if resembled in named[1:]:  # a topic word alone is evidence that resemblance does not overrule
                 return resembled
         return named[0] if named else None
+
+    def _departments_sounded(self, text: str) -> List[str]:
+        """Departments whose words the sentence holds with a pinyin slip, longest word first."""
+        found = []
+        for match_id, start, end in self._topic_sounds(Doc(self._nlp.vocab, words=_loose_pinyin(text))):
+            topic, dept = self._topics[int(self._nlp.vocab.strings[match_id])]
+            typed = text[start:end]
+            if FUNCTION_CHARACTERS & set(typed) or _cuts_a_word(text, start, end):
+                continue  # 地保 inside 基地保安 is not 低保
+            if end - start == 2 and jieba.get_FREQ(typed):
+                continue  # 一包烟 is not 医保
+            found.append((-(end - start), start, dept))
+        return list(dict.fromkeys(dept for _, _, dept in sorted(found)))
 
     def _prefer_items_over_their_bundles(self, mentions: Sequence[Mention]) -> Mention:
         """孩子出生了要上户口 is about 上户口, not the whole 新生儿出生一件事."""
