@@ -3,7 +3,8 @@
 Three tiers, tried in order, each more tolerant than the last:
 1. exact names and aliases (spaCy PhraseMatcher over characters);
 2. homophones, the commonest typing slip with a pinyin keyboard
-   (社宝卡 → 社保卡, 营业执招 → 营业执照): the same PhraseMatcher over pinyin;
+   (社宝卡 → 社保卡, 营业执招 → 营业执照): the same PhraseMatcher over pinyin,
+   unless the sound-alike is other words (`_is_a_slip`);
 3. one wrong character in a term of five or more (公积会提取), by rapidfuzz, or
    a term of four or more with up to two words slipped in (公司想改个名字 → 公司改名);
 4. only for a sentence already known to ask about a service: the entry whose
@@ -15,7 +16,8 @@ A term that names a whole family (驾照, 社保卡) is settled by the members' 
 (丢 → 补领, 到期 → 换证). A cue of a 办理项 the catalogue has no guide for
 (驾驶证注销) makes the result `uncovered`, so the bot says so instead of
 answering with a sibling's guide. With no service named at all, the words of a
-department's domain (交警, 公积金…) give that department.
+department's domain (交警, 公积金…) give that department, also typed with a slip
+that a pinyin keyboard's 模糊音 forgives (底保 → 低保, 养老精 → 养老金).
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ MIN_HOMOPHONE_CHARS = 3
 # the sound-alike holds a function character (的事 sounds like 的士, 登记不 like 登记簿: that is
 # grammar, not a slip); of two characters, only where the slip makes no word of its own (一包, 医宝).
 MIN_TOPIC_SOUND_CHARS = 2
-FUNCTION_CHARACTERS = set("的地得是了着过个们这那在有和与及或就都也还又很不没吗呢吧啊呀嘛")
+FUNCTION_CHARACTERS = set("的地得了着过们是个不吗呢吧啊呀嘛")
 MIN_FUZZY_CHARS = 5
 MIN_GAPPED_CHARS = 4
 MAX_GAP_CHARS = 2
@@ -137,6 +139,18 @@ def _cuts_a_word(text: str, start: int, end: int) -> bool:
             if end + k <= len(text) and jieba.get_FREQ(text[end - j : end + k]):
                 return True
     return False
+
+
+def _is_a_slip(text: str, start: int, end: int, term: str) -> bool:
+    """Whether text[start:end], which sounds like `term`, is `term` mistyped rather than other words:
+    not part of a dictionary word (林权证办理 is not 林 + 犬证办理; 地保 in 基地保安 is not 低保), no
+    function character where it differs (登记不 is not 登记簿), and of two characters neither a word
+    itself nor holding a function character at all (一包 is not 医保, 的事 is not 的士)."""
+    typed = text[start:end]
+    slipped = {t for t, c in zip(typed, term) if t != c}
+    if slipped & FUNCTION_CHARACTERS or _cuts_a_word(text, start, end):
+        return False
+    return not (end - start == 2 and (jieba.get_FREQ(typed) or FUNCTION_CHARACTERS & set(typed)))
 
 
 def _has_digits(term: str) -> bool:
@@ -297,8 +311,8 @@ class ServiceMatcher:
         ):
             for match_id, start, end in matcher(doc):
                 term = self._terms[int(self._nlp.vocab.strings[match_id])]
-                if tier == HOMOPHONE and _cuts_a_word(text, start, end):
-                    continue  # 林权证办理 sounds like 林 + 犬证办理, but 林权证 is a word of its own
+                if tier == HOMOPHONE and not _is_a_slip(text, start, end, term):
+                    continue
                 found.append(Mention(start, end, term, tuple(sorted(self._index[term])), tier))
             # A family word alone (户口本 in 领结昏证要户口本吗) often names a material: look for homophones too.
             if found and not all(m.term in self._family_terms for m in found):
@@ -586,12 +600,8 @@ class ServiceMatcher:
         found = []
         for match_id, start, end in self._topic_sounds(Doc(self._nlp.vocab, words=_loose_pinyin(text))):
             topic, dept = self._topics[int(self._nlp.vocab.strings[match_id])]
-            typed = text[start:end]
-            if FUNCTION_CHARACTERS & set(typed) or _cuts_a_word(text, start, end):
-                continue  # 地保 inside 基地保安 is not 低保
-            if end - start == 2 and jieba.get_FREQ(typed):
-                continue  # 一包烟 is not 医保
-            found.append((-(end - start), start, dept))
+            if _is_a_slip(text, start, end, topic):
+                found.append((-(end - start), start, dept))
         return list(dict.fromkeys(dept for _, _, dept in sorted(found)))
 
     def _prefer_items_over_their_bundles(self, mentions: Sequence[Mention]) -> Mention:
