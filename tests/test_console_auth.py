@@ -258,3 +258,42 @@ def test_create_admin_from_the_command_line(tmp_path):
     assert account is not None and account.roles == {"admin"} and account.display_name == "周九"
     hint = subprocess.run(command + ["hint"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert "create-admin" not in hint.stdout and "http://127.0.0.1:8090/" in hint.stdout
+
+
+def test_staff_change_their_own_password_after_giving_the_current_one(tmp_path):
+    async def scenario():
+        async with console(config(tmp_path), STAFF) as client:
+            editor, elsewhere = Browser(client), Browser(client)
+            await editor.login("editor")
+            await elsewhere.login("editor")
+            assert "修改密码" in (await editor.get("/password")).body_text
+            new = {"current": PASSWORD, "new": "another passphrase 7", "repeat": "another passphrase 7"}
+            wrong = await editor.post("/password", {**new, "current": "not my password"})
+            assert wrong.status == 400 and "当前密码不正确" in wrong.body_text
+            mismatch = await editor.post("/password", {**new, "repeat": "another passphrase 8"})
+            assert mismatch.status == 400 and "两次输入的新密码不一致" in mismatch.body_text
+            short = await editor.post("/password", {**new, "new": "short", "repeat": "short"})
+            assert short.status == 400 and "密码至少 10 个字符" in short.body_text
+            assert (await editor.get("/")).status == 200  # nothing changed so far
+            changed = await editor.post("/password", new)
+            assert changed.status == 302 and changed.headers["Location"] == "/login?changed=1"
+            assert "密码已修改，请用新密码登录" in (await editor.get("/login?changed=1")).body_text
+            assert (await elsewhere.get("/")).status == 302  # every session of the account ended
+            assert (await editor.login("editor")).status == 401  # the old password no longer works
+            assert (await editor.login("editor", "another passphrase 7")).status == 302
+
+    run(scenario())
+
+
+def test_wrong_current_passwords_count_towards_the_lockout(tmp_path):
+    async def scenario():
+        async with console(config(tmp_path), STAFF) as client:
+            agent = Browser(client)
+            await agent.login("agent")
+            for _ in range(5):
+                await agent.post("/password", {"current": "guess guess", "new": "x" * 12, "repeat": "x" * 12})
+            locked = await agent.post("/password", {"current": PASSWORD, "new": "y" * 12, "repeat": "y" * 12})
+            assert locked.status == 400 and "已暂时锁定" in locked.body_text
+            assert (await Browser(client).login("agent")).status == 429
+
+    run(scenario())

@@ -5,9 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.console import sessions
-from bot.console.context import current_account, current_session, now, services
+from bot.console.context import current_account, current_session, now, services, signed_in
 from bot.console.render import page
 from bot.console.routes import RouteTable
+from domain_logic.staff.accounts import AccountError
 
 routes = RouteTable()
 
@@ -23,6 +24,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     if current_account(request) is not None:
         raise web.HTTPFound("/")
     expired = request.query.get("expired") == "1"
+    notice = "密码已修改，请用新密码登录。" if request.query.get("changed") == "1" else ""
     response = web.Response()
     if current_session(request) is None:  # the form's CSRF token needs a session, signed in or not
         sessions.start(request, response, None)
@@ -32,6 +34,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
         title="登录",
         next=_next(request, request.query.get("next")),
         error="登录已超时，请重新登录。" if expired else "",
+        notice=notice,
         username="",
     )
     rendered.cookies.update(response.cookies)
@@ -56,6 +59,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             title="登录",
             next=target,
             error=error,
+            notice="",
             username=username,
         )
     response = web.HTTPFound(target)
@@ -66,5 +70,31 @@ async def login(request: web.Request) -> web.StreamResponse:
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
     response = web.HTTPFound("/login")
+    sessions.end(request, response)
+    raise response
+
+
+@routes.get("/password")
+async def password_form(request: web.Request) -> web.StreamResponse:
+    return page(request, "password.html", title="修改密码", error="")
+
+
+@routes.post("/password")
+async def change_password(request: web.Request) -> web.StreamResponse:
+    """Any signed-in staff member, for their own account. Every session of the account ends, this one
+    too: the new password is proved by signing in with it."""
+    form = await request.post()
+    current, new = str(form.get("current", "")), str(form.get("new", ""))
+    error = "两次输入的新密码不一致" if new != str(form.get("repeat", "")) else ""
+    if not error:
+        try:
+            services(request).accounts.change_own_password(
+                signed_in(request).id, current, new, request.remote or "unknown", now(request)
+            )
+        except AccountError as exc:
+            error = str(exc)
+    if error:
+        return page(request, "password.html", status=400, title="修改密码", error=f"密码未修改：{error}。")
+    response = web.HTTPFound("/login?changed=1")
     sessions.end(request, response)
     raise response

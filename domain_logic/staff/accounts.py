@@ -168,6 +168,27 @@ class AccountStore:
             )
             conn.execute(sa.delete(sessions).where(sessions.c.account_id == account_id))
 
+    def change_own_password(
+        self, account_id: int, current: str, new: str, address: str, now: Optional[datetime] = None
+    ) -> None:
+        """The signed-in staff member's own change. The current password is asked again (a console left
+        signed in is not enough), and a wrong one counts towards the lockout like a failed login."""
+        now = now or datetime.now()
+        account = self.get(account_id)
+        if account is None:
+            raise AccountError("没有这个账号")
+        if self.throttle.locked_until(account.username, address, now):
+            raise AccountError("尝试次数过多，已暂时锁定，请稍后再试")
+        with self.db.ready().connect() as conn:
+            stored = conn.execute(sa.select(accounts.c.password_hash).where(accounts.c.id == account_id)).scalar()
+        right = passwords.verify(stored, current)
+        self.throttle.record(account.username, address, right, now)
+        if not right:
+            raise AccountError("当前密码不正确")
+        if new == current:
+            raise AccountError("新密码不能与当前密码相同")
+        self.reset_password(account_id, new, now)
+
     def set_disabled(self, account_id: int, disabled: bool) -> None:
         """A disabled account cannot sign in, and its sessions end at once."""
         with self.db.ready().begin() as conn:
