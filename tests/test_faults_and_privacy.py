@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -11,8 +12,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
-
+from common.handover import HandoverStore
 from helpers import ROOT, ActionServer, free_port, rest, start_rasa, wait_for
 
 ID_CARD, MOBILE, BANK_CARD = "11010519491231002X", "13812345678", "6222021234567890128"
@@ -28,15 +30,25 @@ def test_personal_numbers_are_in_no_log_and_no_database(rasa_server, checklist_d
         f"我的卡号是 6222 0212 3456 7890 128，身份证 {ID_CARD.lower()}",
     ]:
         assert rest(url, sender, text), "every message gets a reply"
+    # At the kiosk, asking for a person puts the last messages into the agent's summary (handover store).
+    kiosk_sender = f"{sender}-kiosk"
+    for text in (f"我的手机{MOBILE}，身份证{ID_CARD}", "我要人工服务"):
+        assert rest(url, kiosk_sender, text, channel="kiosk")
     time.sleep(1)  # let the log handlers flush
+    handover = HandoverStore()  # the tests' HANDOVER_DB_URL (conftest.py), as the action server has it
+    ticket = handover.open_ticket(kiosk_sender)
+    assert ticket is not None and "138****5678" in json.dumps(ticket.summary, ensure_ascii=False)
+    handover.leave(kiosk_sender)
+    handover_db = Path(os.environ["HANDOVER_DB_URL"].removeprefix("sqlite:///"))
 
     files = [
         tracker_db.parent / "rasa.log",
         *tracker_db.parent.glob("tracker.db*"),  # with its write-ahead log
         *checklist_db.parent.glob("*.log"),
         *checklist_db.parent.glob("*.db*"),
+        *handover_db.parent.glob("handover.db*"),
     ]
-    assert len(files) >= 4
+    assert len(files) >= 5
     clear = [ID_CARD, ID_CARD.lower(), MOBILE, BANK_CARD, "6222 0212 3456 7890 128"]
     for path in files:
         content = path.read_bytes().decode("utf-8", errors="replace")
