@@ -192,3 +192,17 @@ def test_a_kiosk_that_resets_while_waiting_leaves_the_queue(citizen, agent_scree
     until(lambda: store.get(ticket.id).state == LEFT, "the ticket is left")
     agent_screen.goto(f"{staff_console.url}/agent")
     assert agent_screen.locator(f"#ticket-{ticket.id}").count() == 0
+
+
+def test_a_kiosk_page_reloaded_while_waiting_leaves_the_queue(citizen, agent_screen, rasa_server, staff_console, store):
+    with kiosk_on_screen(citizen, rasa_server[0], **FAST):
+        citizen.click("#call-staff")
+        bot_says(citizen, "已为您呼叫工作人员")
+        first = sender_of(citizen)
+        ticket = until(lambda: store.open_ticket(first), "the citizen is in the queue")
+        citizen.reload()  # by hand, not the idle reset: nothing on the page says goodbye
+        citizen.locator(".message.bot").first.wait_for(timeout=60_000)  # the new page's greeting
+        assert sender_of(citizen) != first
+    until(lambda: store.get(ticket.id).state == LEFT, "the ticket is left")
+    agent_screen.goto(f"{staff_console.url}/agent")
+    assert agent_screen.locator(f"#ticket-{ticket.id}").count() == 0

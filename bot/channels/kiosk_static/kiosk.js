@@ -242,6 +242,12 @@ async function main() {
     const idle = (Date.now() - state.lastActivity) / 1000;
     if (state.used && !state.countdown && !state.busy && idle >= state.idleSeconds) showCountdown();
   }, 500);
+  // A page reloaded or closed by hand is a reset too: the citizen leaves the queue (a beacon still
+  // goes out while the page unloads, which a fetch may not).
+  window.addEventListener("pagehide", () => {
+    const body = new Blob([JSON.stringify({ session: state.session })], { type: "application/json" });
+    navigator.sendBeacon("/api/forget", body);
+  });
   startSession();
 }
 
