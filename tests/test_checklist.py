@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 
@@ -215,3 +216,11 @@ def test_a_step_saved_while_the_database_is_away_waits_locally_and_never_overwri
         with admin.cursor() as cur:
             cur.execute(f'drop database if exists "{db}" with (force)')
         admin.close()
+
+
+def test_the_printed_sheet_says_when_staff_last_reviewed_the_guide(catalogue):
+    passport = dataclasses.replace(catalogue.get("passport"), reviewed_on="2026-11-20")
+    progress = Progress("passport", {"applicant": "本人办理", "has_old_passport": "没有", "minor": "否"}, {})
+    for rendered in (to_text, to_html_page):
+        page = rendered(build_sheet(passport, progress))
+        assert "公布为准。（本指南于 2026-11-20 复核）" in page

@@ -13,7 +13,7 @@ from typing import Callable, Tuple, Union
 
 from domain_logic.checklist.plan import MISSING, READY, UNSURE, Progress, materials_for, members
 from common.privacy import mask_personal_data
-from domain_logic.replies import material_line
+from domain_logic.replies import local_note, material_line
 from knowledge_base import Bundle, ServiceItem
 
 Entry = Union[ServiceItem, Bundle]
@@ -82,7 +82,9 @@ def build_sheet(entry: Entry, progress: Progress) -> Sheet:
         elif status == UNSURE:
             unsure.append(bm.material.name)
     ordered = tuple((names[i], tuple(lines)) for i, lines in groups.items() if lines)
-    return Sheet(f"一次性告知单：{entry.name}", ordered, _facts(entry), tuple(missing), tuple(unsure), entry.local_note)
+    return Sheet(
+        f"一次性告知单：{entry.name}", ordered, _facts(entry), tuple(missing), tuple(unsure), local_note(entry)
+    )
 
 
 @dataclass(frozen=True)
