@@ -10,7 +10,10 @@ from multidict import MultiDict
 
 from bot.console import schema_form
 from bot.console.context import SERVICES
+from bot.kb.template import UNFILLED, template_entry
+from bot.nlu.service_matcher import ServiceMatcher
 from console_helpers import Browser, config, console, kb_copy, submitted, with_field
+from knowledge_base import load_catalogue
 from knowledge_base.audit import AuditLog
 from knowledge_base.source import kind_of, read_entry
 from helpers import ROOT
@@ -236,5 +239,57 @@ def test_publishing_and_confirming_record_the_review_and_the_citizen_reads_its_d
         passport = load_catalogue(kb_dir).get("passport")
         assert "以当地政务服务中心" in replies.materials(passport)
         assert replies.materials(passport).endswith("（本指南于 2027-06-19 复核）")
+
+    run(scenario())
+
+
+def test_an_editor_creates_a_new_item_from_the_template_and_another_reviewer_publishes_it(tmp_path):
+    kb_dir = kb_copy(tmp_path)
+    entry_id, name = "heritage-tree-adoption", "古树名木认养登记"
+    filled = {
+        "aliases": "认养古树",
+        "department": "林业主管部门",
+        "department_id": "gov-service",
+        "summary": "单位或个人出资认养古树名木、参与日常养护的登记。",
+    }
+
+    async def scenario():
+        async with console(config(tmp_path, kb_dir=kb_dir), STAFF) as client:
+            editor = Browser(client)
+            await editor.login("editor")
+            assert "新建事项" in (await editor.get("/kb")).body_text
+            bad = await editor.post("/kb/new", {"entry_id": "Tree Adoption", "name": name})
+            assert bad.status == 400 and "只用小写英文字母" in bad.body_text
+            taken = await editor.post("/kb/new", {"entry_id": "passport", "name": name})
+            assert taken.status == 400 and "已经存在" in taken.body_text
+            started = await editor.post("/kb/new", {"entry_id": entry_id, "name": name})
+            assert started.status == 200 and f"新建：{name}" in started.body_text
+            form = submitted(schema_form.build("item", template_entry(entry_id, name)))
+            for path, _value in form:  # every field of the template is in the page
+                assert f'name="{path}"' in started.body_text, path
+
+            unfilled = await editor.post(f"/kb/entry/{entry_id}/edit", form + [("op", "save")])
+            assert unfilled.status == 400 and "换成办事指南的内容" in unfilled.body_text
+            assert not (kb_dir / "items" / f"{entry_id}.yml").exists()
+
+            form = [(k, filled.get(k, v.replace(UNFILLED, ""))) for k, v in form]
+            saved = await editor.post(f"/kb/entry/{entry_id}/edit", form + [("op", "save"), ("note", "新事项")])
+            assert saved.status == 302, saved.body_text
+            draft_url = saved.headers["Location"]
+            assert not (kb_dir / "items" / f"{entry_id}.yml").exists()  # a draft, not yet in service
+            assert (await editor.post(draft_url + "/publish")).status == 403
+
+            reviewer = Browser(client)
+            await reviewer.login("reviewer")
+            draft = await reviewer.get(draft_url)
+            assert "发布后群众看到的回答" in draft.body_text and f"「{name}」" in draft.body_text
+            published = await reviewer.post(draft_url + "/publish")
+            assert published.status == 302 and published.headers["Location"] == f"/kb/entry/{entry_id}"
+
+        catalogue = load_catalogue(kb_dir)
+        assert catalogue.errors == [] and catalogue.get(entry_id).name == name
+        assert ServiceMatcher(catalogue).match(f"{name}要带什么").service == entry_id
+        record = AuditLog(kb_dir).history(entry_id)[-1]
+        assert record["operator"] == "张三" and record["reviewer"] == "李四" and "新建事项" in record["action"]
 
     run(scenario())

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 
+from bot.kb.template import UNFILLED, template_text, unfilled_fields
 from bot.kb.edits import KbError, add_alias, add_faq, operator, print_errors
 from bot.kb.inbox import NLU_FILE, run_inbox
 from bot.kb.reload import reload_servers
@@ -34,7 +35,6 @@ from knowledge_base.validation import FileError, parse_file
 from knowledge_base.workbook import READERS, from_tables, row_of, to_tables, write_csv, write_xlsx
 
 DRAFTS = "drafts"
-TEMPLATE = Path(__file__).with_name("template.yml")
 
 
 def items_on_disk(root: Path) -> Dict[str, Dict[str, Any]]:
@@ -201,8 +201,7 @@ def cmd_new(args) -> int:
     if draft.exists():
         raise KbError(f"草稿 {draft} 已经存在，请直接编辑。")
     draft.parent.mkdir(parents=True, exist_ok=True)
-    text = TEMPLATE.read_text(encoding="utf-8").replace("__ID__", args.id).replace("__NAME__", args.name)
-    draft.write_text(text, encoding="utf-8")
+    draft.write_text(template_text(args.id, args.name), encoding="utf-8")
     AuditLog(args.root).record(args.id, operator(args), "new (draft)", [])
     print(f"已从模板创建草稿 {draft}。\n把其中标“（待填写）”的内容换成办事指南的内容，然后运行 kb publish {args.id}。")
     return 0
@@ -213,8 +212,8 @@ def cmd_publish(args) -> int:
     if not draft.exists():
         raise KbError(f"没有草稿 {draft}。先运行 kb new {args.id} --name 名称。")
     data, _node, errors = parse_file(draft)
-    if not errors and "（待填写）" in draft.read_text(encoding="utf-8"):
-        raise KbError("草稿里还有“（待填写）”的内容，请先填写完整。")
+    if not errors and unfilled_fields(data):
+        raise KbError(f"草稿里还有“{UNFILLED}”的内容，请先填写完整：{'、'.join(unfilled_fields(data))}。")
     errors = errors or save_entry(args.root, args.id, data, operator(args), "publish", kind="item")
     if errors:
         print("没有发布，因为：")

@@ -10,6 +10,7 @@ itself recorded in the audit trail.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -20,6 +21,7 @@ from bot.console.context import now, services, signed_in
 from bot.console.render import page, redirect
 from bot.console.routes import RouteTable
 from bot.kb.reload import reload_servers
+from bot.kb.template import UNFILLED, template_entry, unfilled_fields
 from domain_logic import replies
 from domain_logic.staff.drafts import PUBLISHED, REJECTED, WITHDRAWN, Draft, FourEyes
 from knowledge_base import Bundle, ServiceItem
@@ -34,18 +36,29 @@ READERS = ("editor", "reviewer")
 KINDS = ("办理", "查询", "服务", "一件事")
 
 
+ENTRY_ID = re.compile("^[a-z][a-z0-9-]*$")  # as the item schema's id
+
+
 @dataclass(frozen=True)
 class Published:
-    """An entry's file as it is in service."""
+    """An entry's file as it is in service; for a new item not yet published, no data and the path it will have."""
 
     entry_id: str
     kind: str  # item | bundle
     path: str
     data: Dict[str, Any]
 
+    @property
+    def is_new(self) -> bool:
+        return not self.data
 
-def published_entry(request: web.Request, entry_id: str) -> Published:
-    path = entry_path(services(request).config.kb_dir, entry_id)
+
+def published_entry(request: web.Request, entry_id: str, new_allowed: bool = False) -> Published:
+    """`new_allowed`: the pages a new item passes through (edit, draft, publish) take an id not yet in service."""
+    kb_dir = services(request).config.kb_dir
+    path = entry_path(kb_dir, entry_id)
+    if path is None and new_allowed and ENTRY_ID.match(entry_id):
+        return Published(entry_id, "item", str(kb_dir / "items" / f"{entry_id}.yml"), {})
     if path is None:
         raise web.HTTPNotFound(text=f"没有编码为 {entry_id} 的事项")
     return Published(entry_id, kind_of(path), str(path), read_entry(path))
@@ -132,7 +145,8 @@ def _edit_page(
         request,
         "kb_edit.html",
         status=status,
-        title=f"编辑：{published.data.get('name')}",
+        title=f"编辑：{data.get('name') or published.entry_id}",
+        name=data.get("name") or published.entry_id,
         entry=published,
         fields=fields,
         errors=schema_form.place_errors(fields, errors),
@@ -145,8 +159,10 @@ def _edit_page(
 @routes.get("/kb/entry/{entry}/edit", "editor")
 async def edit_form(request: web.Request) -> web.StreamResponse:
     """The published entry, with the editor's own open draft laid over it if they have one."""
-    published = published_entry(request, request.match_info["entry"])
+    published = published_entry(request, request.match_info["entry"], new_allowed=True)
     draft = services(request).drafts.own_open(published.entry_id, signed_in(request))
+    if published.is_new and draft is None:
+        raise web.HTTPFound("/kb/new")  # a new item starts from its id and name
     data = published.data
     if draft is not None:
         try:
@@ -159,14 +175,16 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
 @routes.post("/kb/entry/{entry}/edit", "editor")
 async def edit_submit(request: web.Request) -> web.StreamResponse:
     """Buttons of the form: add or remove a row, preview, or save as a draft (only a version that passes the checks)."""
-    published = published_entry(request, request.match_info["entry"])
+    published = published_entry(request, request.match_info["entry"], new_allowed=True)
     form = await request.post()
     op, note = str(form.get("op", "save")), str(form.get("note", "")).strip()
-    data = schema_form.read(published.kind, form, published.data)
+    data = schema_form.read(published.kind, form, published.data or {"id": published.entry_id})  # id: not in the form
     if op.startswith(("add:", "remove:")):
         return _edit_page(request, published, schema_form.edit_rows(data, op), [], [], note=note)
     catalogue = _catalogue(request)
-    errors = check_entry(data, published.kind, published.path, catalogue)
+    errors = check_entry(data, published.kind, published.path, catalogue) or [
+        FileError(published.path, field, f"请把“{UNFILLED}”换成办事指南的内容") for field in unfilled_fields(data)
+    ]
     if errors:
         return _edit_page(request, published, data, errors, [], status=400, note=note)
     if op == "preview":
@@ -186,6 +204,33 @@ async def edit_submit(request: web.Request) -> web.StreamResponse:
     raise redirect(
         request, f"/kb/drafts/{draft.id}", f"已保存为草稿 #{draft.id}，需由另一位审核人员发布后才对群众生效。"
     )
+
+
+def _new_page(request: web.Request, entry_id: str = "", name: str = "", error: str = "", status: int = 200):
+    return page(request, "kb_new.html", status=status, title="新建事项", entry_id=entry_id, name=name, error=error)
+
+
+@routes.get("/kb/new", "editor")
+async def new_form(request: web.Request) -> web.StreamResponse:
+    return _new_page(request)
+
+
+@routes.post("/kb/new", "editor")
+async def new_submit(request: web.Request) -> web.StreamResponse:
+    """An id and a name, then the whole guide in the same form as an edit, from the template `kb new` uses;
+    saved, it is a draft like any change, published by another person."""
+    form = await request.post()
+    entry_id, name = str(form.get("entry_id", "")).strip(), str(form.get("name", "")).strip()
+    if not ENTRY_ID.match(entry_id):
+        error = "事项编码只用小写英文字母、数字和连字符，并以字母开头（如 marriage-registration）"
+    elif entry_path(services(request).config.kb_dir, entry_id) is not None:
+        error = f"事项编码 {entry_id} 已经存在，请换一个，或直接编辑那个事项"
+    elif not name:
+        error = "请填写事项名称"
+    else:
+        published = published_entry(request, entry_id, new_allowed=True)
+        return _edit_page(request, published, template_entry(entry_id, name), [], [])
+    return _new_page(request, entry_id, name, f"未能新建：{error}。", status=400)
 
 
 @routes.get("/kb/drafts", *READERS, nav="待审草稿")
@@ -214,7 +259,7 @@ def _proposed(published: Published, draft: Draft) -> Tuple[Optional[Dict[str, An
 @routes.get("/kb/drafts/{draft}", *READERS)
 async def draft_view(request: web.Request) -> web.StreamResponse:
     draft = _draft(request)
-    published = published_entry(request, draft.entry_id)
+    published = published_entry(request, draft.entry_id, new_allowed=True)
     proposed, conflict = _proposed(published, draft) if draft.is_open else (None, None)
     catalogue = _catalogue(request)
     errors = check_entry(proposed, published.kind, published.path, catalogue) if proposed else []
@@ -262,7 +307,7 @@ async def publish(request: web.Request) -> web.StreamResponse:
         raise redirect(request, here, str(exc))
     if not draft.is_open:
         raise redirect(request, here, "这份草稿已经处理过了。")
-    published = published_entry(request, draft.entry_id)
+    published = published_entry(request, draft.entry_id, new_allowed=True)
     proposed, conflict = _proposed(published, draft)
     if proposed is None:
         raise redirect(request, here, f"不能发布：草稿保存后，字段 {conflict} 已被修改。请作者重新编辑。")
@@ -272,7 +317,8 @@ async def publish(request: web.Request) -> web.StreamResponse:
         draft.entry_id,
         proposed,
         draft.author,
-        f"控制台草稿 #{draft.id}",
+        f"控制台草稿 #{draft.id}" + ("（新建事项）" if published.is_new else ""),
+        kind=published.kind,
         reviewer=reviewer.display_name,
     )
     if errors:
