@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
@@ -120,6 +121,12 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("HANDOVER_DAYS", "1-5", "staffed days as ISO weekdays (1 = Monday), ranges or lists: 1-5, 1-5,7"),
     Setting("HANDOVER_HOURS", "09:00-17:00", "staffed hours on those days, HH:MM-HH:MM, several separated by commas"),
     Setting("HANDOVER_TIMEZONE", "Asia/Shanghai", "the time zone of the staffed hours"),
+    Setting(
+        "CLOSED_DATES",
+        None,
+        "public holidays the hall is closed (no staff, no 差评 deadline day): 2026-10-01..2026-10-08,2027-01-01",
+    ),
+    Setting("EXTRA_WORKING_DATES", None, "调休 weekend days the hall works on: 2026-09-27,2026-10-11"),
     Setting("HANDOVER_TIMEOUT_SECONDS", "60", "seconds a citizen waits for an agent before a callback is offered"),
     Setting("HANDOVER_DEFAULT_WAIT_SECONDS", "60", "the usual wait announced while no wait has been recorded"),
     Setting("HANDOVER_POLL_SECONDS", "2", "how often the kiosk page and Telegram relay look for agent replies"),
@@ -344,6 +351,32 @@ def handover_hours() -> Tuple[Tuple[int, int], ...]:
             raise ValueError(f"HANDOVER_HOURS: {part.strip()!r} is not a span of one day")
         spans.append((start, end))
     return tuple(spans)
+
+
+def closed_dates() -> FrozenSet[date]:
+    """CLOSED_DATES: single dates and first..last ranges, for this year's holiday notice."""
+    return _dates("CLOSED_DATES")
+
+
+def extra_working_dates() -> FrozenSet[date]:
+    """EXTRA_WORKING_DATES: the weekend days the same notice makes working days (调休)."""
+    return _dates("EXTRA_WORKING_DATES")
+
+
+def _dates(name: str) -> FrozenSet[date]:
+    found = set()
+    for part in setting(name).text().replace("，", ",").split(","):
+        if not part.strip():
+            continue
+        first, _, last = part.strip().partition("..")
+        try:
+            start, end = date.fromisoformat(first.strip()), date.fromisoformat((last or first).strip())
+        except ValueError:
+            raise ValueError(f"{name}: {part.strip()!r} is not a date (2026-10-01) or a range (2026-10-01..2026-10-08)")
+        if end < start or (end - start).days > 366:
+            raise ValueError(f"{name}: {part.strip()!r} is not a range of at most a year")
+        found |= {start + timedelta(days=n) for n in range((end - start).days + 1)}
+    return frozenset(found)
 
 
 def _minutes(hh_mm: str) -> int:

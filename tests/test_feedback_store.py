@@ -52,6 +52,13 @@ def test_working_days_skip_weekends():
     assert working_days_between(friday, datetime(2026, 12, 1, 17, 0)) == 2
 
 
+def test_deadlines_do_not_count_public_holidays_but_count_makeup_working_days(monkeypatch):
+    monkeypatch.setenv("CLOSED_DATES", "2026-10-01..2026-10-08")
+    monkeypatch.setenv("EXTRA_WORKING_DATES", "2026-10-11")
+    assert add_working_days(datetime(2026, 9, 30, 10, 0), 1) == datetime(2026, 10, 9, 10, 0)  # after 国庆
+    assert add_working_days(datetime(2026, 10, 9, 10, 0), 1) == datetime(2026, 10, 11, 10, 0)  # a 调休 Sunday
+
+
 def test_migration_creates_the_schema_once(store):
     assert store.migrate() == 0
     assert store.migrate() == SCHEMA_VERSION  # already current: nothing to do

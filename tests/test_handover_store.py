@@ -224,3 +224,17 @@ def test_staffed_hours_are_configurable(monkeypatch):
     monkeypatch.setenv("HANDOVER_DAYS", "8")
     with pytest.raises(ValueError, match="HANDOVER_DAYS"):
         staffed_hours.staffed()
+
+
+def test_public_holidays_close_the_desk_and_makeup_working_days_open_it(monkeypatch):
+    for name in ("HANDOVER_DAYS", "HANDOVER_HOURS", "HANDOVER_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLOSED_DATES", "2026-10-01..2026-10-08, 2027-01-01")
+    monkeypatch.setenv("EXTRA_WORKING_DATES", "2026-10-11")
+    assert not staffed_hours.staffed(datetime(2026, 10, 5, 10, 0, tzinfo=SHANGHAI))  # a Monday of 国庆
+    assert staffed_hours.staffed(datetime(2026, 10, 9, 10, 0, tzinfo=SHANGHAI))  # the Friday after
+    assert staffed_hours.staffed(datetime(2026, 10, 11, 10, 0, tzinfo=SHANGHAI))  # a 调休 Sunday
+    assert not staffed_hours.staffed(datetime(2027, 1, 1, 10, 0, tzinfo=SHANGHAI))  # New Year, a Friday
+    monkeypatch.setenv("CLOSED_DATES", "2026-10-08..2026-10-01")
+    with pytest.raises(ValueError, match="CLOSED_DATES"):
+        staffed_hours.staffed(datetime(2026, 10, 5, 10, 0, tzinfo=SHANGHAI))
