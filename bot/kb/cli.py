@@ -212,8 +212,9 @@ def cmd_publish(args) -> int:
     if not draft.exists():
         raise KbError(f"没有草稿 {draft}。先运行 kb new {args.id} --name 名称。")
     data, _node, errors = parse_file(draft)
-    if not errors and unfilled_fields(data):
-        raise KbError(f"草稿里还有“{UNFILLED}”的内容，请先填写完整：{'、'.join(unfilled_fields(data))}。")
+    unfilled = [] if errors else unfilled_fields(data)
+    if unfilled:
+        raise KbError(f"草稿里还有“{UNFILLED}”的内容，请先填写完整：{'、'.join(unfilled)}。")
     errors = errors or save_entry(args.root, args.id, data, operator(args), "publish", kind="item")
     if errors:
         print("没有发布，因为：")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -79,9 +80,7 @@ LOOSE_DEPARTMENT_SIMILARITY = 0.3
 LOOSE_DEPARTMENT_LEAD = 1.05
 MIN_CONTENT_CHARS = 2
 MIN_HOMOPHONE_CHARS = 3
-# A department's word typed with a slip (底保 for 低保, 养老精 for 养老金) still names it, unless
-# the sound-alike holds a function character (的事 sounds like 的士, 登记不 like 登记簿: that is
-# grammar, not a slip); of two characters, only where the slip makes no word of its own (一包, 医宝).
+# A department's word typed with a slip (底保 for 低保) still names it, down to two characters (`_is_a_slip`).
 MIN_TOPIC_SOUND_CHARS = 2
 FUNCTION_CHARACTERS = set("的地得了着过们是个不吗呢吧啊呀嘛")
 MIN_FUZZY_CHARS = 5
@@ -157,23 +156,25 @@ def _has_digits(term: str) -> bool:
     return any(ch.isdigit() for ch in term)
 
 
+def _is_chinese(text: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def _pinyin(text: str) -> List[str]:
     """One syllable per character, so offsets in text and pinyin agree."""
-    return [lazy_pinyin(ch)[0] if "\u4e00" <= ch <= "\u9fff" else ch for ch in text]
+    return [lazy_pinyin(ch)[0] if _is_chinese(ch) else ch for ch in text]
 
 
 _LOOSE_INITIAL = re.compile("^([zcs])h")
 _LOOSE_FINAL = re.compile("([aei]n)g$")
 
 
-def _loose_pinyin(text: str) -> List[str]:
+@lru_cache(maxsize=256)
+def _loose_pinyin(text: str) -> Tuple[str, ...]:
     """`_pinyin` with the confusions a pinyin keyboard's 模糊音 setting forgives (zh/z, ch/c, sh/s,
-    ing/in, eng/en, ang/an): the slips of speakers whose dialect does not tell them apart."""
-    return [_LOOSE_FINAL.sub(r"\1", _LOOSE_INITIAL.sub(r"\1", syllable)) for syllable in _pinyin(text)]
-
-
-def _is_chinese(text: str) -> bool:
-    return all("\u4e00" <= ch <= "\u9fff" for ch in text)
+    ing/in, eng/en, ang/an): the slips of speakers whose dialect does not tell them apart. Cached:
+    one message asks for its department's words several times."""
+    return tuple(_LOOSE_FINAL.sub(r"\1", _LOOSE_INITIAL.sub(r"\1", syllable)) for syllable in _pinyin(text))
 
 
 class ServiceMatcher:
@@ -211,7 +212,7 @@ class ServiceMatcher:
         self._topic_sounds = PhraseMatcher(self._nlp.vocab, attr="ORTH")
         for i, (topic, _) in enumerate(self._topics):
             if len(topic) >= MIN_TOPIC_SOUND_CHARS and _is_chinese(topic):
-                self._topic_sounds.add(str(i), [Doc(self._nlp.vocab, words=_loose_pinyin(topic))])
+                self._topic_sounds.add(str(i), [Doc(self._nlp.vocab, words=list(_loose_pinyin(topic)))])
         self._department_ids, self._department_vectorizer, self._department_profiles = self._build_department_profiles(
             catalogue
         )
@@ -598,7 +599,7 @@ class ServiceMatcher:
     def _departments_sounded(self, text: str) -> List[str]:
         """Departments whose words the sentence holds with a pinyin slip, longest word first."""
         found = []
-        for match_id, start, end in self._topic_sounds(Doc(self._nlp.vocab, words=_loose_pinyin(text))):
+        for match_id, start, end in self._topic_sounds(Doc(self._nlp.vocab, words=list(_loose_pinyin(text)))):
             topic, dept = self._topics[int(self._nlp.vocab.strings[match_id])]
             if _is_a_slip(text, start, end, topic):
                 found.append((-(end - start), start, dept))

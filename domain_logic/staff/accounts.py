@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Dict, FrozenSet, Iterable, List, Optional
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -179,11 +179,7 @@ class AccountStore:
             raise AccountError("没有这个账号")
         if self.throttle.locked_until(account.username, address, now):
             raise AccountError("尝试次数过多，已暂时锁定，请稍后再试")
-        with self.db.ready().connect() as conn:
-            stored = conn.execute(sa.select(accounts.c.password_hash).where(accounts.c.id == account_id)).scalar()
-        right = passwords.verify(stored, current)
-        self.throttle.record(account.username, address, right, now)
-        if not right:
+        if self._password_matches(account.username, current, address, now) is None:
             raise AccountError("当前密码不正确")
         if new == current:
             raise AccountError("新密码不能与当前密码相同")
@@ -204,6 +200,21 @@ class AccountStore:
         locked = self.throttle.locked_until(username, address, now)
         if locked:
             return SignIn(locked_until=locked)
+        row = self._password_matches(username, password, address, now)
+        if row is None:
+            return SignIn(locked_until=self.throttle.locked_until(username, address, now))
+        if passwords.needs_rehash(row.password_hash):
+            with self.db.ready().begin() as conn:
+                conn.execute(
+                    sa.update(accounts)
+                    .where(accounts.c.id == row.id)
+                    .values(password_hash=passwords.hash_password(password))
+                )
+        return SignIn(account=self.get(row.id))
+
+    def _password_matches(self, username: str, password: str, address: str, now: datetime) -> Optional[Any]:
+        """The account's row if `password` is its password and it is not disabled, else None. Every
+        check is recorded for the lockout, whether it signs in or confirms a password change."""
         name = username.strip().lower()
         with self.db.ready().connect() as conn:
             row = conn.execute(
@@ -214,13 +225,4 @@ class AccountStore:
         ok = passwords.verify(row.password_hash if row else None, password)
         ok = ok and row is not None and not row.disabled
         self.throttle.record(name, address, ok, now)
-        if not ok or row is None:
-            return SignIn(locked_until=self.throttle.locked_until(username, address, now))
-        if passwords.needs_rehash(row.password_hash):
-            with self.db.ready().begin() as conn:
-                conn.execute(
-                    sa.update(accounts)
-                    .where(accounts.c.id == row.id)
-                    .values(password_hash=passwords.hash_password(password))
-                )
-        return SignIn(account=self.get(row.id))
+        return row if ok else None

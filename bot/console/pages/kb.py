@@ -36,7 +36,7 @@ READERS = ("editor", "reviewer")
 KINDS = ("办理", "查询", "服务", "一件事")
 
 
-ENTRY_ID = re.compile("^[a-z][a-z0-9-]*$")  # as the item schema's id
+ENTRY_ID = re.compile(schema_form.schema("item")["properties"]["id"]["pattern"])
 
 
 @dataclass(frozen=True)
