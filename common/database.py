@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,24 @@ def open_engine(url: str, future: bool = True) -> sa.engine.Engine:
     )
     sa.event.listen(engine, "connect", _sqlite_wal)
     return engine
+
+
+def create_tables(metadata: sa.MetaData, engine: sa.engine.Engine) -> None:
+    """`metadata`'s tables, created if missing.
+
+    Several threads or processes may open a new database at once (the action server's
+    request and its spool drain, two servers starting together): whoever loses the race
+    to create a table finds it made, and that is not an error.
+    """
+    with _creating:
+        try:
+            metadata.create_all(engine)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if not set(metadata.tables) <= set(sa.inspect(engine).get_table_names()):
+                raise
+
+
+_creating = threading.Lock()
 
 
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:

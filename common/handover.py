@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import threading
 import time
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Dict, List, Optional, Sequence, Type, TypeVar
@@ -29,7 +28,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Type, TypeVar
 import sqlalchemy as sa
 
 from common import settings
-from common.database import open_engine
+from common.database import create_tables, open_engine
 from common.privacy import mask_in, mask_personal_data
 
 WAITING, WITH_AGENT, RETURNED, TIMED_OUT, LEFT = "waiting", "with_agent", "returned", "timed_out", "left"
@@ -179,7 +178,6 @@ class HandoverStore:
         self.engine = open_engine(url or settings.handover_db_url())
         self.clock = clock
         self._tables_ready = False
-        self._creating = threading.Lock()
 
     def _ready(self) -> sa.engine.Engine:
         """Tables are created on first use, so a process starts while the database is away.
@@ -188,13 +186,8 @@ class HandoverStore:
         the console may all start at once: whoever loses the race to create a table finds it made.
         """
         if not self._tables_ready:
-            with self._creating:
-                try:
-                    _metadata.create_all(self.engine)
-                except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
-                    if not set(_metadata.tables) <= set(sa.inspect(self.engine).get_table_names()):
-                        raise
-                self._tables_ready = True
+            create_tables(_metadata, self.engine)
+            self._tables_ready = True
         return self.engine
 
     # ---- the queue ----------------------------------------------------------

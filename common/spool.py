@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
 from common import settings
-from common.database import open_engine
+from common.database import create_tables, open_engine
 from common.local_secret import local_secret
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def spool_key() -> str:
 class Spool:
     def __init__(self, url: Optional[str] = None, key: Optional[str] = None) -> None:
         self.engine = open_engine(url or settings.spool_db_url())
-        _metadata.create_all(self.engine)
+        create_tables(_metadata, self.engine)
         try:
             self._fernet = Fernet(key or spool_key())
         except ValueError as exc:

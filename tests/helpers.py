@@ -40,9 +40,28 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 
+
 # The processes as `make run` starts them (bot/local_servers.py), with the tests' API token
 # and a full debug log to scan for personal numbers.
-ActionServer = partial(local_servers.ActionServer, loglevel="DEBUG")
+class ActionServer(local_servers.ActionServer):
+    """The action server with a full debug log; when it stops, its warnings and errors are printed,
+    so that a failing test shows them (pytest prints a test's output only when it fails)."""
+
+    def __init__(self, checklist_db: Path, **kwargs: Any) -> None:
+        super().__init__(checklist_db, loglevel="DEBUG", **kwargs)
+
+    def stop(self) -> None:
+        super().stop()
+        lines = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        trouble = [
+            i
+            for i, line in enumerate(lines)
+            if (" WARNING " in line or " ERROR " in line) and "Task was destroyed" not in line  # at shutdown
+        ]
+        for i in trouble[:20]:
+            print("action server:", "\n  ".join(lines[i : i + 30 if " ERROR " in lines[i] else i + 1]))
+
+
 start_rasa = partial(local_servers.start_rasa, token=API_TOKEN)
 
 

@@ -77,3 +77,29 @@ def test_a_secret_file_is_made_by_one_process_and_read_by_all(tmp_path):
     assert local_secret(path, lambda: "first") == "first"
     assert local_secret(path, lambda: "second") == "first"
     assert [p.name for p in tmp_path.iterdir()] == ["secret"]  # no draft left behind
+
+
+def test_a_new_spool_opened_by_several_threads_at_once_works_in_each(tmp_path):
+    """The action server's first request and its spool drain may open a new spool together:
+    the one that loses the race to create the table finds it made, and nobody gets an error."""
+    import threading
+
+    key = Fernet.generate_key().decode()
+    for attempt in range(10):
+        url = f"sqlite:///{tmp_path / f'spool-{attempt}.db'}"
+        start, failures = threading.Barrier(6), []
+
+        def open_and_keep(n: int) -> None:
+            start.wait()
+            try:
+                Spool(url, key=key).put("rating", f"k{n}", RATING)
+            except Exception as exc:  # noqa: BLE001 - collected, so that the assertion names them
+                failures.append(repr(exc))
+
+        threads = [threading.Thread(target=open_and_keep, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+        assert len(Spool(url, key=key).waiting("rating")) == 6

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from domain_logic.checklist.plan import Progress
 from common import settings
-from common.database import open_engine
+from common.database import create_tables, open_engine
 from common.privacy import sender_key
 from common.spool import Spool
 
@@ -62,7 +62,7 @@ class ProgressStore:
     def _ready(self) -> None:
         """The table is created on first use, so the action server starts while the database is away."""
         if not self._tables_ready:
-            _metadata.create_all(self.engine)
+            create_tables(_metadata, self.engine)
             self._tables_ready = True
 
     def save(self, sender_id: str, progress: Progress) -> None:
