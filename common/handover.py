@@ -183,7 +183,7 @@ class HandoverStore:
         """Tables are created on first use, so a process starts while the database is away.
 
         The channels call the store from several threads, and the action server, the channels and
-        the console may all start at once: whoever loses the race to create a table finds it made.
+        the console may all start at once: `create_tables` makes that safe.
         """
         if not self._tables_ready:
             create_tables(_metadata, self.engine)

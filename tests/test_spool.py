@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import stat
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -82,8 +83,6 @@ def test_a_secret_file_is_made_by_one_process_and_read_by_all(tmp_path):
 def test_a_new_spool_opened_by_several_threads_at_once_works_in_each(tmp_path):
     """The action server's first request and its spool drain may open a new spool together:
     the one that loses the race to create the table finds it made, and nobody gets an error."""
-    import threading
-
     key = Fernet.generate_key().decode()
     for attempt in range(10):
         url = f"sqlite:///{tmp_path / f'spool-{attempt}.db'}"
