@@ -25,6 +25,12 @@ def choose_service_buttons(intent: str, ids, cat) -> List[Dict[str, Any]]:
     return buttons([(cat.get(i).name, intent, i) for i in ids if cat.get(i)])
 
 
+def utter_alternatives(dispatcher: CollectingDispatcher, intent: str, alternatives: Sequence[str], cat) -> None:
+    """Under an answer that was likely but not certain: the other likely items, one tap away."""
+    if alternatives:
+        dispatcher.utter_message(text=replies.NOT_THIS, buttons=choose_service_buttons(intent, alternatives, cat))
+
+
 def next_step_buttons(answered: str, service: str, tracker: Tracker) -> List[Dict[str, Any]]:
     """The natural next steps after an answer, minus the one just given.
 
@@ -53,7 +59,7 @@ def ask_to_choose(
         log_for_inbox(tracker)
     elif family is not None:
         named = context.gap.department if context.gap and context.gap.department else family.department_id
-        text = replies.family_question(family.ask, cat.departments.get(named))
+        text = replies.which_of(cat.departments.get(named))
     else:
         text = replies.several_options(_department_for_options(options, context, cat))
         if context.previous and context.previous not in options:
@@ -75,14 +81,12 @@ def _department_for_options(options: Sequence[str], context: ServiceInContext, c
 
 
 def tell_no_guide(dispatcher: CollectingDispatcher, tracker: Tracker, gap: NoGuide, cat) -> List[Dict[Text, Any]]:
-    """No entry covers it: say so, name who handles it, offer what the family does cover; log it for staff."""
+    """No entry covers it: say so plainly, name who handles it and how to reach them, offer a person;
+    no sibling's guide as a button (驾驶证注销 is not 驾驶证补领); log it for staff."""
     department = cat.departments.get(gap.department) if gap.department else None
     log_for_inbox(tracker)
     family = next((f for f in cat.families.values() if any(u.name == gap.matter for u in f.uncovered)), None)
-    related = [item.id for item in cat.members_of(family.id)] if family else []
-    options = choose_service_buttons("inquire_service", related, cat)
-    options.append(HUMAN_BUTTON)
-    dispatcher.utter_message(text=replies.no_guide(gap.matter, department), buttons=options)
+    dispatcher.utter_message(text=replies.no_guide(gap.matter, department), buttons=[HUMAN_BUTTON])
     return [SlotSet("service", None), SlotSet(FAMILY, family.id if family else None)]
 
 
@@ -144,4 +148,5 @@ class ActionAnswerQuestion(SafeAction):
         if context.guessed:
             answer = f"（按「{entry.name}」为您解答；如果不是您要办的事，请告诉我具体名称。）\n" + answer
         dispatcher.utter_message(text=answer, buttons=next_step_buttons(intent, entry.id, tracker))
+        utter_alternatives(dispatcher, intent, context.alternatives, cat)
         return [SlotSet("service", entry.id), SlotSet(FAMILY, getattr(entry, "family", None))]

@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from domain_logic import replies
 from actions.answer_question import (
     HUMAN_BUTTON,
-    choose_service_buttons,
     next_step_buttons,
     options_or_no_guide,
     tell_policy,
@@ -19,7 +18,7 @@ from actions.answer_question import (
 from actions.catalogue import catalogue
 from actions.inbox_log import log_for_inbox
 from actions.safe_action import SafeAction
-from actions.service_context import POPULAR, service_in_context
+from actions.service_context import service_in_context
 
 
 class ActionServiceFallback(SafeAction):
@@ -47,9 +46,7 @@ class ActionServiceFallback(SafeAction):
             return [SlotSet("service", entry.id)]
 
         log_for_inbox(tracker)
-        buttons = choose_service_buttons("inquire_service", POPULAR, cat)
-        buttons.append(HUMAN_BUTTON)
-        dispatcher.utter_message(response="utter_not_understood", buttons=buttons)
+        dispatcher.utter_message(response="utter_not_understood", buttons=[HUMAN_BUTTON])
         return []
 
 

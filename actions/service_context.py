@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 
 from actions.buttons import button
 from actions.catalogue import catalogue
+from domain_logic.decision import ANSWER, ASK, MAX_OPTIONS, candidates_in, decide
 from knowledge_base import Bundle
 
 SERVICE = "service"
@@ -23,7 +24,6 @@ SIBLING_GAP = "sibling_gap"
 FAMILY = "service_family"
 # A message this long that names a department's matter is a new topic, not a follow-up (在派出所办吗).
 MIN_NEW_TOPIC_CHARS = 8
-MAX_OPTIONS = 4
 # Below this the NLU only guessed from resemblance, not from a name or alias.
 NAMED_CONFIDENCE = 0.7
 
@@ -35,14 +35,7 @@ ELLIPSIS = re.compile(
 ELLIPTICAL_INTENTS = {"inquire_service", "nlu_fallback", "out_of_scope", None}
 
 # Offered when a question names no service and nothing is in context.
-POPULAR = (
-    "passport",
-    "id-card-renewal",
-    "social-security-card",
-    "housing-fund-withdrawal",
-    "company-establishment",
-    "bundle-newborn",
-)
+POPULAR = ("passport", "id-card-renewal", "housing-fund-withdrawal")
 
 
 @dataclass(frozen=True)
@@ -54,6 +47,7 @@ class ServiceInContext:
     previous: Optional[str] = None  # the service in context before this message
     gap: Optional["NoGuide"] = None  # a matter the catalogue has no guide for
     policy: bool = False  # asks for a figure (能领多少) that no guide states
+    alternatives: Tuple[str, ...] = ()  # offered under the answer, one tap away (不是这个？)
 
 
 @dataclass(frozen=True)
@@ -117,9 +111,7 @@ def _service_in_context(tracker: Tracker) -> ServiceInContext:
         # 社保局在哪 after 退休: the family word covers the service in context, so it stays.
         if previous in candidates:
             return ServiceInContext(previous, (), False, previous=previous)
-        return ServiceInContext(
-            None, candidates, True, previous=previous, gap=NoGuide(department) if department else None
-        )
+        return _decided(tracker, previous, department)
     text = tracker.latest_message.get("text") or ""
     new_topic = bool(department) and (not previous or (topic_named and len(text) >= MIN_NEW_TOPIC_CHARS))
     within_family = _sibling_in_family(tracker, previous)
@@ -128,9 +120,7 @@ def _service_in_context(tracker: Tracker) -> ServiceInContext:
     ):
         return within_family
     if guesses and not previous:
-        return ServiceInContext(
-            None, candidates, True, previous=previous, guessed=True, gap=NoGuide(department) if department else None
-        )
+        return _decided(tracker, previous, department)
     if not previous:
         # 车子要年检了 / 想入户到这边 name no service, but cues of family members: offer those, the ones
         # of the department named first, with that department for "none of these".
@@ -158,6 +148,21 @@ def _service_in_context(tracker: Tracker) -> ServiceInContext:
         # 另外，我爸留下一套房要公证: another matter, even in the same department, is a new topic.
         return ServiceInContext(None, (), False, previous=previous, gap=NoGuide(department))
     return ServiceInContext(previous, (), False, previous=previous)
+
+
+def _decided(tracker: Tracker, previous: Optional[str], department: Optional[str]) -> ServiceInContext:
+    """Several candidates: answer the first with the others one tap away, ask one short question, or
+    (when none is likely) say there is no guide and whose matter it is (`domain_logic.decision`)."""
+    message = tracker.latest_message or {}
+    found = candidates_in(message.get("entities") or [], (message.get("intent") or {}).get("name") or "")
+    decision = decide(found)
+    gap = NoGuide(department) if department else None
+    if decision.kind == ANSWER:
+        return ServiceInContext(decision.service, (), True, previous=previous, alternatives=decision.options)
+    if decision.kind == ASK:
+        guessed = found.source == "resembled"
+        return ServiceInContext(None, decision.options, True, previous=previous, guessed=guessed, gap=gap)
+    return ServiceInContext(None, (), True, previous=previous, gap=gap or NoGuide(None))
 
 
 def _elliptical_switch(tracker: Tracker, previous: Optional[str]) -> Optional[ServiceInContext]:

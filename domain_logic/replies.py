@@ -237,6 +237,15 @@ def family_question(ask: str, department: Optional[Department] = None) -> str:
     return f"{ask}请选择一项：{where_else(department)}"
 
 
+def which_of(department: Optional[Department]) -> str:
+    """One short question over two or three items of a family (their names say how they differ)."""
+    return f"请问您要办的是下面哪一项？请选择一项：{where_else(department)}"
+
+
+# Under an answer given with alternatives one tap away.
+NOT_THIS = "不是这个？您可能要办："
+
+
 def several_options(department: Optional[Department]) -> str:
     """An ambiguous name: the options, and where to ask if none fits."""
     return f"您说的可能是以下几项，请选择一项：{where_else(department)}"

@@ -222,6 +222,7 @@ class Family:
     terms: Tuple[str, ...]  # words that name the family as a whole (驾照, 驾驶证)
     ask: str  # the question that tells its members apart
     uncovered: Tuple[Sibling, ...] = ()
+    common: Tuple[str, ...] = ()  # member ids, most asked first: the order when nothing else tells them apart
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Family":
@@ -232,6 +233,7 @@ class Family:
             tuple(d["terms"]),
             d["ask"],
             tuple(Sibling(u["name"], tuple(u["cues"])) for u in d.get("uncovered", [])),
+            tuple(d.get("common", ())),
         )
 
 
@@ -278,6 +280,7 @@ class Bundle:
     reviewed_on: Optional[str] = None
     reviewed_by: Optional[str] = None
     source_file: str = ""
+    events: Tuple[str, ...] = ()  # words of the life event itself (去世、后事): with 要办哪些手续, the bundle
 
     is_bundle = True
 
@@ -326,6 +329,7 @@ class Bundle:
             implied_answers=dict(d.get("implied_answers") or {}),
             reviewed_on=(d.get("reviewed") or {}).get("date"),
             reviewed_by=(d.get("reviewed") or {}).get("by"),
+            events=tuple(d.get("events", ())),
             source_file=source_file,
         )
 

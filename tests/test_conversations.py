@@ -66,7 +66,7 @@ def test_ambiguous_id_card_is_disambiguated_with_buttons(conversation):
 def test_question_without_service_asks_which_one(conversation):
     messages = conversation.say("需要带什么材料")
     assert "哪一项" in messages[0]["text"]
-    assert len(buttons_of(messages)) >= 4
+    assert 1 <= len(buttons_of(messages)) <= 3  # a few common items to tap, never a menu
 
 
 def test_life_event_lists_members_and_trips(conversation):
@@ -88,11 +88,11 @@ def test_gibberish_is_guided_back_to_saying_what_they_need(conversation, gibberi
     assert conversation.slot("service") is None
 
 
-def test_fallback_offers_likely_services_and_a_human(conversation):
+def test_fallback_offers_a_human_and_no_unrelated_items(conversation):
     messages = conversation.say("/nlu_fallback")
     titles = [b["title"] for b in buttons_of(messages)]
-    assert "12345" in messages[0]["text"]
-    assert "转人工" in titles and "普通护照签发" in titles
+    assert "12345" in messages[0]["text"] and "办护照要带什么" in messages[0]["text"]
+    assert titles == ["转人工"]
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ def test_a_question_back_counts_only_with_the_right_option():
     assert judge(reading, "id-card-renewal").category == "asked_right"
     assert judge(reading, "passport").category == "no_answer"
     assert judge(reading, "clarify").category == "right"
-    assert judge(reading, "outside", "police-hukou").category == "honest"
+    assert judge(reading, "outside", "police-hukou").category == "offered"
 
 
 def test_the_honest_answer_names_its_department():
@@ -58,7 +58,7 @@ def test_the_honest_answer_names_its_department():
         {
             "text": "抱歉，我这里还没有「居住证补领（遗失）」的办事指南，不能给您准确的材料清单。\n"
             "这类事项由公安户政部门办理。",
-            "buttons": [button("居住证申领", "residence-permit"), {"title": "转人工", "payload": "/request_human"}],
+            "buttons": [{"title": "转人工", "payload": "/request_human"}],
         }
     )
     assert reading.outcome == NO_GUIDE and reading.departments == ("police-hukou",)
@@ -76,23 +76,91 @@ def test_fallbacks_goodbyes_and_silence_are_no_answer():
         assert judge(reading, "passport").category == "no_answer"
 
 
+def test_a_question_back_with_more_than_three_options_is_a_menu_not_a_success():
+    four = [
+        button("居民身份证补领（遗失）", "id-card-reissue"),
+        button("居民身份证换领（到期/损坏）", "id-card-renewal"),
+        button("普通护照签发", "passport"),
+        button("居住证申领", "residence-permit"),
+    ]
+    reading = read({"text": "您说的可能是以下几项，请选择一项：", "buttons": four})
+    assert reading.is_menu
+    assert judge(reading, "id-card-renewal").category == "menu"
+    assert judge(reading, "clarify").category == "menu"
+    assert judge(reading, "outside", "police-hukou").category == "offered"
+    three = read({"text": "您说的可能是以下几项，请选择一项：", "buttons": four[:3]})
+    assert judge(three, "id-card-renewal").category == "asked_right"
+
+
+def test_the_generic_popular_items_reply_is_no_success():
+    popular = read(
+        {
+            "text": "请问您要办理的是哪一项业务？可以直接说名称，或点选常办事项：",
+            "buttons": [button("普通护照签发", "passport"), button("居住证申领", "residence-permit")],
+        }
+    )
+    assert judge(popular, "id-card-renewal").category == "no_answer"
+    assert judge(popular, "outside", "police-hukou").category == "offered"
+
+
+def test_an_answer_with_alternatives_is_an_answer_and_its_next_steps_are_no_options():
+    reading = read(
+        {"text": "办理「居民身份证换领（到期/损坏）」需要准备：…", "buttons": [button("办理流程", "id-card-renewal")]},
+        {"text": "不是这个？您可能要办：", "buttons": [button("居民身份证补领（遗失）", "id-card-reissue")]},
+    )
+    assert (reading.outcome, reading.entry, reading.options) == (ANSWERED, "id-card-renewal", ("id-card-reissue",))
+    assert judge(reading, "id-card-renewal").category == "right"
+    assert judge(reading, "id-card-reissue").category == "wrong"
+
+
+def test_outside_an_honest_reply_offers_no_item():
+    reading = read({"text": "抱歉，我这里还没有这方面的办事指南。这类事项由公安户政部门办理。"})
+    assert judge(reading, "outside", "police-hukou").category == "honest"
+
+
 def test_the_gate_fails_below_its_thresholds():
-    from bot.evaluation.end_to_end import Result, gate_failures
+    from bot.evaluation.end_to_end import TARGETS, Result, gate_failures
     from bot.evaluation.reading import Reading, Verdict
 
     def result(expect: str, category: str, named=None) -> Result:
         return Result({"expect": expect}, Reading("answered"), Verdict(category, named))
 
     good = (
-        [result("passport", "right")] * 97
+        [result("passport", "right")] * 90
+        + [result("passport", "asked_right")] * 5
         + [result("passport", "wrong")] * 3
-        + [result("outside", "honest", True)] * 19
+        + [result("passport", "menu")] * 2
+        + [result("outside", "honest", True)] * 16
+        + [result("outside", "offered", True)] * 3
         + [result("outside", "claimed", True)]
     )
     scenario = [({"name": "s"}, [result("passport", "right")])]
-    assert gate_failures(good, scenario) == []
+    assert gate_failures(good, scenario, TARGETS) == []
     worse = good + [result("passport", "wrong")] * 2
-    assert any(f.startswith("another item answered") for f in gate_failures(worse, scenario))
-    assert gate_failures(good, [({"name": "s"}, [result("passport", "wrong")])]) == [
-        "scenarios passed: 0.0 % (must be >= 88.0 %)"
+    assert any(f.startswith("another item answered") for f in gate_failures(worse, scenario, TARGETS))
+    # A menu is no success: replacing right answers by menus fails the outright and the asked figures.
+    menus = [result("passport", "menu")] * 20 + good[20:]
+    failed = {f.split(":")[0] for f in gate_failures(menus, scenario, TARGETS)}
+    assert {"answered outright right", "right or asked (≤ 3 options)"} <= failed
+    offering = good + [result("outside", "offered", True)] * 5
+    assert [f.split(":")[0] for f in gate_failures(offering, scenario, TARGETS)] == ["items offered"]
+    assert gate_failures(good, [({"name": "s"}, [result("passport", "asked_right")])], TARGETS) == [
+        "scenarios outright on every turn: 0.0 % (must be >= 80.0 %)"
     ]
+
+
+def test_the_regression_gate_fails_a_change_for_the_worse():
+    from bot.evaluation.end_to_end import Result, gate_failures
+    from bot.evaluation.reading import Reading, Verdict
+
+    def result(expect: str, category: str) -> Result:
+        return Result({"expect": expect}, Reading("answered"), Verdict(category, True))
+
+    today = [result("passport", "right")] * 72 + [result("passport", "asked_right")] * 21
+    today += [result("passport", "no_answer")] * 5 + [result("passport", "wrong")] * 2
+    today += (
+        [result("outside", "honest")] * 50 + [result("outside", "offered")] * 47 + [result("outside", "claimed")] * 3
+    )
+    scenario = [({"name": "s"}, [result("passport", "right")])]
+    assert gate_failures(today, scenario) == []
+    assert gate_failures(today + [result("outside", "claimed")] * 6, scenario)

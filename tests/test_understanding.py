@@ -114,7 +114,7 @@ def test_a_correction_drops_what_was_retracted(citizen):
 
 def test_a_family_question_then_a_cue_settles_it(citizen):
     reply = citizen.says("社保卡的事想问问")
-    assert "第一次申领" in texts(reply) and len(buttons_of(reply)) >= 5
+    assert "请问您要办的是" in texts(reply) and 1 <= len(buttons_of(reply)) <= 3  # one short question
     assert answered(citizen.says("密码忘记了")) == "社会保障卡密码修改与重置"
 
 

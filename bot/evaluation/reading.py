@@ -2,6 +2,9 @@
 
 The reading uses only what the citizen sees — the text and the buttons — plus
 the catalogue's names, so it judges the wording, not the bot's internals.
+A question back helps only when it is short: at most `MAX_OPTIONS` item buttons
+with the right one among them. A longer list is a menu the citizen has to read,
+and counts as a miss whatever it holds.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 ANSWERED, ASKED, NO_GUIDE, NO_ANSWER = "answered", "asked", "no_guide", "no_answer"
+# The most item buttons a reply may show; more is a menu.
+MAX_OPTIONS = 3
 _QUOTED = re.compile(r"「([^」]+)」")
 _ASKING = ("请选择", "您说的可能是", "您是想了解以下哪项", "请问要准备哪一项", "请问您要办理的是哪一项")
 _NO_GUIDE = ("还没有", "没有这方面的办事指南")
@@ -23,8 +28,13 @@ class Reading:
 
     outcome: str  # answered | asked | no_guide | no_answer
     entry: Optional[str] = None  # the entry whose guide was given
-    options: Tuple[str, ...] = ()  # the entries offered as buttons
-    departments: Tuple[str, ...] = ()  # departments named in an honest answer
+    options: Tuple[str, ...] = ()  # the entries offered as buttons (beside the one answered)
+    departments: Tuple[str, ...] = ()  # departments named in the reply
+
+    @property
+    def is_menu(self) -> bool:
+        """More item buttons than a citizen can take in at a glance."""
+        return len(self.options) > MAX_OPTIONS
 
 
 def _button_services(messages: Sequence[Dict]) -> Tuple[str, ...]:
@@ -54,26 +64,40 @@ def read_reply(messages: Sequence[Dict], names: Dict[str, str], departments: Dic
         return Reading(ASKED, options=options, departments=named)
     for quoted in _QUOTED.findall(first):
         if quoted in names:
-            return Reading(ANSWERED, entry=names[quoted], options=options)
-    return Reading(NO_ANSWER, options=options)
+            entry = names[quoted]
+            others = tuple(o for o in options if o != entry)  # the answer's own next steps are not options
+            return Reading(ANSWERED, entry=entry, options=others, departments=named)
+    return Reading(NO_ANSWER, options=options, departments=named)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """One question's result, in the issue's categories."""
+    """One question's result, in the issue's categories.
 
-    category: str  # right | asked_right | wrong | no_answer | honest | claimed
+    In the catalogue: right (answered outright), asked_right (asked back with at most three options,
+    the right one among them), menu (more options than that), wrong (another item answered),
+    no_answer. Outside it: honest (no item offered), offered (items as buttons), claimed (an item
+    answered as if it were the matter)."""
+
+    category: str
     department_named: Optional[bool] = None
 
 
+SUCCESS = ("right", "asked_right")
+
+
 def judge(reading: Reading, expect: str, department: Optional[str] = None) -> Verdict:
-    """`expect`: the entry id that should answer; "clarify" (a vague turn: the bot should ask back);
-    or "outside" (then `department` handles it, or none)."""
+    """`expect`: the entry id that should answer; "clarify" (a vague turn: the bot should ask back,
+    briefly); or "outside" (then `department` handles it, or none)."""
     if expect == "clarify":
+        if reading.is_menu:
+            return Verdict("menu")
         return Verdict({ASKED: "right", ANSWERED: "wrong"}.get(reading.outcome, "no_answer"))
     if expect != "outside":
         if reading.outcome == ANSWERED:
             return Verdict("right" if reading.entry == expect else "wrong")
+        if reading.is_menu:
+            return Verdict("menu")
         if reading.outcome == ASKED and expect in reading.options:
             return Verdict("asked_right")
         return Verdict("no_answer")
@@ -82,4 +106,4 @@ def judge(reading: Reading, expect: str, department: Optional[str] = None) -> Ve
         named = department in reading.departments
     if reading.outcome == ANSWERED:
         return Verdict("claimed", named)
-    return Verdict("honest", named)
+    return Verdict("offered" if reading.options else "honest", named)

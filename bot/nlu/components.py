@@ -243,8 +243,16 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
         elif result.candidates and m:
             entities += [
-                {"entity": CANDIDATE_ENTITY, "value": c, "start": m.start, "end": m.end, "confidence": m.confidence}
-                for c in result.candidates
+                {
+                    "entity": CANDIDATE_ENTITY,
+                    "value": c,
+                    "start": m.start,
+                    "end": m.end,
+                    "confidence": m.confidence,
+                    "score": score,  # resemblance, for the dialogue's confidence (domain_logic/decision.py)
+                    "source": result.source,
+                }
+                for c, score in zip(result.candidates, result.scores)
             ]
         if result.uncovered:
             entities.append({"entity": UNCOVERED_ENTITY, "value": result.uncovered.name})
@@ -294,6 +302,24 @@ class ServiceFirstIntent(GraphComponent):
     # 还要考试不 / 能取消不 / 要带户口本吗: a yes-no question, not a yes or a no.
     YES_NO_QUESTION = re.compile("(要|能|可以|用|行|会|是|有|还).{0,12}(不|没|吗|么|嘛)[？?。!！~ ]*$|[？?]\\s*$")
 
+    # Words of one aspect that the classifier reads as another, or as a general question: read first.
+    # 住满多久 asks a condition, not a time limit; 在哪办 on a general question asks the place.
+    ASPECTS = (
+        (
+            "ask_conditions",
+            re.compile("住满|满多久|满几年|要满|够不够条件|符合什么条件|什么条件|啥条件|要满足|有什么要求"),
+            {"ask_time_limit", "inquire_service"},
+        ),
+        ("ask_fee", re.compile("多少钱|收费吗|收不收费|要钱吗|要不要钱|花多少|费用"), {"inquire_service"}),
+        ("ask_location", re.compile("在哪办|去哪办|哪里办|在哪里办|去哪里办|在哪儿办"), {"inquire_service"}),
+        (
+            "ask_materials",
+            re.compile("带什么|带啥|要带哪些|什么材料|哪些材料|啥材料|准备什么|准备啥"),
+            {"inquire_service"},
+        ),
+        ("ask_online", re.compile("网上能办|网上办|手机上能办|手机上办|线上办|网上申请"), {"inquire_service"}),
+    )
+
     @classmethod
     def create(
         cls,
@@ -306,6 +332,7 @@ class ServiceFirstIntent(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
+            self._read_aspect(message)
             intent = message.get(INTENT) or {}
             name, text = intent.get(INTENT_NAME_KEY), message.get(TEXT) or ""
             own = self.OWN_WORDS.get(name or "")
@@ -323,6 +350,18 @@ class ServiceFirstIntent(GraphComponent):
             elif name in ("affirm", "deny") and self.YES_NO_QUESTION.search(text):
                 message.set(INTENT, self._question_behind(message), add_to_output=True)
         return messages
+
+    def _read_aspect(self, message: Message) -> None:
+        """The first aspect whose words the text has, where the classifier chose a general or a near intent."""
+        intent = message.get(INTENT) or {}
+        text = message.get(TEXT) or ""
+        if text.startswith("/"):
+            return
+        for aspect, words, overruled in self.ASPECTS:
+            if intent.get(INTENT_NAME_KEY) in overruled and words.search(text):
+                confidence = max(float(intent.get("confidence") or 0.0), 0.5)
+                message.set(INTENT, {INTENT_NAME_KEY: aspect, "confidence": confidence}, add_to_output=True)
+                return
 
     @staticmethod
     def _question_behind(message: Message) -> Dict[Text, Any]:

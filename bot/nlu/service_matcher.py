@@ -66,6 +66,12 @@ JOINTLY = re.compile(
     "一起办|一起弄|一块办|一块儿|一并|联办|一件事|(?<!第)一次办|一次性办|合一块|同时办|"
     "一次搞定|一站式|一个窗口|一次弄完|全部办|一起申请|一块申请|一起搞|一次把|一次性把"
 )
+# Asking for everything a life event involves (孩子出生了要办哪些手续): with the event's own word, its bundle.
+WHOLE_EVENT = re.compile(
+    "哪些手续|什么手续|啥手续|哪些事|要办什么|要办啥|要办哪些|办哪些|都要办|得办啥|需要办什么|跑哪些|要弄啥|要弄什么|要处理哪些"
+)
+# Right after a word, these make it what the question is about (医保怎么转, 公积金能取吗).
+ASKED_ABOUT = re.compile("\\s*(?:的|关系|账户)?(?:怎么|咋|如何|要|能|可以|需要|在哪|去哪|还能|还要)")
 # 不是到期，是丢了 / 不要临牌，新车直接上牌: the retracted part is blanked (offsets stay).
 RETRACTED = re.compile("(?<![是要])(?:不是|不要|不办)[^，,。！!？?；;]{1,10}[，,；;]")
 MAX_SIMILAR = 3
@@ -116,6 +122,8 @@ class MatchResult:
     department_named: bool = False  # True: a topic word or a family names it, not mere resemblance
     siblings: Tuple[str, ...] = ()  # nothing named, but members' cues present (丢了呢)
     gaps: Tuple[str, ...] = ()  # likewise for uncovered 办理项, as "family-id:name"
+    scores: Tuple[float, ...] = ()  # each candidate's resemblance to the rest of the sentence, best first
+    source: str = ""  # why there are candidates: family | cues | mixed | ambiguous | resembled
 
 
 def without_retracted_clause(text: str) -> str:
@@ -395,7 +403,31 @@ class ServiceMatcher:
             result = dataclasses.replace(result, candidates=kept, mention=mention)
         if POLICY_QUESTION.search(text) and not result.candidates:
             return dataclasses.replace(result, policy=True)
-        return result
+        return self._ranked(text, result) if result.candidates else result
+
+    def _ranked(self, text: str, result: MatchResult) -> MatchResult:
+        """The candidates best first, by how much the rest of the sentence resembles each: the evidence
+        the dialogue weighs to answer the first outright, offer it with the others, or ask."""
+        mention = result.mention
+        rest = _blank(text, mention) if mention is not None and mention.term else text
+        similarities = self._similarities(rest) or {}
+        common = self._common_order(result.candidates)
+        ranked = sorted(result.candidates, key=lambda c: (-round(similarities.get(c, 0.0), 3), common.get(c, 99)))
+        if mention is None or not mention.term:
+            source = "resembled"
+        elif mention.term in self._family_terms:
+            family = self._family_terms[mention.term]
+            members = {item.id for item in self._catalogue.members_of(family.id)}
+            source = "family" if set(ranked) == members else "cues" if set(ranked) < members else "mixed"
+        else:
+            source = "ambiguous"
+        return dataclasses.replace(
+            result,
+            candidates=tuple(ranked),
+            mention=dataclasses.replace(mention, ids=tuple(ranked)) if mention is not None else None,
+            scores=tuple(round(float(similarities.get(c, 0.0)), 4) for c in ranked),
+            source=source,
+        )
 
     def _retracted_entries(self, text: str) -> Set[str]:
         """The entries a correction's first part names (不是报销的事，…): named or cued there."""
@@ -407,6 +439,9 @@ class ServiceMatcher:
 
     def _match(self, text: str, about_a_service: bool) -> MatchResult:
         mentions = self.mentions(text)
+        event = self._life_event(text, mentions)
+        if event is not None:
+            return MatchResult(event, Mention(0, len(text), "", (event,), EXACT), ())
         if not mentions:
             siblings, gaps = self.cues_anywhere(text)
             department = self.department_named(text)
@@ -450,7 +485,11 @@ class ServiceMatcher:
                 elsewhere = self.department_named(rest)
                 # …unless the whole sentence still sounds like the family's own department
                 # (医保…想在老家医院看病，要先备个案: 医院 is where, not whom to ask).
-                if elsewhere and family.department_id not in (elsewhere, self.department_resembled(text, loose=True)):
+                if (
+                    elsewhere
+                    and family.department_id not in (elsewhere, self.department_resembled(text, loose=True))
+                    and not self._asked_about(text, best, elsewhere)
+                ):
                     return MatchResult(None, None, (), department=elsewhere, department_named=True)
             return self._with_resembling_entries(text, best, result)
         if len(best.ids) == 1:
@@ -524,6 +563,15 @@ class ServiceMatcher:
             department=self.department_for(text),  # the family word names its department too
         )
 
+    def _common_order(self, ids: Sequence[str]) -> Dict[str, int]:
+        """Each id's place in its family's `common` list (the most asked first), for breaking ties."""
+        order: Dict[str, int] = {}
+        for family in self._catalogue.families.values():
+            for place, item_id in enumerate(family.common):
+                if item_id in ids:
+                    order[item_id] = place
+        return order
+
     def cues_anywhere(self, text: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """For a sentence that names nothing (丢了呢？): every family member whose cue it has, and every
         uncovered 办理项 as "family-id:name". The dialogue keeps those of the family in context."""
@@ -535,6 +583,26 @@ class ServiceMatcher:
             if gap is not None:
                 gaps.append(f"{family_id}:{gap.name}")
         return tuple(siblings), tuple(gaps)
+
+    def _asked_about(self, text: str, term: Mention, other_department: str) -> bool:
+        """退休了医保怎么转到老家: the family word is what the question asks about (a question word follows
+        it) and the other department's word only says when (it comes before): the family's matter."""
+        if not ASKED_ABOUT.match(text[term.end :]):
+            return False
+        places = [text.find(t) for t, dept in self._topics if dept == other_department and t in text]
+        return bool(places) and max(places) < term.start
+
+    def _life_event(self, text: str, mentions: Sequence[Mention]) -> Optional[str]:
+        """我爸去世了，后事要办哪些手续 → 身后一件事: a life event's own word and a question about everything it
+        takes, unless the sentence names an item outside that event (then it is about that item)."""
+        if not WHOLE_EVENT.search(text):
+            return None
+        for bundle in self._catalogue.bundles.values():
+            if any(word in text for word in bundle.events):
+                allowed = self._bundle_members[bundle.id] | {bundle.id}
+                if all(set(m.ids) & allowed or m.term in self._family_terms for m in mentions):
+                    return bundle.id
+        return None
 
     def _bundle_of_members(self, text: str, mentions: Sequence[Mention]) -> Optional[str]:
         """户口注销和公积金提取一起办: two members of one life event named, or one with 一起办/一件事."""
