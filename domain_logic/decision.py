@@ -49,7 +49,6 @@ class Decision:
     kind: str  # answer | ask | no_guide
     service: str = ""  # the item answered
     options: Tuple[str, ...] = ()  # the alternatives under an answer, or the question's options
-    confidence: float = 0.0  # that the first candidate is right
 
 
 @dataclass(frozen=True)
@@ -108,11 +107,11 @@ def decide(found: Candidates, calibration: "Calibration | None" = None) -> Decis
     # A resemblance alone is answered only with alternatives to fall back on: never a lone guess.
     lone_guess = found.source == "resembled" and len(found.ids) == 1
     if (p_top >= calibration.answer_at and not lone_guess) or (len(found.ids) == 1 and not lone_guess):
-        return Decision(ANSWER, found.ids[0], found.ids[1 : 1 + MAX_ALTERNATIVES], p_top)
+        return Decision(ANSWER, found.ids[0], found.ids[1 : 1 + MAX_ALTERNATIVES])
     # A name or family word the citizen used is evidence of the catalogue's domain: ask, never "no guide".
     if p_within >= calibration.ask_at or found.source != "resembled":
-        return Decision(ASK, options=found.ids[:MAX_OPTIONS], confidence=p_top)
-    return Decision(NO_GUIDE, confidence=p_top)
+        return Decision(ASK, options=found.ids[:MAX_OPTIONS])
+    return Decision(NO_GUIDE)
 
 
 @lru_cache(maxsize=1)

@@ -231,12 +231,6 @@ def policy_question(entry: Entry, department: Optional[Department]) -> str:
     return text + f"\n如需办理「{entry.name}」，可以点下面的按钮查看办事指南。具体以当地政务服务中心公布为准。"
 
 
-def family_question(ask: str, department: Optional[Department] = None) -> str:
-    """驾驶证: 您的驾驶证是到期了、丢了、损坏了……？ (the family's own question, from the knowledge base),
-    and where to ask if it is none of them."""
-    return f"{ask}请选择一项：{where_else(department)}"
-
-
 def which_of(department: Optional[Department]) -> str:
     """One short question over two or three items of a family (their names say how they differ)."""
     return f"请问您要办的是下面哪一项？请选择一项：{where_else(department)}"

@@ -83,9 +83,6 @@ class Verdict:
     department_named: Optional[bool] = None
 
 
-SUCCESS = ("right", "asked_right")
-
-
 def judge(reading: Reading, expect: str, department: Optional[str] = None) -> Verdict:
     """`expect`: the entry id that should answer; "clarify" (a vague turn: the bot should ask back,
     briefly); or "outside" (then `department` handles it, or none)."""

@@ -210,6 +210,8 @@ class ServiceMatcher:
         self._profile_ids, self._vectorizer, self._profiles = self._build_profiles(catalogue)
         self._catalogue = catalogue
         self._family_of = {item.id: item.family for item in catalogue.items.values() if item.family}
+        # Each member's place in its family's `common` list (the most asked first), for breaking ties.
+        self._common_place = {i: place for f in catalogue.families.values() for place, i in enumerate(f.common)}
         self._department_of = {item.id: item.department_id for item in catalogue.items.values()}
         self._general_departments = {d.id for d in catalogue.departments.values() if d.general}
         self._family_terms = {normalize_term(t): f for f in catalogue.families.values() for t in (f.name, *f.terms)}
@@ -411,8 +413,9 @@ class ServiceMatcher:
         mention = result.mention
         rest = _blank(text, mention) if mention is not None and mention.term else text
         similarities = self._similarities(rest) or {}
-        common = self._common_order(result.candidates)
-        ranked = sorted(result.candidates, key=lambda c: (-round(similarities.get(c, 0.0), 3), common.get(c, 99)))
+        ranked = sorted(
+            result.candidates, key=lambda c: (-round(similarities.get(c, 0.0), 3), self._common_place.get(c, 99))
+        )
         if mention is None or not mention.term:
             source = "resembled"
         elif mention.term in self._family_terms:
@@ -562,15 +565,6 @@ class ServiceMatcher:
             candidates,
             department=self.department_for(text),  # the family word names its department too
         )
-
-    def _common_order(self, ids: Sequence[str]) -> Dict[str, int]:
-        """Each id's place in its family's `common` list (the most asked first), for breaking ties."""
-        order: Dict[str, int] = {}
-        for family in self._catalogue.families.values():
-            for place, item_id in enumerate(family.common):
-                if item_id in ids:
-                    order[item_id] = place
-        return order
 
     def cues_anywhere(self, text: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """For a sentence that names nothing (丢了呢？): every family member whose cue it has, and every
