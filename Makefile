@@ -23,10 +23,11 @@ PYTHON310 := $(shell \
     "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null && { command -v "$$p"; break; }; \
   done)
 
-# Everything a trained model depends on; a change to any of these retrains.
+# Everything a trained model depends on; a change to any of these retrains. A shell command, run
+# in the recipe after `bot.kb nlu-data` has written nlu_data/generated/, so one hash covers those too.
 # (The service matcher reads the live knowledge base at run time, so it is not an input.)
-TRAINING_INPUTS = config.yml domain.yml $(shell find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) \
-                    -not -path '*/__pycache__/*' -not -name service_matcher.py 2>/dev/null | sort)
+TRAINING_INPUTS = { echo config.yml domain.yml; find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) \
+                    -not -path '*/__pycache__/*' -not -name service_matcher.py | sort; }
 
 .PHONY: help run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx kiosk telegram console kb bench audit
 
@@ -67,7 +68,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 train: $(VENV)/.installed
 	@mkdir -p models var
 	@$(PY) -m bot.kb nlu-data --out nlu_data/generated >/dev/null
-	@hash=$$(cat $(TRAINING_INPUTS) | sha256sum | cut -c1-16); \
+	@hash=$$(cat $$($(TRAINING_INPUTS)) | sha256sum | cut -c1-16); \
 	if [ -f $(MODEL) ] && [ "$$(cat $(STAMP) 2>/dev/null)" = "$$hash" ]; then \
 	  echo "Model is up to date ($$hash)."; \
 	else \

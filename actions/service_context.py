@@ -154,7 +154,7 @@ def _decided(tracker: Tracker, previous: Optional[str], department: Optional[str
     """Several candidates: answer the first with the others one tap away, ask one short question, or
     (when none is likely) say there is no guide and whose matter it is (`domain_logic.decision`)."""
     message = tracker.latest_message or {}
-    found = candidates_in(message.get("entities") or [], (message.get("intent") or {}).get("name") or "")
+    found = candidates_in(message)
     decision = decide(found)
     gap = NoGuide(department) if department else None
     if decision.kind == ANSWER:

@@ -20,13 +20,27 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 import yaml
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.yml")
 SOURCES = ("family", "cues", "mixed", "ambiguous", "resembled")
-FEATURES = ("bias", "top", "margin", "ratio", "count", "single", "weak_lead", "question", *SOURCES)
+FEATURES = (
+    "bias",
+    "top",
+    "margin",
+    "ratio",
+    "count",
+    "single",
+    "weak_lead",
+    "question",
+    "coverage",
+    "unexplained",
+    "out_of_scope",
+    "intent_confidence",
+    *SOURCES,
+)
 # The most item buttons one reply shows: an answer's alternatives, or a question's options.
 MAX_OPTIONS = 3
 MAX_ALTERNATIVES = 2
@@ -42,6 +56,9 @@ class Candidates:
     scores: Tuple[float, ...]
     source: str  # family | cues | mixed | ambiguous | resembled
     question: bool = False  # the intent asks about some service (materials, fee…)
+    coverage: float = 1.0  # how much of the question the first candidate's own words explain
+    out_of_scope: float = 0.0  # the intent classifier's probability that it is no service question
+    intent_confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -59,15 +76,28 @@ class Calibration:
     ask_at: float  # else ask when the right one is this likely among the first three
 
 
-def candidates_in(entities: Sequence[Dict], intent: str) -> Candidates:
-    """The `service_candidate` entities of a parse (the NLU's `ServiceEntityExtractor`), in its order."""
+def candidates_in(message: Mapping[str, Any]) -> Candidates:
+    """The `service_candidate` entities of a parse (the NLU's `ServiceEntityExtractor`), in its order,
+    with the intent classifier's view of the question."""
     seen: Dict[str, float] = {}
-    source = ""
-    for e in entities:
+    source, coverage = "", 1.0
+    for e in message.get("entities") or []:
         if e.get("entity") == "service_candidate" and isinstance(e.get("value"), str) and e["value"] not in seen:
+            if not seen:
+                coverage = float(e.get("coverage", 1.0))
             seen[e["value"]] = float(e.get("score") or 0.0)
             source = str(e.get("source") or source)
-    return Candidates(tuple(seen), tuple(seen.values()), source, question=intent.startswith("ask_"))
+    intent = message.get("intent") or {}
+    ranking = {r.get("name"): float(r.get("confidence") or 0.0) for r in message.get("intent_ranking") or []}
+    return Candidates(
+        tuple(seen),
+        tuple(seen.values()),
+        source,
+        question=str(intent.get("name") or "").startswith("ask_"),
+        coverage=coverage,
+        out_of_scope=ranking.get("out_of_scope", 0.0),
+        intent_confidence=float(intent.get("confidence") or 0.0),
+    )
 
 
 def features(found: Candidates) -> Dict[str, float]:
@@ -83,6 +113,11 @@ def features(found: Candidates) -> Dict[str, float]:
         "single": 1.0 if len(found.ids) == 1 else 0.0,
         "weak_lead": 1.0 if top < 0.2 else 0.0,
         "question": 1.0 if found.question else 0.0,
+        # Words of the question that the first candidate's guide never speaks of point outside the catalogue.
+        "coverage": found.coverage,
+        "unexplained": 1.0 if found.coverage < 0.25 else 0.0,
+        "out_of_scope": found.out_of_scope,
+        "intent_confidence": found.intent_confidence,
     }
     values.update({s: 1.0 if found.source == s else 0.0 for s in SOURCES})
     return values
@@ -108,8 +143,10 @@ def decide(found: Candidates, calibration: "Calibration | None" = None) -> Decis
     lone_guess = found.source == "resembled" and len(found.ids) == 1
     if (p_top >= calibration.answer_at and not lone_guess) or (len(found.ids) == 1 and not lone_guess):
         return Decision(ANSWER, found.ids[0], found.ids[1 : 1 + MAX_ALTERNATIVES])
-    # A name or family word the citizen used is evidence of the catalogue's domain: ask, never "no guide".
-    if p_within >= calibration.ask_at or found.source != "resembled":
+    # A family word and nothing the family's guides do not explain (驾照怎么办): ask, never "no guide".
+    # Otherwise words the guides never speak of (公积金账户被冻结) may mean a matter without a guide.
+    explained = found.coverage >= 1.0 and found.source != "resembled"
+    if p_within >= calibration.ask_at or explained:
         return Decision(ASK, options=found.ids[:MAX_OPTIONS])
     return Decision(NO_GUIDE)
 

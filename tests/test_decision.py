@@ -36,20 +36,32 @@ def test_equal_candidates_get_one_short_question_of_at_most_three():
     assert decision.kind == ASK and len(decision.options) == MAX_OPTIONS
 
 
-def test_a_faint_resemblance_is_no_guide_but_a_family_word_is_still_asked():
+def test_a_faint_resemblance_is_no_guide_but_a_family_word_alone_is_still_asked():
     faint = [0.02, 0.02, 0.01]
     assert decide(found(faint, source="resembled"), CALIBRATION).kind == NO_GUIDE
     assert decide(found(faint, source="family"), CALIBRATION).kind == ASK
 
 
-def test_the_parse_entities_are_read_in_their_order():
-    entities = [
-        {"entity": "service", "value": "passport"},
-        {"entity": "service_candidate", "value": "b", "score": 0.4, "source": "cues"},
-        {"entity": "service_candidate", "value": "a", "score": 0.1, "source": "cues"},
-        {"entity": "service_candidate", "value": "b", "score": 0.4, "source": "cues"},
-    ]
-    assert candidates_in(entities, "ask_materials") == Candidates(("b", "a"), (0.4, 0.1), "cues", question=True)
+def test_a_family_word_with_words_no_guide_explains_may_be_no_guide():
+    """公积金账户被冻结了怎么解冻: 公积金 names the family, but nothing of its guides speaks of 冻结."""
+    unexplained = Candidates(("a", "b", "c"), (0.02, 0.02, 0.01), "family", coverage=0.2)
+    assert decide(unexplained, CALIBRATION).kind == NO_GUIDE
+
+
+def test_the_parse_entities_are_read_in_their_order_with_the_intent_classifiers_view():
+    message = {
+        "intent": {"name": "ask_materials", "confidence": 0.7},
+        "intent_ranking": [{"name": "ask_materials", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.2}],
+        "entities": [
+            {"entity": "service", "value": "passport"},
+            {"entity": "service_candidate", "value": "b", "score": 0.4, "source": "cues", "coverage": 0.5},
+            {"entity": "service_candidate", "value": "a", "score": 0.1, "source": "cues", "coverage": 0.5},
+            {"entity": "service_candidate", "value": "b", "score": 0.4, "source": "cues", "coverage": 0.5},
+        ],
+    }
+    assert candidates_in(message) == Candidates(
+        ("b", "a"), (0.4, 0.1), "cues", question=True, coverage=0.5, out_of_scope=0.2, intent_confidence=0.7
+    )
 
 
 def test_the_shipped_calibration_loads_and_decides():

@@ -1,13 +1,13 @@
 """Fit the dialogue's confidence (domain_logic/decision.py) on the calibration questions.
 
-Every question of `tests/calibration/questions.yml` (written for this, never the evaluation
-sets) is parsed by the trained model; where the understanding found several candidate items,
-its evidence and the right answer are kept. Two logistic models are fitted (the first candidate
-is right; the right one is among the first three) with five-fold cross-validated probabilities,
-the thresholds are chosen to maximise what the citizen gets (a right answer +1; a wrong one −3,
-or −1 when the right item is among its alternatives one tap away; a short question back with
-the right option +0.4; items offered for a matter outside the catalogue −0.3), and the result
-is written to domain_logic/calibration.yml with the reliability table it printed.
+Every question of `tests/calibration/*.yml` (written for this, never the evaluation sets: about
+catalogue items, and about matters the catalogue has no guide for) is parsed by the trained
+model; where the understanding found candidate items rather than one named item, its evidence
+and the right answer are kept. Two logistic models are fitted (the first candidate is right; the
+right one is among the first three; both false for a matter outside the catalogue) with
+five-fold cross-validated probabilities, the thresholds are chosen to maximise what the citizen
+gets (`UTILITY`), and the result is written to domain_logic/calibration.yml with the
+reliability table it printed.
 """
 
 from __future__ import annotations
@@ -38,8 +38,13 @@ from domain_logic.decision import (
     write_calibration,
 )
 
-CALIBRATION_SET = Path(__file__).resolve().parents[2] / "tests" / "calibration" / "questions.yml"
-RIGHT, WRONG, WRONG_BUT_OFFERED, ASKED_RIGHT, OFFERED = 1.0, -3.0, -1.0, 0.4, -0.3
+CALIBRATION_DIR = Path(__file__).resolve().parents[2] / "tests" / "calibration"
+OUTSIDE = "outside"
+# What a reply is worth to the citizen. A wrong guide costs a trip; a question back or a list a
+# turn and a read; "no guide" for a matter we do cover loses the answer, for one we don't it is right.
+RIGHT, WRONG, WRONG_BUT_OFFERED, CLAIMED = 1.0, -3.0, -1.0, -3.0
+ASKED_RIGHT, ASKED_WRONG, OFFERED = 0.4, -0.2, -0.4
+HONEST, MISSED = 0.4, -0.8
 
 
 def parse(url: str, token: str, text: str) -> Dict:
@@ -54,20 +59,27 @@ def collect(url: str, token: str, questions: Sequence[Dict]) -> List[Tuple[Candi
     out = []
     for q in questions:
         parsed = parse(url, token, q["q"])
-        found = candidates_in(parsed.get("entities") or [], (parsed.get("intent") or {}).get("name") or "")
+        found = candidates_in(parsed)
         if found.ids:
             out.append((found, q["expect"]))
     return out
 
 
 def utility(decision_kind: str, found: Candidates, options: Sequence[str], service: str, expect: str) -> float:
+    outside = expect == OUTSIDE
     if decision_kind == ANSWER:
+        if outside:
+            return CLAIMED
         if service == expect:
             return RIGHT
         return WRONG_BUT_OFFERED if expect in options else WRONG
     if decision_kind == ASK:
-        return ASKED_RIGHT if expect in options else (OFFERED if expect == "outside" else 0.0)
-    return 0.0
+        return OFFERED if outside else ASKED_RIGHT if expect in options else ASKED_WRONG
+    return HONEST if outside else MISSED
+
+
+def load_questions(folder: Path) -> List[Dict]:
+    return [q for path in sorted(folder.glob("*.yml")) for q in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
 
 
 def fit(cases: List[Tuple[Candidates, str]]) -> Tuple[Calibration, List[str]]:
@@ -80,7 +92,11 @@ def fit(cases: List[Tuple[Candidates, str]]) -> Tuple[Calibration, List[str]]:
         held_out.append(cross_val_predict(model, x, y, cv=5, method="predict_proba")[:, 1])
         models.append(model.fit(x, y))
     weights = [dict(zip(FEATURES, map(float, m.coef_[0]))) for m in models]
-    notes = [f"{len(cases)} calibration questions where the understanding found candidates rather than one named item."]
+    outside = sum(expect == OUTSIDE for _, expect in cases)
+    notes = [
+        f"{len(cases)} calibration questions where the understanding found candidates rather than one named item"
+        f" ({outside} of them about matters outside the catalogue)."
+    ]
     notes += reliability(held_out[0], y_top)
     best: Optional[Tuple[float, Calibration]] = None
     for answer_at in np.arange(0.30, 0.96, 0.025):
@@ -117,10 +133,10 @@ def reliability(predicted: np.ndarray, actual: np.ndarray) -> List[str]:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--questions", type=Path, default=CALIBRATION_SET)
+    parser.add_argument("--questions", type=Path, default=CALIBRATION_DIR, help="a folder of question files")
     parser.add_argument("--dry-run", action="store_true", help="print, do not write calibration.yml")
     args = parser.parse_args(argv)
-    questions = yaml.safe_load(args.questions.read_text(encoding="utf-8"))
+    questions = load_questions(args.questions)
     folder = Path(tempfile.mkdtemp(prefix="zhengwu-calibrate-"))
     actions = ActionServer(folder / "checklists.db")
     token = secrets.token_hex(8)

@@ -231,11 +231,11 @@ TARGETS = {
 # just under today's figures, so a change that makes citizens' answers worse cannot land silently;
 # raise them towards TARGETS as the figures rise.
 GATE = {
-    "answered outright right": (">=", 70.0),
+    "answered outright right": (">=", 75.0),
     "right or asked (≤ 3 options)": (">=", 91.5),
     "another item answered": ("<=", 3.0),
-    "another item claimed": ("<=", 6.0),
-    "items offered": ("<=", 50.0),
+    "another item claimed": ("<=", 6.5),
+    "items offered": ("<=", 40.0),
     "right department named": (">=", 85.5),
     "scenarios outright on every turn": (">=", 64.0),
 }

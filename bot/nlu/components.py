@@ -251,6 +251,7 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
                     "confidence": m.confidence,
                     "score": score,  # resemblance, for the dialogue's confidence (domain_logic/decision.py)
                     "source": result.source,
+                    "coverage": result.coverage,
                 }
                 for c, score in zip(result.candidates, result.scores)
             ]

@@ -38,6 +38,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from bot.nlu.coverage import Coverage
 from bot.nlu.terms import name_variants, normalize_term, service_terms
 from knowledge_base import Catalogue, Family, Sibling
 
@@ -124,6 +125,7 @@ class MatchResult:
     gaps: Tuple[str, ...] = ()  # likewise for uncovered 办理项, as "family-id:name"
     scores: Tuple[float, ...] = ()  # each candidate's resemblance to the rest of the sentence, best first
     source: str = ""  # why there are candidates: family | cues | mixed | ambiguous | resembled
+    coverage: float = 1.0  # how much of the sentence the first candidate's own words explain (`Coverage`)
 
 
 def without_retracted_clause(text: str) -> str:
@@ -209,6 +211,7 @@ class ServiceMatcher:
         ]
         self._profile_ids, self._vectorizer, self._profiles = self._build_profiles(catalogue)
         self._catalogue = catalogue
+        self._coverage = Coverage(catalogue)
         self._family_of = {item.id: item.family for item in catalogue.items.values() if item.family}
         # Each member's place in its family's `common` list (the most asked first), for breaking ties.
         self._common_place = {i: place for f in catalogue.families.values() for place, i in enumerate(f.common)}
@@ -430,6 +433,7 @@ class ServiceMatcher:
             mention=dataclasses.replace(mention, ids=tuple(ranked)) if mention is not None else None,
             scores=tuple(round(float(similarities.get(c, 0.0)), 4) for c in ranked),
             source=source,
+            coverage=round(self._coverage.of(GENERIC_WORDS.sub(" ", text), ranked[0]), 4),
         )
 
     def _retracted_entries(self, text: str) -> Set[str]:
