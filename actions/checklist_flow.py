@@ -263,19 +263,6 @@ class ActionChecklistResume(SafeAction):
         return [SlotSet("service", entry.id), SlotSet(STEP_SLOT, None), FollowupAction(FORM)]
 
 
-class ActionDeleteMyData(SafeAction):
-    def name(self) -> Text:
-        return "action_delete_my_data"
-
-    def answer(self, dispatcher, tracker, domain) -> List[EventType]:
-        removed = store().delete(tracker.sender_id)
-        if removed:
-            dispatcher.utter_message(response="utter_checklists_deleted", count=removed)
-        else:
-            dispatcher.utter_message(response="utter_no_checklists_to_delete")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(STEP_SLOT, None)]
-
-
 class ActionChecklistDone(SafeAction):
     """After the sheet: empty the step slot so the next checklist starts afresh."""
 

@@ -40,13 +40,24 @@ FEEDBACK_SLOTS = [
     "feedback_target",
     "follow_up_of",
 ]
+RATING = "rating"  # the spool's kind for ratings waiting for the database
 CHANNELS = {"cmdline": "shell", "rest": "rest", "telegram": "telegram", "kiosk": "kiosk"}
 _WORDS = sorted(((word, score) for score, word in RATINGS.items()), key=lambda p: -len(p[0]))
 
 
 def drain_ratings() -> int:
     """Write the ratings waiting in the local spool, if the database answers now."""
-    return local_spool().drain("rating", lambda r: store().add_rating(**r), StoreUnavailable)
+    return local_spool().drain(RATING, lambda r: store().add_rating(**r), StoreUnavailable)
+
+
+def spooled_key(sender_id: str, idempotency_key: str) -> str:
+    """A spooled rating's key begins with its sender's hash, so that the citizen's erase request
+    finds it (`forget_spooled_ratings`) without opening every payload."""
+    return f"{sender_key(sender_id)}|{idempotency_key}"
+
+
+def forget_spooled_ratings(sender_id: str) -> int:
+    return local_spool().forget(RATING, f"{sender_key(sender_id)}|")
 
 
 def save_rating(rating: dict) -> bool:
@@ -65,7 +76,7 @@ def save_rating(rating: dict) -> bool:
         return True
     except StoreUnavailable:
         try:
-            local_spool().put("rating", rating["idempotency_key"], rating)
+            local_spool().put(RATING, spooled_key(rating["sender_id"], rating["idempotency_key"]), rating)
         except Exception as exc:  # noqa: BLE001 - the local disk failed too
             raise StoreUnavailable(str(exc)) from exc
         return False

@@ -291,6 +291,15 @@ class HandoverStore:
             return None
         return self.get(ticket.id)
 
+    def forget(self, sender_id: str) -> int:
+        """The citizen asked to be forgotten (删除我的记录): their tickets, what was said in them and
+        the callbacks they asked for go. Returns how many tickets."""
+        theirs = sa.select(tickets.c.id).where(tickets.c.sender_id == sender_id)
+        with self._ready().begin() as conn:
+            conn.execute(sa.delete(messages).where(messages.c.ticket_id.in_(theirs)))
+            conn.execute(sa.delete(callbacks).where(callbacks.c.ticket_id.in_(theirs)))
+            return conn.execute(sa.delete(tickets).where(tickets.c.sender_id == sender_id)).rowcount
+
     def expire_overdue(self, timeout_seconds: float, sender_id: Optional[str] = None) -> int:
         """Waiting tickets no agent took within `timeout_seconds` are `timed_out` (only `sender_id`'s, if given)."""
         now = self.clock()

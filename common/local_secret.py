@@ -11,11 +11,13 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from common.var_dir import owner_only
+
 
 def local_secret(path: Path, make: Callable[[], str]) -> str:
     """The secret in `path`; if there is none yet, `make()` is written there first (mode 0600)."""
+    owner_only(path.parent)  # also an old secret left readable by others
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         draft = path.with_name(f".{path.name}.{os.getpid()}.new")
         fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
+from common.var_dir import owner_only
+
 ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = ROOT / "var"  # runtime files: SQLite databases, the salt, the admin token, logs
 KNOWLEDGE_BASE_DIR = ROOT / "knowledge_base"
@@ -148,7 +150,8 @@ def setting(name: str) -> Setting:
 
 
 def sqlite_url(name: str) -> str:
-    """The embedded default: a SQLite file in var/, so a bare machine needs nothing else."""
+    """The embedded default: a SQLite file in var/ (owner-only), so a bare machine needs nothing else."""
+    owner_only(VAR_DIR)
     return f"sqlite:///{VAR_DIR / name}"
 
 

@@ -159,7 +159,7 @@ def test_numbers_typed_by_the_citizen_are_never_shown_unmasked(conversation, che
 def test_delete_my_record(conversation):
     conversation.say("帮我准备一下办护照的材料")
     conversation.say(press("本人办理"))
-    assert "已删除您保存的 1 份清单" in conversation.text("删除我的记录")
+    assert "已删除您的记录：1 份准备清单" in conversation.text("删除我的记录")
     assert "没有找到您保存的清单" in conversation.text("继续准备")
 
 

@@ -156,10 +156,10 @@ def test_the_regression_gate_fails_a_change_for_the_worse():
     def result(expect: str, category: str) -> Result:
         return Result({"expect": expect}, Reading("answered"), Verdict(category, True))
 
-    today = [result("passport", "right")] * 72 + [result("passport", "asked_right")] * 21
-    today += [result("passport", "no_answer")] * 5 + [result("passport", "wrong")] * 2
+    today = [result("passport", "right")] * 74 + [result("passport", "asked_right")] * 18
+    today += [result("passport", "no_answer")] * 6 + [result("passport", "wrong")] * 2
     today += (
-        [result("outside", "honest")] * 50 + [result("outside", "offered")] * 47 + [result("outside", "claimed")] * 3
+        [result("outside", "honest")] * 55 + [result("outside", "offered")] * 40 + [result("outside", "claimed")] * 5
     )
     scenario = [({"name": "s"}, [result("passport", "right")])]
     assert gate_failures(today, scenario) == []

@@ -197,8 +197,8 @@ def test_grammar_that_sounds_like_a_department_word_names_no_department(citizen,
     assert "交通运输" not in reply and "不动产登记" not in reply, reply
 
 
-def test_a_family_word_names_its_department_for_none_of_these(citizen):
-    # 医保 with no cue: the family's question is asked, and "none of these" goes to 医疗保障
+def test_a_family_word_with_a_matter_its_guides_never_speak_of_names_its_department(citizen):
+    # 医保卡 names the family, but nothing of its guides speaks of 冻结: no guide, and whose matter it is
     reply = citizen.says("医保卡里的钱被冻结了")
-    assert buttons_of(reply), texts(reply)
-    assert "可以咨询医疗保障" in texts(reply) and "住房公积金" not in texts(reply), texts(reply)
+    assert "还没有这方面的办事指南" in texts(reply) and "医疗保障" in texts(reply), texts(reply)
+    assert "住房公积金" not in texts(reply) and [b["title"] for b in buttons_of(reply)] == ["转人工"]

@@ -231,13 +231,13 @@ TARGETS = {
 # just under today's figures, so a change that makes citizens' answers worse cannot land silently;
 # raise them towards TARGETS as the figures rise.
 GATE = {
-    "answered outright right": (">=", 75.0),
-    "right or asked (≤ 3 options)": (">=", 91.5),
+    "answered outright right": (">=", 73.0),
+    "right or asked (≤ 3 options)": (">=", 91.0),
     "another item answered": ("<=", 3.0),
-    "another item claimed": ("<=", 6.5),
-    "items offered": ("<=", 40.0),
-    "right department named": (">=", 85.5),
-    "scenarios outright on every turn": (">=", 64.0),
+    "another item claimed": ("<=", 5.5),
+    "items offered": ("<=", 42.5),
+    "right department named": (">=", 86.5),
+    "scenarios outright on every turn": (">=", 62.0),
 }
 
 

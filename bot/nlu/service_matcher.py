@@ -416,14 +416,17 @@ class ServiceMatcher:
         mention = result.mention
         rest = _blank(text, mention) if mention is not None and mention.term else text
         similarities = self._similarities(rest) or {}
+        named_family = self._family_terms.get(mention.term) if mention is not None and mention.term else None
+        members = {item.id for item in self._catalogue.members_of(named_family.id)} if named_family else set()
+        # The family the citizen named comes first: a 驾照 question about a yearly check is the licence's
+        # 审验, not the car's 年检.
         ranked = sorted(
-            result.candidates, key=lambda c: (-round(similarities.get(c, 0.0), 3), self._common_place.get(c, 99))
+            result.candidates,
+            key=lambda c: (c not in members, -round(similarities.get(c, 0.0), 3), self._common_place.get(c, 99)),
         )
         if mention is None or not mention.term:
             source = "resembled"
-        elif mention.term in self._family_terms:
-            family = self._family_terms[mention.term]
-            members = {item.id for item in self._catalogue.members_of(family.id)}
+        elif named_family is not None:
             source = "family" if set(ranked) == members else "cues" if set(ranked) < members else "mixed"
         else:
             source = "ambiguous"
@@ -433,7 +436,7 @@ class ServiceMatcher:
             mention=dataclasses.replace(mention, ids=tuple(ranked)) if mention is not None else None,
             scores=tuple(round(float(similarities.get(c, 0.0)), 4) for c in ranked),
             source=source,
-            coverage=round(self._coverage.of(GENERIC_WORDS.sub(" ", text), ranked[0]), 4),
+            coverage=round(self._coverage.of(GENERIC_WORDS.sub(" ", rest), ranked[0]), 4),
         )
 
     def _retracted_entries(self, text: str) -> Set[str]:

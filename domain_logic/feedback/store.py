@@ -41,6 +41,7 @@ TRANSITIONS = {
 OPEN_STATES = ("待回访", "整改中", "已整改", "申诉")
 
 metadata = sa.MetaData()
+ERASED = "erased"  # the sender of a rating whose citizen asked to be forgotten
 schema_version = sa.Table("feedback_schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 ratings = sa.Table(
     "feedback_ratings",
@@ -177,6 +178,20 @@ class FeedbackDatabase:
 
 class FeedbackStore(FeedbackDatabase):
     """Ratings (好差评), and the case every 差评 opens with its history."""
+
+    def forget(self, sender_id: str) -> int:
+        """The citizen asked to be forgotten (删除我的记录): their ratings lose everything that
+        points to them (the sender's hash, the comment, the callback number) and keep only the
+        score, the item and the date, which the 好差评 figures count. Returns how many."""
+        self._ready()
+        mine = ratings.c.sender_key == sender_key(sender_id)
+        try:
+            with self.engine.begin() as conn:
+                return conn.execute(
+                    sa.update(ratings).where(mine).values(sender_key=ERASED, comment=None, callback_phone=None)
+                ).rowcount
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     def add_rating(
         self,
