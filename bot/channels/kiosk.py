@@ -34,13 +34,12 @@ from bot.channels.rasa_client import (
     too_long_message,
 )
 from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
+from bot.page_assets import add_asset_routes
 from common import settings
 from common.privacy import install_log_masking, mask_personal_data
 
 log = logging.getLogger("kiosk")
 STATIC = Path(__file__).with_name("kiosk_static")
-# Debian's fonts-wqy-microhei (installed by `make fonts`), served so the page needs no font download.
-FONT_FILES = [Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")]
 SESSION_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -184,19 +183,6 @@ async def get_index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html")
 
 
-async def get_font(request: web.Request) -> web.StreamResponse:
-    for font in FONT_FILES:
-        if font.exists():
-            return web.FileResponse(
-                font, headers={"Content-Type": "font/collection", "Cache-Control": "public, max-age=86400"}
-            )
-    raise web.HTTPNotFound()  # the page falls back to the system's fonts
-
-
-async def health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
 def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 15) -> web.Application:
     app = web.Application(middlewares=[security_headers, bad_requests], client_max_size=settings.max_request_bytes())
     app[RASA_CLIENT] = RasaClient(rasa_url, channel="kiosk")
@@ -209,8 +195,7 @@ def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 1
     }
     app.router.add_get("/", get_index)
     app.router.add_get("/config.json", get_config)
-    app.router.add_get("/healthz", health)
-    app.router.add_get("/fonts/kiosk.ttc", get_font)
+    add_asset_routes(app, "/fonts/kiosk.ttc")
     app.router.add_post("/api/message", post_message)
     app.router.add_post("/api/poll", post_poll)
     app.router.add_post("/api/forget", post_forget)

@@ -18,10 +18,9 @@ from bot.console.headers import security_headers
 from bot.console.pages import accounts, callbacks, feedback, freshness, handover, home, inbox, kb
 from bot.console.routes import GUARDED, RouteTable
 from bot.console.sessions import session_middleware
+from bot.page_assets import add_asset_routes
 
 STATIC = Path(__file__).with_name("static")
-# Debian's fonts-wqy-microhei (make fonts), served so the page needs no font download.
-FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
 # Every area of the console; the menu follows this order.
 PAGES: Sequence[RouteTable] = (
     auth.routes,
@@ -34,19 +33,6 @@ PAGES: Sequence[RouteTable] = (
     feedback.routes,
     accounts.routes,
 )
-
-
-async def _font(request: web.Request) -> web.StreamResponse:
-    for font in FONT_FILES:
-        if font.exists():
-            return web.FileResponse(
-                font, headers={"Content-Type": "font/collection", "Cache-Control": "public, max-age=86400"}
-            )
-    raise web.HTTPNotFound()  # the page falls back to the system's fonts
-
-
-async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
 
 
 ASSETS = ("/static/", "/fonts/console.ttc", "/healthz")  # public, and no page: what the login form itself needs
@@ -66,7 +52,6 @@ def create_app(config: Optional[ConsoleConfig] = None, pages: Sequence[RouteTabl
             app.router.add_route(p.method, p.path, p.handler)
             if p.nav:
                 found.nav.append(NavLink(p.nav, p.path, p.roles))
-    app.router.add_get("/healthz", _health)
-    app.router.add_get("/fonts/console.ttc", _font)
+    add_asset_routes(app, "/fonts/console.ttc")
     app.router.add_static("/static/", STATIC)
     return app
