@@ -83,7 +83,7 @@ validate: $(VENV)/.installed
 # The admin token guards Rasa's HTTP API (/model/parse, /conversations…) and the kb reload routes;
 # the channels stay public. KB_ADMIN_TOKEN, else a random one kept in var/.admin_token.
 ADMIN_TOKEN = $$($(PY) -c 'from common.admin import admin_token; print(admin_token())')
-# Rasa listens on RASA_INTERFACE (127.0.0.1 unless the operator opens it; README "Security"), the action
+# Rasa listens on RASA_INTERFACE (127.0.0.1 unless the operator opens it; docs/operations.md "Security"), the action
 # server on SANIC_HOST (the same default): the kiosk and the Telegram relay are the public face.
 RASA_LISTEN = $$($(PY) -c 'from common.settings import rasa_interface; print(rasa_interface())')
 

@@ -49,7 +49,7 @@ def main() -> None:
             text = buttons[int(text) - 1]["payload"]
         try:
             replies = send(args.url, sender, text)
-        except urllib.error.HTTPError as exc:  # refused: too long, too fast… (README "Security")
+        except urllib.error.HTTPError as exc:  # refused: too long, too fast… (docs/operations.md "Security")
             print(f"（{refusal(exc)}）", file=sys.stderr)
             continue
         except (urllib.error.URLError, OSError) as exc:

@@ -2,7 +2,7 @@
 
     python -m bot.cluster --rasa 2 --actions 2            (Ctrl+C stops everything)
 
-One machine here; the same files spread over several (README "Scaling out"):
+One machine here; the same files spread over several (docs/operations.md "Scaling out"):
 - nginx (deploy/nginx.conf.template) is the one entry point for the channels, and
   balances Rasa's calls over the action servers;
 - every Rasa server keeps conversations in PostgreSQL (its SQL tracker store) and

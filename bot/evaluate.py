@@ -1,7 +1,7 @@
 """`make eval`: intent accuracy, service routing and parse latency on held-out questions.
 
 Parses every question with the trained model exactly as `POST /model/parse`
-does, and prints the figures the README quotes.
+does, and prints the figures docs/accuracy.md quotes.
 """
 
 from __future__ import annotations

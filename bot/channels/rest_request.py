@@ -4,7 +4,7 @@ Rasa's own RestInput takes any JSON: without a sender the message joins the conv
 "default" (shared by every such caller), a number or a list reaches the NLU as the message,
 and a body of any size is read. Here a request body is checked before anything of Rasa sees
 it; what is refused never reaches the tracker store, and the refusal says, in Chinese and in
-English, what was wrong. The limits are settings (README "Security").
+English, what was wrong. The limits are settings (docs/operations.md "Security").
 """
 
 from __future__ import annotations

@@ -217,7 +217,7 @@ def report(results: List[Result], scenarios: List[Tuple[Dict, List[Result]]], re
     return "\n".join(lines)
 
 
-# Issue 24's targets: printed for both sets, met or not. Not yet all met (README, Accuracy).
+# Issue 24's targets: printed for both sets, met or not. Not yet all met (docs/accuracy.md).
 TARGETS = {
     "answered outright right": (">=", 80.0),
     "right or asked (≤ 3 options)": (">=", 92.0),

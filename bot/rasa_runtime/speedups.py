@@ -1,4 +1,4 @@
-"""Rasa 3.6's per-message waste, removed without changing what it does (README, "Load benchmark").
+"""Rasa 3.6's per-message waste, removed without changing what it does (docs/operations.md, "Load benchmark").
 
 - A call to the action server gives up after ACTION_TIMEOUT_SECONDS (default 3), not Rasa's
   300, so a citizen whose action server has died hears so at once from the channel.
