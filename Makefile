@@ -80,39 +80,9 @@ train: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings
 
-# The admin token guards Rasa's HTTP API (/model/parse, /conversations…) and the kb reload routes;
-# the channels stay public. KB_ADMIN_TOKEN, else a random one kept in var/.admin_token.
-ADMIN_TOKEN = $$($(PY) -c 'from common.admin import admin_token; print(admin_token())')
-# Rasa listens on RASA_INTERFACE (127.0.0.1 unless the operator opens it; docs/operations.md "Security"), the action
-# server on SANIC_HOST (the same default): the kiosk and the Telegram relay are the public face.
-RASA_LISTEN = $$($(PY) -c 'from common.settings import rasa_interface; print(rasa_interface())')
-
 # Rasa, the action server, the kiosk page and the staff console; the Telegram relay too when TELEGRAM_BOT_TOKEN is set.
 run: train
-	@mkdir -p var
-	@echo "Starting the action server on :$(ACTIONS_PORT), Rasa on :$(RASA_PORT), the kiosk on :$(KIOSK_PORT), the console on :$(CONSOLE_PORT)…"
-	@trap 'kill $$ACTIONS $$KIOSK $$CONSOLE $$TELEGRAM 2>/dev/null' EXIT INT TERM; \
-	$(PY) -m actions.server --port $(ACTIONS_PORT) > var/actions.log 2>&1 & ACTIONS=$$!; \
-	$(PY) -m bot.channels.kiosk --port $(KIOSK_PORT) --rasa-url http://localhost:$(RASA_PORT) > var/kiosk.log 2>&1 & KIOSK=$$!; \
-	RASA_URL=http://localhost:$(RASA_PORT) ACTIONS_URL=http://localhost:$(ACTIONS_PORT) \
-	  $(PY) -m bot.console serve --port $(CONSOLE_PORT) > var/console.log 2>&1 & CONSOLE=$$!; \
-	if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
-	  RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m bot.channels.telegram_relay > var/telegram.log 2>&1 & TELEGRAM=$$!; fi; \
-	TOKEN=$(ADMIN_TOKEN); LISTEN=$(RASA_LISTEN); \
-	( until curl -sf "localhost:$(RASA_PORT)/status?token=$$TOKEN" >/dev/null 2>&1; do sleep 2; done; \
-	  echo; echo "================ 政务服务助手已启动 ================"; \
-	  echo "服务大厅自助屏：在浏览器打开  http://localhost:$(KIOSK_PORT)/"; \
-	  $(PY) -m bot.console hint --port $(CONSOLE_PORT); \
-	  if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then echo "Telegram：已连接（日志 var/telegram.log）"; \
-	  else echo "Telegram：设置 TELEGRAM_BOT_TOKEN 后重新 make run，或另开终端 make telegram"; fi; \
-	  echo "终端对话：另开一个终端运行  make shell"; \
-	  echo "REST 接口：curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' \\"; \
-	  echo "             -d '{\"sender\":\"me\",\"message\":\"办护照要带什么\"}'"; \
-	  echo "NLU 解析： curl -s \"localhost:$(RASA_PORT)/model/parse?token=$$TOKEN\" -d '{\"text\":\"办护照要带什么\"}'"; \
-	  echo "（HTTP API 需要管理令牌：KB_ADMIN_TOKEN 或 var/.admin_token；渠道接口无需令牌）"; \
-	  echo "按 Ctrl+C 停止。"; echo "==================================================" ) & \
-	$(RASA) run --model $(MODEL) --enable-api --auth-token "$$TOKEN" --interface "$$LISTEN" --port $(RASA_PORT) \
-	  --endpoints endpoints.yml --credentials credentials.yml
+	$(PY) -m bot.launch --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT) --kiosk-port $(KIOSK_PORT) --console-port $(CONSOLE_PORT)
 
 # Scale-out on one machine: nginx in front, PostgreSQL tracker/feedback/checklist stores, Redis locks.
 RASA ?= 2
