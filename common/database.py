@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 
@@ -26,19 +27,48 @@ def open_engine(url: str, future: bool = True) -> sa.engine.Engine:
     return engine
 
 
-def create_tables(metadata: sa.MetaData, engine: sa.engine.Engine) -> None:
-    """`metadata`'s tables, created if missing.
+@dataclass(frozen=True)
+class Schema:
+    """A store's tables, as the steps that brought them to today: step N takes the schema from
+    version N-1 to N. Append a step, never edit one. The version is kept in `<name>_schema_version`."""
 
-    Several threads or processes may open a new database at once (the action server's
-    request and its spool drain, two servers starting together): whoever loses the race
-    to create a table finds it made, and that is not an error.
+    name: str
+    metadata: sa.MetaData
+    steps: Sequence[Sequence[sa.Table]]
+
+    @property
+    def version_table(self) -> sa.Table:
+        table_name = f"{self.name}_schema_version"
+        if table_name in self.metadata.tables:
+            return self.metadata.tables[table_name]
+        return sa.Table(table_name, self.metadata, sa.Column("version", sa.Integer, nullable=False))
+
+
+def migrate(engine: sa.engine.Engine, schema: Schema) -> int:
+    """Bring `schema` to its last step on `engine`; returns the version it was at. The one way every
+    store of ours creates and upgrades its tables.
+
+    Several threads or processes may open a new database at once (the action server's request
+    and its spool drain, two servers starting together): whoever loses the race finds the schema
+    made by the other, and that is not an error.
     """
+    versions = schema.version_table
     with _creating:
         try:
-            metadata.create_all(engine)
+            with engine.begin() as conn:
+                versions.create(conn, checkfirst=True)
+                current = conn.execute(sa.select(sa.func.max(versions.c.version))).scalar() or 0
+                for version in range(current + 1, len(schema.steps) + 1):
+                    for table in schema.steps[version - 1]:
+                        table.create(conn, checkfirst=True)
+                    conn.execute(sa.insert(versions).values(version=version))
+                return current
         except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
-            if not set(metadata.tables) <= set(sa.inspect(engine).get_table_names()):
+            with engine.connect() as conn:
+                reached = conn.execute(sa.select(sa.func.max(versions.c.version))).scalar() or 0
+            if reached < len(schema.steps):
                 raise
+            return reached
 
 
 _creating = threading.Lock()

@@ -28,7 +28,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Type, TypeVar
 import sqlalchemy as sa
 
 from common import settings
-from common.database import create_tables, open_engine
+from common.database import Schema, migrate, open_engine
 from common.privacy import mask_in, mask_personal_data
 
 WAITING, WITH_AGENT, RETURNED, TIMED_OUT, LEFT = "waiting", "with_agent", "returned", "timed_out", "left"
@@ -82,6 +82,7 @@ callbacks = sa.Table(
     sa.Column("done_by", sa.String(80)),
     sa.Column("note", sa.Text),
 )
+SCHEMA = Schema("handover", _metadata, ((tickets, messages, callbacks),))
 
 
 @dataclass(frozen=True)
@@ -183,10 +184,10 @@ class HandoverStore:
         """Tables are created on first use, so a process starts while the database is away.
 
         The channels call the store from several threads, and the action server, the channels and
-        the console may all start at once: `create_tables` makes that safe.
+        the console may all start at once: `migrate` makes that safe.
         """
         if not self._tables_ready:
-            create_tables(_metadata, self.engine)
+            migrate(self.engine, SCHEMA)
             self._tables_ready = True
         return self.engine
 

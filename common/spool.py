@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
 from common import settings
-from common.database import create_tables, open_engine
+from common.database import Schema, migrate, open_engine
 from common.local_secret import local_secret
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ pending = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("at", sa.Float, nullable=False),
 )
+SCHEMA = Schema("spool", _metadata, ((pending,),))
 
 
 KEY_FILE = settings.VAR_DIR / ".spool_key"
@@ -51,7 +52,7 @@ def spool_key() -> str:
 class Spool:
     def __init__(self, url: Optional[str] = None, key: Optional[str] = None) -> None:
         self.engine = open_engine(url or settings.spool_db_url())
-        create_tables(_metadata, self.engine)
+        migrate(self.engine, SCHEMA)
         try:
             self._fernet = Fernet(key or spool_key())
         except ValueError as exc:

@@ -12,13 +12,11 @@ import sqlalchemy as sa
 from domain_logic.feedback.calendar import add_working_days, working_days_between
 from domain_logic.feedback.inbox import InboxStore
 from domain_logic.feedback.store import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
+    SCHEMA,
     FeedbackStore,
     InvalidTransition,
     StoreUnavailable,
     ratings,
-    schema_version,
 )
 from bot.feedback import cli
 
@@ -61,18 +59,18 @@ def test_deadlines_do_not_count_public_holidays_but_count_makeup_working_days(mo
 
 def test_migration_creates_the_schema_once(store):
     assert store.migrate() == 0
-    assert store.migrate() == SCHEMA_VERSION  # already current: nothing to do
+    assert store.migrate() == len(SCHEMA.steps)  # already current: nothing to do
     with store.engine.connect() as conn:
         versions = conn.execute(sa.text("select version from feedback_schema_version")).scalars().all()
-    assert versions == list(range(1, SCHEMA_VERSION + 1))
+    assert versions == list(range(1, len(SCHEMA.steps) + 1))
 
 
 def test_migration_upgrades_an_older_database(store):
     with store.engine.begin() as conn:  # a deployment still at version 1, with a rating in it
-        schema_version.create(conn)
-        for table in MIGRATIONS[0]:
+        SCHEMA.version_table.create(conn)
+        for table in SCHEMA.steps[0]:
             table.create(conn)
-        conn.execute(sa.insert(schema_version).values(version=1))
+        conn.execute(sa.insert(SCHEMA.version_table).values(version=1))
         conn.execute(
             sa.insert(ratings).values(
                 idempotency_key="old",

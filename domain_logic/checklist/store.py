@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from domain_logic.checklist.plan import Progress
 from common import settings
-from common.database import create_tables, open_engine
+from common.database import Schema, migrate, open_engine
 from common.privacy import sender_key
 from common.spool import Spool
 
@@ -32,6 +32,7 @@ progress_table = sa.Table(
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False, index=True),
 )
+SCHEMA = Schema("checklist", _metadata, ((progress_table,),))
 
 
 class ProgressStore:
@@ -62,7 +63,7 @@ class ProgressStore:
     def _ready(self) -> None:
         """The table is created on first use, so the action server starts while the database is away."""
         if not self._tables_ready:
-            create_tables(_metadata, self.engine)
+            migrate(self.engine, SCHEMA)
             self._tables_ready = True
 
     def save(self, sender_id: str, progress: Progress) -> None:

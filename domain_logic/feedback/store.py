@@ -13,13 +13,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, DBAPIError
 
 from common import settings
-from common.database import open_engine
+from common.database import Schema, migrate, open_engine
 from common.privacy import mask_personal_data, sender_key
 from domain_logic.feedback.calendar import add_working_days
 
@@ -42,7 +42,6 @@ OPEN_STATES = ("待回访", "整改中", "已整改", "申诉")
 
 metadata = sa.MetaData()
 ERASED = "erased"  # the sender of a rating whose citizen asked to be forgotten
-schema_version = sa.Table("feedback_schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 ratings = sa.Table(
     "feedback_ratings",
     metadata,
@@ -104,8 +103,7 @@ inbox_done = sa.Table(
 )
 
 # Each migration takes the schema from version N-1 to N. Append, never edit.
-MIGRATIONS: Sequence[Sequence[sa.Table]] = ((ratings, cases, case_history), (unanswered,), (inbox_done,))
-SCHEMA_VERSION = len(MIGRATIONS)
+SCHEMA = Schema("feedback", metadata, ((ratings, cases, case_history), (unanswered,), (inbox_done,)))
 
 
 class StoreUnavailable(RuntimeError):
@@ -148,15 +146,9 @@ class FeedbackDatabase:
         self._migrated = False
 
     def migrate(self) -> int:
-        """Bring the schema to SCHEMA_VERSION; returns the version it was at."""
+        """Bring the schema to its last step; returns the version it was at."""
         try:
-            with self.engine.begin() as conn:
-                schema_version.create(conn, checkfirst=True)
-                current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
-                for version in range(current + 1, SCHEMA_VERSION + 1):
-                    for table in MIGRATIONS[version - 1]:
-                        table.create(conn, checkfirst=True)
-                    conn.execute(sa.insert(schema_version).values(version=version))
+            current = migrate(self.engine, SCHEMA)
         except (OperationalError, DBAPIError) as exc:
             raise StoreUnavailable(str(exc)) from exc
         self._migrated = True

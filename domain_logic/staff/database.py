@@ -5,15 +5,14 @@ Created and migrated here, with a version table, the way the feedback store does
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional
 
 import sqlalchemy as sa
 
 from common import settings
-from common.database import open_engine
+from common.database import Schema, migrate, open_engine
 
 metadata = sa.MetaData()
-schema_version = sa.Table("staff_schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 accounts = sa.Table(
     "staff_accounts",
     metadata,
@@ -69,8 +68,7 @@ drafts = sa.Table(
 )
 
 # Each migration takes the schema from version N-1 to N. Append, never edit.
-MIGRATIONS: Sequence[Sequence[sa.Table]] = ((accounts, account_roles, login_attempts, sessions, drafts),)
-SCHEMA_VERSION = len(MIGRATIONS)
+SCHEMA = Schema("staff", metadata, ((accounts, account_roles, login_attempts, sessions, drafts),))
 
 
 class StaffDatabase:
@@ -81,14 +79,8 @@ class StaffDatabase:
         self._migrated = False
 
     def migrate(self) -> int:
-        """Bring the schema to SCHEMA_VERSION; returns the version it was at."""
-        with self.engine.begin() as conn:
-            schema_version.create(conn, checkfirst=True)
-            current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                for table in MIGRATIONS[version - 1]:
-                    table.create(conn, checkfirst=True)
-                conn.execute(sa.insert(schema_version).values(version=version))
+        """Bring the schema to its last step; returns the version it was at."""
+        current = migrate(self.engine, SCHEMA)
         self._migrated = True
         return current
 
