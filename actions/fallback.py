@@ -14,6 +14,7 @@ from actions.answer_question import (
     next_step_buttons,
     options_or_no_guide,
     tell_policy,
+    utter_alternatives,
 )
 from actions.catalogue import catalogue
 from actions.inbox_log import log_for_inbox
@@ -43,6 +44,7 @@ class ActionServiceFallback(SafeAction):
             dispatcher.utter_message(
                 text=replies.overview(entry), buttons=next_step_buttons("inquire_service", entry.id, tracker)
             )
+            utter_alternatives(dispatcher, "inquire_service", context.alternatives, cat)
             return [SlotSet("service", entry.id)]
 
         log_for_inbox(tracker)

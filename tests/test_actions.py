@@ -269,3 +269,15 @@ def test_a_family_term_alone_asks_one_short_question_of_three():
         "机动车驾驶证补领（遗失）",
         "机动车驾驶证损毁换领",
     ]
+
+
+def test_an_unsure_turn_that_decides_an_item_answers_it_with_the_alternatives_one_tap_away():
+    """The fallback answers a likely item as the question actions do: 不是这个？ and the others under it."""
+    candidates = [
+        {"entity": "service_candidate", "value": v, "score": s, "source": "cues", "coverage": 1.0}
+        for v, s in (("driving-license-renewal", 0.9), ("driving-license-reissue", 0.0))
+    ]
+    messages, events = run(ActionServiceFallback(), tracker("nlu_fallback", candidates, text="驾照换证"))
+    assert "机动车驾驶证期满换证" in messages[0]["text"]
+    assert messages[-1]["text"].startswith("不是这个")
+    assert [b["title"] for b in messages[-1]["buttons"]] == ["机动车驾驶证补领（遗失）"]
