@@ -16,24 +16,19 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, cast
 
 from aiohttp import web
 
-from bot.channels.human_help import HumanHelp
 from bot.channels.rasa_client import (
-    UNAVAILABLE,
     BotMessage,
     RasaClient,
-    RasaTooFast,
     RasaUnavailable,
-    too_long,
     too_long_message,
 )
-from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
+from bot.channels.relay import Relay
 from bot.page_assets import add_asset_routes
 from common import settings
 from common.privacy import install_log_masking, mask_personal_data
@@ -47,7 +42,7 @@ CSP = (
     "form-action 'none'; frame-ancestors 'none'"
 )
 RASA_CLIENT = "rasa_client"
-RATE_LIMITER = "rate_limiter"
+RELAY = "relay"
 HUMAN_HELP = "human_help"
 SETTINGS = "kiosk_settings"
 
@@ -129,28 +124,13 @@ async def post_message(request: web.Request) -> web.Response:
     session, text = _session(body), body.get("text")
     if session is None:
         return _error(400, "会话已失效，请刷新页面。")
-    if not isinstance(text, str) or not text.strip():
-        return _error(400, "请输入您的问题。")
-    refusal = too_long(text)
-    if refusal:
-        return _error(413, refusal)
-    wait = request.app[RATE_LIMITER].retry_after(session)
-    if wait:
-        return _error(429, TOO_FAST, math.ceil(wait))
+    if not isinstance(text, str):
+        text = ""
     sender = f"kiosk-{session}"
-    routed = await request.app[HUMAN_HELP].route(sender, text)
-    if routed is not None:  # a person has the conversation: the message went to them
-        return await _answer(request, sender, routed, text)
-    try:
-        replies = await request.app[RASA_CLIENT].send(sender, text)
-    except RasaTooFast:
-        return _error(429, TOO_FAST, 60)
-    except RasaUnavailable as exc:
-        log.warning("assistant unreachable: %s", exc)
-        return _error(503, UNAVAILABLE)
-    if not replies:  # Rasa answered nothing: an action failed (e.g. the action server is down)
-        return _error(503, UNAVAILABLE)
-    return await _answer(request, sender, replies, text)
+    turn = await request.app[RELAY].turn(sender, text)
+    if turn.refusal:
+        return _error(turn.status, turn.refusal, turn.retry_after or 0)
+    return await _answer(request, sender, turn.replies, text)
 
 
 async def post_poll(request: web.Request) -> web.Response:
@@ -186,8 +166,8 @@ async def get_index(request: web.Request) -> web.FileResponse:
 def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 15) -> web.Application:
     app = web.Application(middlewares=[security_headers, bad_requests], client_max_size=settings.max_request_bytes())
     app[RASA_CLIENT] = RasaClient(rasa_url, channel="kiosk")
-    app[RATE_LIMITER] = SenderRateLimiter()
-    app[HUMAN_HELP] = HumanHelp(app[RASA_CLIENT])
+    app[RELAY] = Relay(app[RASA_CLIENT])
+    app[HUMAN_HELP] = app[RELAY].human
     app[SETTINGS] = {
         "idleSeconds": idle_seconds,
         "countdownSeconds": countdown_seconds,

@@ -39,16 +39,13 @@ from telegram.ext import (
 )
 
 from bot.channels.human_help import HumanHelp
+from bot.channels.relay import Relay
 from bot.channels.rasa_client import (
     TEXT_ONLY,
     UNAVAILABLE,
     BotMessage,
     RasaClient,
-    RasaTooFast,
-    RasaUnavailable,
-    too_long,
 )
-from bot.channels.rate_limit import TOO_FAST, SenderRateLimiter
 from bot.channels.telegram_render import CallbackPayloads, keyboard, message_html, split_message
 from common import settings
 from common.privacy import install_log_masking
@@ -80,9 +77,9 @@ class TelegramRelay:
 
     def __init__(self, rasa: RasaClient, human: Optional[HumanHelp] = None) -> None:
         self.rasa = rasa
-        self.human = human or HumanHelp(rasa)
+        self.pipeline = Relay(rasa, human)
+        self.human = self.pipeline.human
         self.payloads = CallbackPayloads()
-        self.limiter = SenderRateLimiter()
         self._chat_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
         self._delivering: Optional[asyncio.Task] = None
 
@@ -134,10 +131,6 @@ class TelegramRelay:
             return  # group chatter not meant for the bot
         if not text.strip():
             await self._send_plain(message, TEXT_ONLY)
-            return
-        refusal = too_long(text)
-        if refusal:
-            await self._send_plain(message, refusal)
             return
         await self.relay(message, text)
 
@@ -194,31 +187,16 @@ class TelegramRelay:
     async def relay(self, message: Message, text: str, sender: Optional[str] = None) -> None:
         """Send `text` to the assistant as this chat, and its replies back; one chat at a time."""
         sender = sender or self.sender_of(message, message.from_user.id if message.from_user else None)
-        if not self.limiter.allow(sender):
-            await self._send_plain(message, TOO_FAST)
-            return
         async with self._lock(sender):
-            routed = await self.human.route(sender, text)
-            if routed is not None:  # a person has the conversation: the message went to them
-                await self._send_replies(message.get_bot(), message.chat_id, routed)
-                return
             try:
                 await message.chat.send_action(ChatAction.TYPING)
             except TelegramError:
                 pass  # only a courtesy
-            try:
-                replies = await self.rasa.send(sender, text)
-            except RasaTooFast:
-                await self._send_plain(message, TOO_FAST)
+            turn = await self.pipeline.turn(sender, text)
+            if turn.refusal:
+                await self._send_plain(message, turn.refusal)
                 return
-            except RasaUnavailable as exc:
-                log.warning("assistant unreachable: %s", exc)
-                await self._send_plain(message, UNAVAILABLE)
-                return
-            if not replies:  # Rasa answered nothing: an action failed (e.g. the action server is down)
-                await self._send_plain(message, UNAVAILABLE)
-                return
-            await self._send_replies(message.get_bot(), message.chat_id, replies)
+            await self._send_replies(message.get_bot(), message.chat_id, turn.replies)
 
     def _lock(self, sender: str) -> asyncio.Lock:
         """One per conversation: its messages, and the agent's replies, go out in order."""
