@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from bot.local_servers import rasa_command, wait_for
+from common import settings
 from common.admin import admin_token
 from common.settings import ROOT, VAR_DIR
 from common.var_dir import owner_only
@@ -79,7 +80,7 @@ def banner(ports: Ports, token: str, telegram: bool) -> str:
 
 def run(ports: Ports) -> int:
     owner_only(VAR_DIR)
-    telegram = bool(os.environ.get("TELEGRAM_BOT_TOKEN"))
+    telegram = bool(settings.telegram_bot_token())
     token = admin_token()
     env = {
         **os.environ,
