@@ -227,6 +227,16 @@ def family_checks(cat: Catalogue, path: Path) -> List[FileError]:
             )
         if not members:
             errors.append(FileError(str(path), family.id, "这个事项族还没有成员事项（在事项文件里写 family）"))
+        member_ids = {item.id for item in members}
+        for common in family.common:
+            if common not in member_ids:
+                errors.append(
+                    FileError(
+                        str(path),
+                        f"{family.id}.common",
+                        f"{common!r} 不是“{family.name}”族的成员事项（common 只列本族最常办的成员）",
+                    )
+                )
         for item in members:
             for alias in set(item.aliases) & set(family.terms):
                 errors.append(

@@ -354,3 +354,15 @@ def test_an_elliptical_switch_changes_one_word_and_keeps_the_rest(catalogue, wor
 def test_a_cue_said_to_be_done_already_does_not_count(catalogue):
     assert catalogue.settle_by_cues("social-security-card", "社保卡想挂失")[0] == ("social-security-card-loss",)
     assert "social-security-card-loss" not in catalogue.settle_by_cues("social-security-card", "挂失完了想补办")[0]
+
+
+def test_a_common_member_that_is_not_in_the_family_is_named(kb_copy):
+    """families.yml `common:` lists the family's most asked members; a stranger there is a typo."""
+    path = kb_copy / "families.yml"
+    text = path.read_text(encoding="utf-8").replace(
+        "common: [id-card-renewal,", "common: [passport, id-card-renewal,", 1
+    )
+    assert "common: [passport," in text
+    path.write_text(text, encoding="utf-8")
+    errors = [e for e in load_catalogue(kb_copy).errors if e.field == "id-card.common"]
+    assert errors and "passport" in errors[0].message and "身份证" in errors[0].message
