@@ -219,6 +219,7 @@ def family_checks(cat: Catalogue, path: Path) -> List[FileError]:
     换证 would then point to two siblings, so the pair is reported.
     """
     errors = []
+    refused = {Path(e.file).stem for e in cat.errors}  # an item that did not load is reported already
     for family in cat.families.values():
         members = cat.members_of(family.id)
         if cat.departments and family.department_id not in cat.departments:
@@ -229,7 +230,7 @@ def family_checks(cat: Catalogue, path: Path) -> List[FileError]:
             errors.append(FileError(str(path), family.id, "这个事项族还没有成员事项（在事项文件里写 family）"))
         member_ids = {item.id for item in members}
         for common in family.common:
-            if common not in member_ids:
+            if common not in member_ids and common not in refused:
                 errors.append(
                     FileError(
                         str(path),
