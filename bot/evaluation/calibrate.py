@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
+from bot.evaluation.end_to_end import load_set
 from bot.local_servers import ActionServer, start_rasa
 from domain_logic.decision import (
     ANSWER,
@@ -76,10 +76,6 @@ def utility(decision_kind: str, found: Candidates, options: Sequence[str], servi
     if decision_kind == ASK:
         return OFFERED if outside else ASKED_RIGHT if expect in options else ASKED_WRONG
     return HONEST if outside else MISSED
-
-
-def load_questions(folder: Path) -> List[Dict]:
-    return [q for path in sorted(folder.glob("*.yml")) for q in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
 
 
 def fit(cases: List[Tuple[Candidates, str]]) -> Tuple[Calibration, List[str]]:
@@ -136,7 +132,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--questions", type=Path, default=CALIBRATION_DIR, help="a folder of question files")
     parser.add_argument("--dry-run", action="store_true", help="print, do not write calibration.yml")
     args = parser.parse_args(argv)
-    questions = load_questions(args.questions)
+    questions, _ = load_set(args.questions)  # the evaluation sets' reader: every question file of a folder
     folder = Path(tempfile.mkdtemp(prefix="zhengwu-calibrate-"))
     actions = ActionServer(folder / "checklists.db")
     token = secrets.token_hex(8)
