@@ -24,9 +24,9 @@ PYTHON310 := $(shell \
   done)
 
 # Everything a trained model depends on; a change to any of these retrains. A shell command, run
-# in the recipe after `bot.kb nlu-data` has written nlu_data/generated/, so one hash covers those too.
+# in the recipe after `tools.kb nlu-data` has written nlu_data/generated/, so one hash covers those too.
 # (The service matcher reads the live knowledge base at run time, so it is not an input.)
-TRAINING_INPUTS = { echo config.yml domain.yml; find nlu_data knowledge_base bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) \
+TRAINING_INPUTS = { echo config.yml domain.yml; find nlu_data knowledge_base bot/nlu common/text.py -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py | sort; }
 
 .PHONY: help run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx kiosk telegram console kb bench audit
@@ -67,7 +67,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # so a fresh clone with an existing model does not retrain for nothing).
 train: $(VENV)/.installed
 	@mkdir -p models var
-	@$(PY) -m bot.kb nlu-data --out nlu_data/generated >/dev/null
+	@$(PY) -m tools.kb nlu-data --out nlu_data/generated >/dev/null
 	@hash=$$(cat $$($(TRAINING_INPUTS)) | sha256sum | cut -c1-16); \
 	if [ -f $(MODEL) ] && [ "$$(cat $(STAMP) 2>/dev/null)" = "$$hash" ]; then \
 	  echo "Model is up to date ($$hash)."; \
@@ -82,13 +82,13 @@ validate: $(VENV)/.installed
 
 # Rasa, the action server, the kiosk page and the staff console; the Telegram relay too when TELEGRAM_BOT_TOKEN is set.
 run: train
-	$(PY) -m bot.launch --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT) --kiosk-port $(KIOSK_PORT) --console-port $(CONSOLE_PORT)
+	$(PY) -m tools.launch --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT) --kiosk-port $(KIOSK_PORT) --console-port $(CONSOLE_PORT)
 
 # Scale-out on one machine: nginx in front, PostgreSQL tracker/feedback/checklist stores, Redis locks.
 RASA ?= 2
 ACTIONS ?= 2
 run-cluster: train nginx
-	$(PY) -m bot.cluster --rasa $(RASA) --actions $(ACTIONS)
+	$(PY) -m tools.launch cluster --rasa $(RASA) --actions $(ACTIONS)
 
 bench: train nginx
 	$(PY) -m bench.load
@@ -110,22 +110,22 @@ audit:
 	exit $$rc
 
 shell: $(VENV)/.installed
-	@$(PY) -m bot.chat --url http://localhost:$(RASA_PORT)/webhooks/rest/webhook
+	@$(PY) -m tools.chat --url http://localhost:$(RASA_PORT)/webhooks/rest/webhook
 
-# The staff tool: make kb ARGS="validate" | ARGS="export --xlsx kb.xlsx" | … (python -m bot.kb --help)
+# The staff tool: make kb ARGS="validate" | ARGS="export --xlsx kb.xlsx" | … (python -m tools.kb --help)
 kb: $(VENV)/.installed
-	@$(PY) -m bot.kb $(ARGS)
+	@$(PY) -m tools.kb $(ARGS)
 
 kiosk: $(VENV)/.installed
-	$(PY) -m bot.channels.kiosk --port $(KIOSK_PORT) --rasa-url http://localhost:$(RASA_PORT)
+	$(PY) -m relays.kiosk --port $(KIOSK_PORT) --rasa-url http://localhost:$(RASA_PORT)
 
 telegram: $(VENV)/.installed
-	RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m bot.channels.telegram_relay
+	RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m relays.telegram
 
-# The staff console alone (beside a running `make run`); the first admin: python -m bot.console create-admin NAME
+# The staff console alone (beside a running `make run`); the first admin: python -m console create-admin NAME
 console: $(VENV)/.installed
 	RASA_URL=http://localhost:$(RASA_PORT) ACTIONS_URL=http://localhost:$(ACTIONS_PORT) \
-	  $(PY) -m bot.console serve --port $(CONSOLE_PORT)
+	  $(PY) -m console serve --port $(CONSOLE_PORT)
 
 # The 好差评 charts need a Chinese font: Debian's fonts-wqy-microhei.
 fonts:
@@ -154,7 +154,7 @@ nginx:
 system-packages: fonts browser nginx
 
 test: train system-packages
-	$(PY) -m bot.kb validate
+	$(PY) -m tools.kb validate
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings --quiet
 	$(PY) -m pytest -q tests
 
@@ -169,9 +169,9 @@ lint: $(VENV)/.installed
 # End to end first (the frozen citizen set through the REST channel), then the parse metrics
 # (intent table and in-process parse latency on the older held-out questions) as a secondary table.
 eval: train
-	$(PY) -m bot.evaluation.end_to_end $(EVAL_ARGS)
+	$(PY) -m tools.evaluation.end_to_end $(EVAL_ARGS)
 	@echo; echo "---- secondary: NLU parse metrics (tests/eval/questions.yml) ----"
-	$(PY) -m bot.evaluate --model $(MODEL) --questions tests/eval/questions.yml
+	$(PY) -m tools.evaluation.parse_metrics --model $(MODEL) --questions tests/eval/questions.yml
 
 clean:
 	rm -rf models var .pytest_cache test-artifacts

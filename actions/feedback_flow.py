@@ -23,7 +23,8 @@ from rasa_sdk.types import DomainDict
 from actions.buttons import button
 from actions.callback_number import AGREED, DECLINED, CallbackNumberValidation, given_number
 from actions.catalogue import catalogue
-from domain_logic.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore, StoreUnavailable
+from common.database import StoreUnavailable
+from domain_logic.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore
 from common.privacy import mask_personal_data, sender_key
 from actions.safe_action import SafeAction
 from common.spool import local_spool

@@ -2,7 +2,7 @@
 
 request_human (转人工, the kiosk's 呼叫工作人员) during staffed hours puts the citizen in the
 queue and says how long the wait usually is. From then on the channel, not Rasa, carries the
-citizen's messages (bot/channels/human_help.py), so the conversation here stays where it was;
+citizen's messages (relays/human_help.py), so the conversation here stays where it was;
 a checklist in progress is left (its progress is saved) and the ticket's `resume_with` picks it
 up again when the agent hands the citizen back.
 
@@ -30,9 +30,10 @@ from rasa_sdk.types import DomainDict
 from actions.callback_number import AGREED, CallbackNumberValidation, given_number
 from actions.handover_summary import summary
 from actions.safe_action import SafeAction
-from common.handover import TIMED_OUT, HandoverStore
+from common.database import StoreUnavailable
+from domain_logic.handover.store import TIMED_OUT, HandoverStore
 from common.privacy import mask_personal_data
-from domain_logic import staffed_hours
+from domain_logic.handover import staffed_hours
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class ActionRequestHuman(SafeAction):
             )
             ahead = store().position(ticket) - 1
             wait = store().usual_wait_seconds()
-        except sa.exc.SQLAlchemyError:  # the store is unreachable: send the citizen to the desk instead
+        except (sa.exc.SQLAlchemyError, StoreUnavailable):  # unreachable: send the citizen to the desk instead
             logger.exception("could not queue %s for a person", tracker.sender_id)
             dispatcher.utter_message(response="utter_human_unavailable")
             return []
@@ -163,7 +164,7 @@ class ActionCallbackSubmit(SafeAction):
                 summary(tracker),
                 ticket_id=latest.id if latest else None,
             )
-        except sa.exc.SQLAlchemyError:  # the store is unreachable: nothing is claimed that was not saved
+        except (sa.exc.SQLAlchemyError, StoreUnavailable):  # unreachable: nothing claimed that was not saved
             logger.exception("could not save a callback ticket")
             dispatcher.utter_message(response="utter_callback_not_saved")
             return reset

@@ -12,7 +12,7 @@ from typing import Optional
 
 from rasa_sdk import Tracker
 
-from domain_logic.feedback.inbox import STAFF_CHANNEL, InboxStore
+from domain_logic.inbox.store import STAFF_CHANNEL, InboxStore
 
 logger = logging.getLogger(__name__)
 LOW_CONFIDENCE = 0.6  # below this, the answer was a guess worth a look

@@ -25,7 +25,7 @@ from typing import Dict, List
 import numpy as np
 import yaml
 
-from bot.nlu.normalize import normalize_text
+from common.text import normalize_text
 from bot.nlu.service_matcher import NEAREST_PHRASES, ServiceMatcher
 from knowledge_base import KNOWLEDGE_BASE_DIR, load_catalogue
 

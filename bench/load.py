@@ -30,8 +30,8 @@ from typing import Dict, List, Optional, Tuple, cast
 import httpx
 import yaml
 
-from bot.cluster import Cluster, ClusterConfig
-from bot.local_servers import ActionServer, start_rasa
+from tools.launch.cluster import Cluster, ClusterConfig
+from tools.launch.processes import ActionServer, start_rasa
 from common.settings import ROOT
 
 TOKEN = "bench-api-token"

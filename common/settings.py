@@ -2,7 +2,7 @@
 
 One place to look up what can be set (`.env.example` lists the same variables; a test keeps
 the two in step). Each accessor reads the environment when it is called, not at import:
-the tests and the process launchers (`bot/local_servers.py`, `bot/cluster.py`) set variables
+the tests and the process launchers (`tools/launch/processes.py`, `tools/launch/cluster.py`) set variables
 per test and per subprocess. An empty value counts as unset, so `NAME=` means the default.
 
 Only the code reads through here; a variable passed on to a child process (`env={**os.environ,
@@ -48,12 +48,14 @@ class Setting:
 
 SETTINGS: Tuple[Setting, ...] = (
     # Stores (SQLAlchemy URLs: SQLite by default, PostgreSQL for a cluster)
-    Setting("DATABASE_URL", None, "the feedback store (ratings, cases, inbox); unset: SQLite var/feedback.db"),
-    Setting("CHECKLIST_DB_URL", None, "saved checklist progress; unset: SQLite var/checklists.db"),
-    Setting("CHECKLIST_TTL_DAYS", "30", "days a saved checklist is kept"),
     Setting(
-        "SPOOL_DB_URL", None, "the action server's local spool for writes during an outage; unset: SQLite var/spool.db"
+        "DATABASE_URL",
+        None,
+        "the feedback store (ratings, cases, inbox); unset: the default SQLite file var/zhengwu.db",
     ),
+    Setting("CHECKLIST_DB_URL", None, "saved checklist progress; unset: var/zhengwu.db"),
+    Setting("CHECKLIST_TTL_DAYS", "30", "days a saved checklist is kept"),
+    Setting("SPOOL_DB_URL", None, "the action server's local spool for writes during an outage; unset: var/zhengwu.db"),
     Setting("SPOOL_DRAIN_SECONDS", "5", "how often the action server retries spooled writes"),
     Setting(
         "SPOOL_KEY", None, "the Fernet key that encrypts what the spool keeps; unset: a random key in var/.spool_key"
@@ -68,9 +70,9 @@ SETTINGS: Tuple[Setting, ...] = (
         None,
         "guards Rasa's HTTP API and the reload routes; unset: a random token in var/.admin_token",
     ),
-    Setting("KB_OPERATOR", None, "who `kb` and `bot.feedback` record as making a change; unset: the login name"),
-    # The staff console (bot/console)
-    Setting("STAFF_DB_URL", None, "the staff console's accounts, sessions and drafts; unset: SQLite var/staff.db"),
+    Setting("KB_OPERATOR", None, "who `kb` and `tools.feedback` record as making a change; unset: the login name"),
+    # The staff console (console)
+    Setting("STAFF_DB_URL", None, "the staff console's accounts, sessions and drafts; unset: var/zhengwu.db"),
     Setting("CONSOLE_HOST", "127.0.0.1", "the address the staff console listens on"),
     Setting("CONSOLE_PORT", "8090", "the staff console's port"),
     Setting("CONSOLE_IDLE_MINUTES", "30", "minutes without a request before a console session ends"),
@@ -119,7 +121,7 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1", "the webhook's local address"),
     Setting("TELEGRAM_API_URL", None, "a local Bot API server; unset: Telegram's own"),
     # Live human help (人工帮办): the queue, the staffed-hours calendar, the wait
-    Setting("HANDOVER_DB_URL", None, "human help: queue, messages, callbacks; unset: SQLite var/handover.db"),
+    Setting("HANDOVER_DB_URL", None, "human help: queue, messages, callbacks; unset: var/zhengwu.db"),
     Setting("HANDOVER_DAYS", "1-5", "staffed days as ISO weekdays (1 = Monday), ranges or lists: 1-5, 1-5,7"),
     Setting("HANDOVER_HOURS", "09:00-17:00", "staffed hours on those days, HH:MM-HH:MM, several separated by commas"),
     Setting("HANDOVER_TIMEZONE", "Asia/Shanghai", "the time zone of the staffed hours"),
@@ -149,19 +151,24 @@ def setting(name: str) -> Setting:
     return _BY_NAME[name]
 
 
-def sqlite_url(name: str) -> str:
-    """The embedded default: a SQLite file in var/ (owner-only), so a bare machine needs nothing else."""
+DEFAULT_DB_FILE = "zhengwu.db"
+
+
+def sqlite_url(name: str = DEFAULT_DB_FILE) -> str:
+    """The embedded default: one SQLite file in var/ (owner-only) for every store, so that a bare machine
+    needs nothing else; Rasa's tracker store is in it too (endpoints.yml). A store's own *_DB_URL
+    puts that store elsewhere."""
     owner_only(VAR_DIR)
     return f"sqlite:///{VAR_DIR / name}"
 
 
 # ---- stores ---------------------------------------------------------------
 def database_url() -> str:
-    return setting("DATABASE_URL").get() or sqlite_url("feedback.db")
+    return setting("DATABASE_URL").get() or sqlite_url()
 
 
 def checklist_db_url() -> str:
-    return setting("CHECKLIST_DB_URL").get() or sqlite_url("checklists.db")
+    return setting("CHECKLIST_DB_URL").get() or sqlite_url()
 
 
 def checklist_ttl_days() -> float:
@@ -169,7 +176,7 @@ def checklist_ttl_days() -> float:
 
 
 def spool_db_url() -> str:
-    return setting("SPOOL_DB_URL").get() or sqlite_url("spool.db")
+    return setting("SPOOL_DB_URL").get() or sqlite_url()
 
 
 def spool_drain_seconds() -> float:
@@ -200,7 +207,7 @@ def kb_operator() -> Optional[str]:
 
 # ---- the staff console ----------------------------------------------------------
 def staff_db_url() -> str:
-    return setting("STAFF_DB_URL").get() or sqlite_url("staff.db")
+    return setting("STAFF_DB_URL").get() or sqlite_url()
 
 
 def console_host() -> str:
@@ -331,7 +338,7 @@ def telegram_api_url() -> Optional[str]:
 
 # ---- live human help ----------------------------------------------------------
 def handover_db_url() -> str:
-    return setting("HANDOVER_DB_URL").get() or sqlite_url("handover.db")
+    return setting("HANDOVER_DB_URL").get() or sqlite_url()
 
 
 def handover_days() -> FrozenSet[int]:

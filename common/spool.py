@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
 from common import settings
-from common.database import Schema, migrate, open_engine
+from common.database import Database, Schema
 from common.local_secret import local_secret
 
 logger = logging.getLogger(__name__)
@@ -51,8 +51,7 @@ def spool_key() -> str:
 
 class Spool:
     def __init__(self, url: Optional[str] = None, key: Optional[str] = None) -> None:
-        self.engine = open_engine(url or settings.spool_db_url())
-        migrate(self.engine, SCHEMA)
+        self.engine = Database(url or settings.spool_db_url(), SCHEMA).ready()
         try:
             self._fernet = Fernet(key or spool_key())
         except ValueError as exc:

@@ -6,7 +6,7 @@ the first, how far it leads the second, what kind of question it is) is turned i
 probabilities by a logistic model: that the first candidate is the citizen's item, and
 that the item is among the first three. The weights and the thresholds are fitted on
 the calibration questions (`tests/calibration/`, never the evaluation sets) by
-`python -m bot.evaluation.calibrate`, which writes `calibration.yml` beside this module.
+`python -m tools.evaluation.calibrate`, which writes `calibration.yml` beside this module.
 
 A question back costs the citizen a turn and a list costs a read, but a wrong guide
 costs a trip: so the first is answered when it is likely, with at most two alternatives
@@ -164,7 +164,7 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> Calibration:
 
 def write_calibration(calibration: Calibration, notes: Sequence[str], path: Path = CALIBRATION_FILE) -> None:
     header: List[str] = [
-        "# Written by `python -m bot.evaluation.calibrate` from tests/calibration/ (never the evaluation sets).",
+        "# Written by `python -m tools.evaluation.calibrate` from tests/calibration/ (never the evaluation sets).",
         *(f"# {line}" for line in notes),
     ]
     body = {

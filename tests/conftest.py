@@ -102,7 +102,7 @@ _NEEDS = {
     "browser": ("browser",),
 }
 _MODULE_NEEDS = {
-    "server": ("start_rasa(", "ActionServer(", "Kiosk(", "subprocess.", "bot.cluster"),
+    "server": ("start_rasa(", "ActionServer(", "Kiosk(", "subprocess.", "spawn(", "tools.launch.cluster"),
     "database": ("psycopg2", "redis"),
     "browser": ("playwright",),
 }

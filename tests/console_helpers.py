@@ -12,8 +12,8 @@ from typing import AsyncIterator, Iterable, Optional
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.console.app import create_app
-from bot.console.context import SERVICES, ConsoleConfig
+from console.app import create_app
+from console.context import SERVICES, ConsoleConfig
 from domain_logic.staff.accounts import AccountStore
 
 PASSWORD = "correct horse battery"

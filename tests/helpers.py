@@ -11,7 +11,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -23,8 +22,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 import yaml
 
-from bot import local_servers
-from bot.local_servers import MODEL, free_port, wait_for  # noqa: F401  (the tests import them from here)
+from tools.launch import processes
+from tools.launch.processes import MODEL, free_port, spawn, wait_for  # noqa: F401  (the tests import them from here)
 from common.settings import ROOT  # noqa: F401
 
 API_TOKEN = "test-api-token"  # Rasa's HTTP API (`--auth-token`); the channels stay public
@@ -41,9 +40,9 @@ CHROMIUM_FLAGS = [
 ]
 
 
-# The processes as `make run` starts them (bot/local_servers.py), with the tests' API token
+# The processes as `make run` starts them (tools/launch/processes.py), with the tests' API token
 # and a full debug log to scan for personal numbers.
-class ActionServer(local_servers.ActionServer):
+class ActionServer(processes.ActionServer):
     """The action server with a full debug log; when it stops, its warnings and errors are printed,
     so that a failing test shows them (pytest prints a test's output only when it fails)."""
 
@@ -62,7 +61,7 @@ class ActionServer(local_servers.ActionServer):
             print("action server:", "\n  ".join(lines[i : i + 30 if " ERROR " in lines[i] else i + 1]))
 
 
-start_rasa = partial(local_servers.start_rasa, token=API_TOKEN)
+start_rasa = partial(processes.start_rasa, token=API_TOKEN)
 
 
 def load_agent(action_url: str, tracker_db: Optional[Path] = None):
@@ -145,30 +144,17 @@ def post_raw(
 
 
 class Kiosk:
-    """`python -m bot.channels.kiosk` as make run starts it."""
+    """`python -m relays.kiosk` as make run starts it."""
 
     def __init__(self, rasa_url: str, idle: int = 120, countdown: int = 15, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.channels.kiosk",
-                "--port",
-                str(self.port),
-                "--rasa-url",
-                rasa_url,
-                "--idle-seconds",
-                str(idle),
-                "--countdown-seconds",
-                str(countdown),
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
+        self.proc = spawn(
+            processes.kiosk_command(
+                self.port, rasa_url, "--idle-seconds", str(idle), "--countdown-seconds", str(countdown)
+            ),
+            env,
             stderr=subprocess.PIPE,
-            text=True,
         )
         wait_for(f"{self.url}/healthz", timeout=30)
 

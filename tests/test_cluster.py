@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -18,7 +16,6 @@ import pytest
 
 from helpers import (
     API_TOKEN,
-    ROOT,
     free_port,
     post_raw,
     rest,
@@ -29,8 +26,9 @@ from helpers import (
     wait_for,
 )
 
-from bot.cluster import Cluster, ClusterConfig, ClusterError, write_nginx_conf
+from tools.launch.cluster import Cluster, ClusterConfig, ClusterError, write_nginx_conf
 from common import settings
+from tools.launch.processes import kiosk_command, spawn
 
 
 def say(base: str, sender: str, text: str, timeout: float = 60) -> str:
@@ -137,12 +135,7 @@ def test_without_redis_the_citizen_gets_a_clear_error_not_a_reordered_conversati
         ),
     )
     kiosk_port = free_port()
-    kiosk = subprocess.Popen(
-        [sys.executable, "-m", "bot.channels.kiosk", "--port", str(kiosk_port), "--rasa-url", url],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    kiosk = spawn(kiosk_command(kiosk_port, url))
     try:
         assert say(url, "no-redis", "办护照要带什么") == ""  # not processed unlocked: not processed at all
         wait_for(f"http://127.0.0.1:{kiosk_port}/healthz")

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from bot.console.app import create_app
-from bot.console.context import SERVICES
-from bot.console.routes import Page, RouteTable
+from console.app import create_app
+from console.context import SERVICES
+from console.routes import Page, RouteTable
 from console_helpers import PASSWORD, Browser, Clock, config, console
 from domain_logic.staff.accounts import AccountStore
 from domain_logic.staff.database import StaffDatabase
@@ -241,7 +241,7 @@ def test_passwords_are_stored_as_argon2_hashes(tmp_path):
 
 def test_create_admin_from_the_command_line(tmp_path):
     env = {"STAFF_DB_URL": f"sqlite:///{tmp_path / 'staff.db'}", "PATH": "/usr/bin:/bin"}
-    command = [sys.executable, "-m", "bot.console"]
+    command = [sys.executable, "-m", "console"]
     hint = subprocess.run(command + ["hint"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert "create-admin" in hint.stdout
     made = subprocess.run(

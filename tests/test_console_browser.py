@@ -8,10 +8,8 @@ published change must reach the bot's answers. Without the browser these tests f
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import urllib.request
 import uuid
 from datetime import datetime, timedelta
@@ -22,6 +20,7 @@ import pytest
 from console_helpers import PASSWORD
 from helpers import API_TOKEN, CHROMIUM, CHROMIUM_FLAGS, ROOT, ActionServer, free_port, start_rasa, wait_for
 from test_kiosk import ARTIFACTS
+from tools.launch.processes import console_command, spawn
 
 ROLES = {
     "admin": ["admin"],
@@ -74,11 +73,9 @@ class Stack:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.log = open(folder / "console.log", "w")
-        self.console = subprocess.Popen(
-            [sys.executable, "-m", "bot.console", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env={
-                **os.environ,
+        self.console = spawn(
+            console_command(port),
+            {
                 **env,
                 "STAFF_DB_URL": self.staff_url,
                 "DATABASE_URL": self.feedback_url,
@@ -213,7 +210,7 @@ def test_an_editors_fee_change_is_published_by_a_reviewer_reaches_the_bot_and_is
 
 
 def test_the_inbox_groups_two_similar_questions_into_an_alias_the_bot_then_recognises(staff, stack):
-    from domain_logic.feedback.inbox import InboxStore
+    from domain_logic.inbox.store import InboxStore
 
     assert "普通护照签发" not in stack.say("环球通行本怎么办")  # the bot logs it for the inbox itself
     inbox = InboxStore(stack.feedback_url)

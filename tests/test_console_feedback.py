@@ -7,7 +7,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from console_helpers import Browser, Clock, config, console, kb_copy
-from domain_logic.feedback.inbox import InboxStore
+from domain_logic.inbox.store import InboxStore
 from domain_logic.feedback.store import FeedbackStore
 from knowledge_base.audit import AuditLog
 from knowledge_base.source import read_entry

@@ -7,7 +7,7 @@ import asyncio
 import time
 from dataclasses import replace
 
-from common.handover import RETURNED, WITH_AGENT, HandoverStore
+from domain_logic.handover.store import RETURNED, WITH_AGENT, HandoverStore
 from console_helpers import Browser, config, console
 
 STAFF = [

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from multidict import MultiDict
 
-from bot.console import schema_form
-from bot.console.context import SERVICES
-from bot.kb.template import UNFILLED, template_entry
+from console import schema_form
+from console.context import SERVICES
+from knowledge_base.template import UNFILLED, template_entry
 from bot.nlu.service_matcher import ServiceMatcher
 from console_helpers import Browser, config, console, kb_copy, submitted, with_field
 from knowledge_base import load_catalogue

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from actions.feedback_flow import spooled_key
-from common.handover import HandoverStore
+from domain_logic.handover.store import HandoverStore
 from common.privacy import sender_key
 from common.spool import Spool
 from domain_logic.feedback.store import ERASED, FeedbackStore

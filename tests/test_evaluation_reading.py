@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.evaluation.reading import ANSWERED, ASKED, NO_ANSWER, NO_GUIDE, judge, read_reply
+from tools.evaluation.reading import ANSWERED, ASKED, NO_ANSWER, NO_GUIDE, judge, read_reply
 
 NAMES = {
     "普通护照签发": "passport",
@@ -119,8 +119,8 @@ def test_outside_an_honest_reply_offers_no_item():
 
 
 def test_the_gate_fails_below_its_thresholds():
-    from bot.evaluation.end_to_end import TARGETS, Result, gate_failures
-    from bot.evaluation.reading import Reading, Verdict
+    from tools.evaluation.end_to_end import TARGETS, Result, gate_failures
+    from tools.evaluation.reading import Reading, Verdict
 
     def result(expect: str, category: str, named=None) -> Result:
         return Result({"expect": expect}, Reading("answered"), Verdict(category, named))
@@ -150,8 +150,8 @@ def test_the_gate_fails_below_its_thresholds():
 
 
 def test_the_regression_gate_fails_a_change_for_the_worse():
-    from bot.evaluation.end_to_end import Result, gate_failures
-    from bot.evaluation.reading import Reading, Verdict
+    from tools.evaluation.end_to_end import Result, gate_failures
+    from tools.evaluation.reading import Reading, Verdict
 
     def result(expect: str, category: str) -> Result:
         return Result({"expect": expect}, Reading("answered"), Verdict(category, True))

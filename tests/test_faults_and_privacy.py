@@ -6,16 +6,15 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
 
-from common.handover import HandoverStore
-from helpers import ROOT, ActionServer, free_port, rest, start_rasa, wait_for
+from domain_logic.handover.store import HandoverStore
+from helpers import ActionServer, free_port, rest, start_rasa, wait_for
+from tools.launch.processes import kiosk_command, spawn
 
 ID_CARD, MOBILE, BANK_CARD = "11010519491231002X", "13812345678", "6222021234567890128"
 
@@ -79,12 +78,7 @@ def test_a_dead_or_hung_action_server_is_admitted_within_3_s_and_the_conversatio
     actions = ActionServer(tmp_path / "checklists.db", port=port)
     rasa, url = start_rasa(actions.url, tmp_path)
     kiosk_port = free_port()
-    kiosk = subprocess.Popen(
-        [sys.executable, "-m", "bot.channels.kiosk", "--port", str(kiosk_port), "--rasa-url", url],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    kiosk = spawn(kiosk_command(kiosk_port, url))
     kiosk_url = f"http://127.0.0.1:{kiosk_port}"
     try:
         wait_for(f"{kiosk_url}/healthz")

@@ -8,9 +8,9 @@ from datetime import datetime
 import pytest
 
 from domain_logic.feedback.report import build_report
-from domain_logic.feedback.inbox import InboxStore
+from domain_logic.inbox.store import InboxStore
 from domain_logic.feedback.store import FeedbackStore
-from bot.feedback import cli
+from tools.feedback import cli
 
 MON = datetime(2026, 11, 2, 10, 0)  # ISO week 45
 NEXT_MON = datetime(2026, 11, 9, 10, 0)  # ISO week 46

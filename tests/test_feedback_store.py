@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from domain_logic.feedback.calendar import add_working_days, working_days_between
-from domain_logic.feedback.inbox import InboxStore
+from domain_logic.calendar import add_working_days, working_days_between
+from domain_logic.inbox.store import InboxStore
 from domain_logic.feedback.store import (
     SCHEMA,
     FeedbackStore,
@@ -18,7 +18,7 @@ from domain_logic.feedback.store import (
     StoreUnavailable,
     ratings,
 )
-from bot.feedback import cli
+from tools.feedback import cli
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 WEDNESDAY = datetime(2026, 11, 25, 10, 0)

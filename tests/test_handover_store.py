@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from common.handover import (
+from domain_logic.handover.store import (
     AGENT,
     CALLBACK_DONE,
     CALLBACK_OPEN,
@@ -22,7 +22,7 @@ from common.handover import (
     WITH_AGENT,
     HandoverStore,
 )
-from domain_logic import staffed_hours
+from domain_logic.handover import staffed_hours
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -89,7 +89,7 @@ def test_checklist_flow_over_the_rest_channel(rasa_server):
 
 def test_an_uncatalogued_sibling_gets_an_honest_answer_with_its_department(rasa_server, checklist_db):
     """居住证 has guides for 申领 and 签注, none for 补领: say so and name 公安户政, even with 护照 in context."""
-    from domain_logic.feedback.inbox import InboxStore
+    from domain_logic.inbox.store import InboxStore
 
     url, _ = rasa_server
     sender = f"gap-{time.monotonic_ns()}"

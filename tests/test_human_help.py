@@ -1,7 +1,7 @@
 """Human help on the assistant's side, through `rasa run` and the action server as a channel uses them.
 
 The channel's part (routing the citizen's messages to the agent, the timeout, the handback)
-is played here by hand on the store, as bot/channels/human_help.py does it; the kiosk and
+is played here by hand on the store, as relays/human_help.py does it; the kiosk and
 Telegram tests drive the channels themselves.
 """
 
@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import human_help
 from actions.human_help import ActionRequestHuman, wait_words
-from common.handover import TIMED_OUT, WAITING, HandoverStore
+from domain_logic.handover.store import TIMED_OUT, WAITING, HandoverStore
 from helpers import as_rasa_words_them, new_sender, rest, texts
 
 

@@ -51,7 +51,7 @@ def say(url: str, text: str) -> str:
 
 def kb(kb_dir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot.kb", *args, "--root", str(kb_dir)],
+        [sys.executable, "-m", "tools.kb", *args, "--root", str(kb_dir)],
         cwd=ROOT,
         env={**os.environ, "KB_ADMIN_TOKEN": TOKEN, "KB_OPERATOR": "测试员"},
         capture_output=True,

@@ -1,4 +1,4 @@
-"""The staff's `kb` tool, run as staff run it (python -m bot.kb …), on a copy of the knowledge base."""
+"""The staff's `kb` tool, run as staff run it (python -m tools.kb …), on a copy of the knowledge base."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def kb(root: Path, *args: str, by: str = "张三", db: str = "") -> subprocess.C
     if db:
         env["DATABASE_URL"] = db
     result = subprocess.run(
-        [sys.executable, "-m", "bot.kb", *args, "--root", str(root)],
+        [sys.executable, "-m", "tools.kb", *args, "--root", str(root)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -80,7 +80,7 @@ def test_validate_reports_every_error_in_every_file_with_line_and_field(kb_copy)
 
 def test_validate_passes_on_the_real_knowledge_base():
     result = subprocess.run(
-        [sys.executable, "-m", "bot.kb", "validate"], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "tools.kb", "validate"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0 and "通过校验" in result.stdout
 
@@ -246,7 +246,7 @@ def test_an_edit_that_would_break_the_item_is_not_written(kb_copy):
 # ---- the inbox -----------------------------------------------------------------
 @pytest.fixture
 def inbox_db(tmp_path) -> str:
-    from domain_logic.feedback.inbox import InboxStore
+    from domain_logic.inbox.store import InboxStore
 
     url = f"sqlite:///{tmp_path / 'feedback.db'}"
     store = InboxStore(url)
@@ -262,7 +262,7 @@ def inbox_db(tmp_path) -> str:
 
 
 def inbox_ids(url: str) -> List[int]:
-    from domain_logic.feedback.inbox import InboxStore
+    from domain_logic.inbox.store import InboxStore
 
     return [e["id"] for e in InboxStore(url).inbox()]
 

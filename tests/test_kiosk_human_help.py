@@ -7,40 +7,32 @@ what is asserted is what each of them sees on their screen, and the rows the sto
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from typing import Callable, Iterator
 
 import pytest
 
-from common.handover import LEFT, RETURNED, TIMED_OUT, HandoverStore
+from domain_logic.handover.store import LEFT, RETURNED, TIMED_OUT, HandoverStore
 from domain_logic.staff.accounts import AccountStore
 from domain_logic.staff.database import StaffDatabase
-from helpers import ROOT, free_port, wait_for
+from helpers import free_port, wait_for
 from test_kiosk import kiosk_on_screen, replied
+from tools.launch.processes import console_command, spawn
 
 PASSWORD = "correct horse battery"
 FAST = {"HANDOVER_POLL_SECONDS": "0.5"}
 
 
 class Console:
-    """`python -m bot.console serve` with one 坐席 account, on the tests' handover store."""
+    """`python -m console serve` with one 坐席 account, on the tests' handover store."""
 
     def __init__(self, staff_db: str) -> None:
         AccountStore(StaffDatabase(staff_db)).create("zhao", "赵六", PASSWORD, ["agent"])
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "STAFF_DB_URL": staff_db, "HANDOVER_TIMEOUT_SECONDS": "600"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.console", "serve", "--port", str(self.port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        env = {"STAFF_DB_URL": staff_db, "HANDOVER_TIMEOUT_SECONDS": "600"}
+        self.proc = spawn(console_command(self.port), env, stderr=subprocess.PIPE)
         wait_for(f"{self.url}/healthz", timeout=30)
 
     def stop(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.launch import Ports, child_commands
+from tools.launch.single_machine import Ports, child_commands
 
 PORTS = Ports(rasa=5005, actions=5055, kiosk=8080, console=8090)
 

@@ -11,7 +11,7 @@ from typing import Dict, List, Set
 
 import yaml
 
-from bot.kb.nlu_data import question_rules
+from tools.kb.nlu_data import question_rules
 from bot.nlu.components import SERVICE_INTENTS
 from domain_logic.replies import ANSWERS, ASPECT_QUESTIONS
 

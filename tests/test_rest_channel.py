@@ -19,7 +19,7 @@ import pytest
 
 from helpers import ROOT, Answer, post_raw, stored_turns, turns_in_order
 
-from bot.local_servers import rasa_command
+from tools.launch.processes import rasa_command
 from common import settings
 
 
@@ -183,7 +183,7 @@ def test_rasa_and_the_action_server_listen_on_127_0_0_1_only(server, request):
 
 def test_make_run_starts_rasa_on_the_interface_setting(monkeypatch):
     dry_run = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert "-m bot.launch" in dry_run  # which starts Rasa by rasa_command, as the tests and the benchmark do
+    assert "-m tools.launch " in dry_run  # which starts Rasa by rasa_command, as the tests and the benchmark do
     monkeypatch.setenv("RASA_INTERFACE", "0.0.0.0")
     command = rasa_command(5005, ROOT / "endpoints.yml", "token")
     assert command[command.index("--interface") + 1] == "0.0.0.0"

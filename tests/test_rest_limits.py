@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.rate_limit import SenderRateLimiter
-from bot.channels.rest_request import Refusal, read_message
+from common.rate_limit import SenderRateLimiter
+from bot.rasa_runtime.rest_request import Refusal, read_message
 from bot.rasa_runtime.rest_channel import TrustedProxies
 
 
@@ -20,7 +20,7 @@ def test_x_forwarded_for_is_believed_only_from_a_front_end():
 
 def test_the_limiter_says_how_long_to_wait(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr("bot.channels.rate_limit.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("common.rate_limit.time.monotonic", lambda: clock[0])
     limiter = SenderRateLimiter(limit=2, window=60)
     assert limiter.retry_after("a") == 0 and limiter.retry_after("a") == 0
     clock[0] += 15

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.normalize import normalize_text
+from common.text import normalize_text
 from bot.nlu.service_matcher import ServiceMatcher
 from knowledge_base import KNOWLEDGE_BASE_DIR, LiveCatalogue
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import yaml
+
 from common import settings
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE = ("common", "knowledge_base", "domain_logic", "actions", "bot", "bench")
+CODE = ("common", "knowledge_base", "domain_logic", "actions", "bot", "relays", "console", "tools", "bench")
 
 
 def test_env_example_lists_every_setting_with_its_default():
@@ -27,9 +29,27 @@ def test_settings_are_read_when_asked_and_empty_means_the_default(monkeypatch):
     monkeypatch.setenv("CHECKLIST_TTL_DAYS", "")
     assert settings.checklist_ttl_days() == 30
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert settings.database_url() == f"sqlite:///{ROOT / 'var' / 'feedback.db'}"
+    assert settings.database_url() == f"sqlite:///{ROOT / 'var' / 'zhengwu.db'}"
     monkeypatch.setenv("KB_ADMIN_TOKEN", "  secret \n")
     assert settings.kb_admin_token() == "secret"
+
+
+def test_every_store_defaults_to_one_file_and_each_can_be_put_elsewhere(monkeypatch):
+    stores = {
+        "DATABASE_URL": settings.database_url,
+        "CHECKLIST_DB_URL": settings.checklist_db_url,
+        "SPOOL_DB_URL": settings.spool_db_url,
+        "STAFF_DB_URL": settings.staff_db_url,
+        "HANDOVER_DB_URL": settings.handover_db_url,
+    }
+    for name in stores:
+        monkeypatch.delenv(name, raising=False)
+    assert {url() for url in stores.values()} == {f"sqlite:///{ROOT / 'var' / 'zhengwu.db'}"}
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    assert ROOT / endpoints["tracker_store"]["db"] == ROOT / "var" / "zhengwu.db"  # Rasa's conversations too
+    monkeypatch.setenv("HANDOVER_DB_URL", "postgresql://127.0.0.1/help")
+    assert settings.handover_db_url() == "postgresql://127.0.0.1/help"
+    assert settings.staff_db_url() == f"sqlite:///{ROOT / 'var' / 'zhengwu.db'}"
 
 
 def _reads_environment(node: ast.AST) -> bool:

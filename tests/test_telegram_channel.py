@@ -22,6 +22,7 @@ import pytest
 
 from helpers import ROOT, free_port
 from fake_servers import GOOD_TOKEN, FakeBotAPI, ScriptedRasa
+from tools.launch.processes import spawn, telegram_command
 
 TEXT_ONLY = "请用文字提问"
 LONG_LINE = "居民身份证原件及复印件一份（复印件需清晰、完整）"
@@ -71,16 +72,14 @@ def scripted_reply(message: str) -> List[Dict]:
 
 
 class Relay:
-    """`python -m bot.channels.telegram_relay` as its own process, as `make telegram` runs it."""
+    """`python -m relays.telegram` as its own process, as `make telegram` runs it."""
 
     def __init__(self, api: FakeBotAPI, rasa_url: str, token: str = GOOD_TOKEN, **env: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.channels.telegram_relay"],
-            cwd=ROOT,
-            env={**os.environ, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": api.url, "RASA_URL": rasa_url, **env},
+        self.proc = spawn(
+            telegram_command(),
+            {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": api.url, "RASA_URL": rasa_url, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            text=True,
         )
 
     def wait_ready(self, api: FakeBotAPI, method: str = "setMyCommands") -> "Relay":
@@ -336,7 +335,7 @@ def test_when_the_assistant_is_down_the_citizen_is_told_and_service_resumes():
 
 def test_a_missing_token_is_a_clear_error():
     result = subprocess.run(
-        [sys.executable, "-m", "bot.channels.telegram_relay"],
+        [sys.executable, "-m", "relays.telegram"],
         cwd=ROOT,
         env={**os.environ, "TELEGRAM_BOT_TOKEN": ""},
         capture_output=True,
@@ -438,7 +437,7 @@ def test_the_real_assistant_answers_through_telegram(rasa_server):
 
 
 def test_a_single_line_longer_than_a_message_is_cut_between_characters_not_inside_an_entity():
-    from bot.channels.telegram_render import split_message
+    from relays.telegram_render import split_message
 
     line = "材&amp;" * 900  # 5,400 characters in one line; 4,096 falls inside an entity
     parts = split_message(line + "\n结尾")
@@ -467,7 +466,7 @@ def test_a_chat_that_floods_is_asked_to_slow_down():
 def test_while_an_agent_helps_the_chat_goes_to_them_and_their_replies_are_sent(telegram):
     """人工帮办: the store is the one the relay opened (HANDOVER_DB_URL of conftest.py); the agent's side
     (queue, take, reply, hand back) is played on it as the action server and the console do."""
-    from common.handover import HandoverStore
+    from domain_logic.handover.store import HandoverStore
 
     api, rasa = telegram
     store = HandoverStore()
@@ -491,7 +490,7 @@ def test_while_an_agent_helps_the_chat_goes_to_them_and_their_replies_are_sent(t
 
 
 def test_reset_takes_the_chat_out_of_the_queue(telegram):
-    from common.handover import LEFT, HandoverStore
+    from domain_logic.handover.store import LEFT, HandoverStore
 
     api, rasa = telegram
     store = HandoverStore()

@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.normalize import normalize_text
+from common.text import normalize_text
 from bot.nlu.service_matcher import ServiceMatcher
 from bot.nlu.terms import service_terms
 from common import settings

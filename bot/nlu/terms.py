@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterable, Set
 
-from bot.nlu.normalize import normalize_text
+from common.text import normalize_text
 from knowledge_base import Catalogue
 
 _BRACKETS = re.compile(r"[（(]([^）)]*)[）)]")

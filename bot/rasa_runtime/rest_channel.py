@@ -7,7 +7,7 @@ keeps Rasa's name `rest`, so its path (/webhooks/rest/webhook), its request, its
 - the caller's address may send RATE_LIMIT_PER_ADDRESS requests a minute, unless it is one of
   our own front ends (TRUSTED_PROXIES: nginx, the kiosk and the relay on this machine), whose
   X-Forwarded-For header then names the citizen's address;
-- the body is read no further than MAX_REQUEST_BYTES and checked (bot/channels/rest_request.py);
+- the body is read no further than MAX_REQUEST_BYTES and checked (bot/rasa_runtime/rest_request.py);
 - a sender may send RATE_LIMIT_PER_MINUTE messages a minute, as in the kiosk and the relay.
 
 A refusal is a 4xx with {"error": "…"}; a 429 says when to try again (Retry-After).
@@ -31,8 +31,8 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from bot.channels.rate_limit import SenderRateLimiter
-from bot.channels.rest_request import IncomingMessage, Refusal, read_message, too_fast, too_large
+from common.rate_limit import SenderRateLimiter
+from bot.rasa_runtime.rest_request import IncomingMessage, Refusal, read_message, too_fast, too_large
 from common import settings
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from domain_logic.checklist.plan import Progress
 from common import settings
-from common.database import Schema, migrate, open_engine
+from common.database import Database, Schema
 from common.privacy import sender_key
 from common.spool import Spool
 
@@ -46,12 +46,12 @@ class ProgressStore:
     def __init__(
         self, url: Optional[str] = None, ttl_days: Optional[float] = None, spool: Optional[Spool] = None
     ) -> None:
-        self.engine = open_engine(url or settings.checklist_db_url())
+        self.db = Database(url or settings.checklist_db_url(), SCHEMA)
+        self.engine = self.db.engine
         self.spool = spool
         days = ttl_days if ttl_days is not None else settings.checklist_ttl_days()
         self.ttl_seconds = days * 86400
         self._next_purge = 0.0
-        self._tables_ready = False
 
     @staticmethod
     def key(sender_id: str) -> str:
@@ -62,9 +62,7 @@ class ProgressStore:
 
     def _ready(self) -> None:
         """The table is created on first use, so the action server starts while the database is away."""
-        if not self._tables_ready:
-            migrate(self.engine, SCHEMA)
-            self._tables_ready = True
+        self.db.ready()
 
     def save(self, sender_id: str, progress: Progress) -> None:
         row = {

@@ -1,7 +1,7 @@
 """好差评 figures for a period: what staff report upwards and act on.
 
 Pure computation over rows from the store, so the numbers are testable on a
-seeded data set; `python -m bot.feedback report` prints them, exports CSV and draws charts.
+seeded data set; `python -m tools.feedback report` prints them, exports CSV and draws charts.
 """
 
 from __future__ import annotations

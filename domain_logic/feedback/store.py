@@ -1,11 +1,10 @@
 """The feedback store: every rating, and a case for every 差评, nothing lost.
 
 One interface over SQLAlchemy, so the default SQLite file and PostgreSQL (via
-`DATABASE_URL`) behave the same. The schema of the feedback database is created and
-migrated here, with a version table: the ratings and cases, and the tables of the
-unanswered-questions inbox, whose store is `domain_logic.feedback.inbox.InboxStore`.
-A rating is committed before anyone thanks the citizen; if the database is
-unreachable, `StoreUnavailable` says so and nothing is pretended.
+`DATABASE_URL`) behave the same. The schema of the ratings and cases is declared here
+and migrated by the persistence layer (common.database). A rating is committed before
+anyone thanks the citizen; if the database is unreachable, `StoreUnavailable` says so and
+nothing is pretended.
 """
 
 from __future__ import annotations
@@ -19,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, DBAPIError
 
 from common import settings
-from common.database import Schema, migrate, open_engine
+from common.database import Database, Schema, StoreUnavailable
 from common.privacy import mask_personal_data, sender_key
-from domain_logic.feedback.calendar import add_working_days
+from domain_logic.calendar import add_working_days
 
 
 RATINGS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
@@ -79,35 +78,10 @@ case_history = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False),
 )
 
-# Questions the bot could not answer (fallbacks), masked: the report's "most asked, not answered".
-unanswered = sa.Table(
-    "feedback_unanswered",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("intent", sa.String(40)),
-    sa.Column("service", sa.String(80)),
-    sa.Column("channel", sa.String(20)),
-    sa.Column("at", sa.DateTime, nullable=False, index=True),
-)
-
-# What staff did with each unanswered question (`kb inbox`): it leaves the inbox once here.
-inbox_done = sa.Table(
-    "feedback_inbox_done",
-    metadata,
-    sa.Column("unanswered_id", sa.Integer, sa.ForeignKey("feedback_unanswered.id"), primary_key=True),
-    sa.Column("outcome", sa.String(20), nullable=False),  # alias | faq | example | dismissed
-    sa.Column("detail", sa.Text),
-    sa.Column("operator", sa.String(60), nullable=False),
-    sa.Column("at", sa.DateTime, nullable=False),
-)
-
 # Each migration takes the schema from version N-1 to N. Append, never edit.
-SCHEMA = Schema("feedback", metadata, ((ratings, cases, case_history), (unanswered,), (inbox_done,)))
-
-
-class StoreUnavailable(RuntimeError):
-    """The database cannot be reached; the rating was not saved."""
+# Steps 2 and 3 made the inbox's tables, which the inbox's own schema now makes (domain_logic/inbox/store.py,
+# same table names): they stay as empty steps so that a database at any version upgrades the same way.
+SCHEMA = Schema("feedback", metadata, ((ratings, cases, case_history), (), ()))
 
 
 class InvalidTransition(ValueError):
@@ -135,47 +109,22 @@ class Case:
         return now > due
 
 
-class FeedbackDatabase:
-    """The feedback database (DATABASE_URL): its engine, its migrations and its reads.
-
-    Both stores over it migrate the whole schema, so either may be the first to open it.
-    """
+class FeedbackStore:
+    """Ratings (好差评), and the case every 差评 opens with its history."""
 
     def __init__(self, url: Optional[str] = None) -> None:
-        self.engine = open_engine(url or settings.database_url())
-        self._migrated = False
+        self.db = Database(url or settings.database_url(), SCHEMA)
+        self.engine = self.db.engine
 
     def migrate(self) -> int:
         """Bring the schema to its last step; returns the version it was at."""
-        try:
-            current = migrate(self.engine, SCHEMA)
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
-        self._migrated = True
-        return current
-
-    def _ready(self) -> None:
-        if not self._migrated:
-            self.migrate()
-
-    def _fetch(self, query) -> List[dict]:
-        """Every read goes through here: rows as dicts, an unreachable database as StoreUnavailable."""
-        self._ready()
-        try:
-            with self.engine.connect() as conn:
-                return [dict(r._mapping) for r in conn.execute(query)]
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
-
-
-class FeedbackStore(FeedbackDatabase):
-    """Ratings (好差评), and the case every 差评 opens with its history."""
+        return self.db.migrate()
 
     def forget(self, sender_id: str) -> int:
         """The citizen asked to be forgotten (删除我的记录): their ratings lose everything that
         points to them (the sender's hash, the comment, the callback number) and keep only the
         score, the item and the date, which the 好差评 figures count. Returns how many."""
-        self._ready()
+        self.db.ready()
         mine = ratings.c.sender_key == sender_key(sender_id)
         try:
             with self.engine.begin() as conn:
@@ -221,7 +170,7 @@ class FeedbackStore(FeedbackDatabase):
             follow_up_of=follow_up_of,
             created_at=now,
         )
-        self._ready()
+        self.db.ready()
         try:
             with self.engine.begin() as conn:
                 rating_id = conn.execute(sa.insert(ratings).values(**row)).inserted_primary_key[0]
@@ -256,7 +205,7 @@ class FeedbackStore(FeedbackDatabase):
             raise StoreUnavailable(str(exc)) from exc
 
     def ratings_since(self, start: datetime, end: datetime) -> List[dict]:
-        return self._fetch(sa.select(ratings).where(ratings.c.created_at.between(start, end)))
+        return self.db.rows(sa.select(ratings).where(ratings.c.created_at.between(start, end)))
 
     def _case_query(self):
         return sa.select(
@@ -287,19 +236,21 @@ class FeedbackStore(FeedbackDatabase):
 
     def cases(self, overdue_at: Optional[datetime] = None) -> List[Case]:
         """All cases, or only those overdue at `overdue_at`."""
-        found = [self._case(r) for r in self._fetch(self._case_query().order_by(cases.c.id))]
+        found = [self._case(r) for r in self.db.rows(self._case_query().order_by(cases.c.id))]
         return [c for c in found if overdue_at is None or c.overdue(overdue_at)]
 
     def case(self, case_id: int) -> Optional[Case]:
-        rows = self._fetch(self._case_query().where(cases.c.id == case_id))
+        rows = self.db.rows(self._case_query().where(cases.c.id == case_id))
         return self._case(rows[0]) if rows else None
 
     def history(self, case_id: int) -> List[dict]:
-        return self._fetch(sa.select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id))
+        return self.db.rows(
+            sa.select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id)
+        )
 
     def move(self, case_id: int, to_status: str, actor: str, note: str = "", now: Optional[datetime] = None) -> Case:
         """One step of the workflow, recorded with who, when and why."""
-        self._ready()
+        self.db.ready()
         now = now or datetime.now()
         with self.engine.begin() as conn:
             status = conn.execute(sa.select(cases.c.status).where(cases.c.id == case_id)).scalar()
@@ -331,5 +282,5 @@ class FeedbackStore(FeedbackDatabase):
             .order_by(ratings.c.id.desc())
             .limit(1)
         )
-        rows = self._fetch(query)
+        rows = self.db.rows(query)
         return rows[0] if rows else None

@@ -10,7 +10,7 @@ from typing import Optional
 import sqlalchemy as sa
 
 from common import settings
-from common.database import Schema, migrate, open_engine
+from common.database import Database, Schema
 
 metadata = sa.MetaData()
 accounts = sa.Table(
@@ -75,17 +75,13 @@ class StaffDatabase:
     """The staff database (STAFF_DB_URL); every store over it migrates it on first use."""
 
     def __init__(self, url: Optional[str] = None) -> None:
-        self.engine = open_engine(url or settings.staff_db_url())
-        self._migrated = False
+        self.db = Database(url or settings.staff_db_url(), SCHEMA)
+        self.engine = self.db.engine
 
     def migrate(self) -> int:
         """Bring the schema to its last step; returns the version it was at."""
-        current = migrate(self.engine, SCHEMA)
-        self._migrated = True
-        return current
+        return self.db.migrate()
 
     def ready(self) -> sa.engine.Engine:
         """The engine, with the schema migrated."""
-        if not self._migrated:
-            self.migrate()
-        return self.engine
+        return self.db.ready()

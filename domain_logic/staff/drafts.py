@@ -3,7 +3,7 @@
 A draft holds only its changes (field, before, after) against the published file, never a copy
 of the entry: the published file stays the one truth, and a draft whose `before` no longer
 matches it is out of date rather than silently laid over a newer change. A draft is published
-by someone with the 审核 role who is not its author (bot/console/pages/kb.py does the writing,
+by someone with the 审核 role who is not its author (console/pages/kb.py does the writing,
 through knowledge_base.source.save_entry and its audit trail).
 """
 

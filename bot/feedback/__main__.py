@@ -1,5 +1,0 @@
-import sys
-
-from bot.feedback.cli import main
-
-sys.exit(main())

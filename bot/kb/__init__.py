@@ -1,1 +1,0 @@
-"""The staff tool for the knowledge base: `python -m bot.kb …` (see cli.py)."""

@@ -1,5 +1,0 @@
-import sys
-
-from bot.kb.cli import main
-
-sys.exit(main())

@@ -1,0 +1,207 @@
+"""The service-hall kiosk: a touch-screen web chat served on localhost.
+
+    python -m relays.kiosk --port 8080      (make run starts it)
+
+This thin backend serves the page and its local assets (no CDN) and relays
+each message to the assistant's REST channel as channel "kiosk". The browser
+keeps only a random session id, replaced when the screen resets after idling,
+so the next citizen sees nothing of the last.
+
+While a person helps the citizen (人工帮办, relays/human_help.py) the messages go to
+the agent instead; the page then polls /api/poll every HANDOVER_POLL_SECONDS for the
+agent's replies, and a reset takes the citizen out of the queue (/api/forget).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, cast
+
+from aiohttp import web
+
+from common.rasa_client import (
+    BotMessage,
+    RasaClient,
+    RasaUnavailable,
+    too_long_message,
+)
+from relays.base import Relay
+from common.page_assets import add_asset_routes
+from common import settings
+from common.privacy import install_log_masking, mask_personal_data
+
+log = logging.getLogger("kiosk")
+STATIC = Path(__file__).with_name("kiosk_static")
+SESSION_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+RASA_CLIENT = "rasa_client"
+RELAY = "relay"
+HUMAN_HELP = "human_help"
+SETTINGS = "kiosk_settings"
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    response = await handler(request)
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _error(status: int, message: str, retry_after: int = 0) -> web.Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+class BadRequest(Exception):
+    """A request the API refuses, with what to tell the citizen."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+async def _read_json(request: web.Request) -> Dict[str, Any]:
+    try:
+        body = await request.json()
+    except web.HTTPRequestEntityTooLarge:  # over MAX_REQUEST_BYTES: only the text can be that long
+        raise BadRequest(413, too_long_message()) from None
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested deeper than the parser goes
+        body = None
+    if not isinstance(body, dict):
+        raise BadRequest(400, "请求格式不正确。")
+    return body
+
+
+@web.middleware
+async def bad_requests(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except BadRequest as refused:
+        return _error(refused.status, refused.message)
+
+
+def _session(body: Dict[str, Any]) -> Optional[str]:
+    session = body.get("session")
+    return session if isinstance(session, str) and SESSION_ID.match(session) else None
+
+
+def _as_json(reply: BotMessage) -> Dict[str, Any]:
+    checklist = reply.custom.get("checklist") if isinstance(reply.custom.get("checklist"), dict) else None
+    return {
+        "text": reply.text,
+        "from": reply.author,
+        "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
+        "checklist": (
+            {"title": str(checklist.get("verdict", "")), "html": str(checklist.get("html", ""))}
+            if checklist and checklist.get("html")
+            else None
+        ),
+    }
+
+
+async def _answer(request: web.Request, sender: str, replies: List[BotMessage], said: str = "") -> web.Response:
+    """The messages, whether a person is involved now (the page polls while one is), and what the
+    citizen said as the screen should show it: a shared screen shows a number masked."""
+    state = await request.app[HUMAN_HELP].state(sender)
+    return web.json_response(
+        {"messages": [_as_json(r) for r in replies], "handover": state, "said": mask_personal_data(said)}
+    )
+
+
+async def post_message(request: web.Request) -> web.Response:
+    """{session, text} → {messages: [{text, from, buttons, checklist}], handover: waiting | with_agent | null, said}."""
+    body = await _read_json(request)
+    session, text = _session(body), body.get("text")
+    if session is None:
+        return _error(400, "会话已失效，请刷新页面。")
+    if not isinstance(text, str):
+        text = ""
+    sender = f"kiosk-{session}"
+    turn = await request.app[RELAY].turn(sender, text)
+    if turn.refusal:
+        return _error(turn.status, turn.refusal, turn.retry_after or 0)
+    return await _answer(request, sender, turn.replies, text)
+
+
+async def post_poll(request: web.Request) -> web.Response:
+    """{session} → the agent's new replies (and the assistant's word when the help ended), as post_message."""
+    session = _session(await _read_json(request))
+    if session is None:
+        return _error(400, "会话已失效，请刷新页面。")
+    sender = f"kiosk-{session}"
+    return await _answer(request, sender, await request.app[HUMAN_HELP].news(sender))
+
+
+async def post_forget(request: web.Request) -> web.Response:
+    """The screen was reset: the citizen leaves the queue, and the conversation ends in the assistant too."""
+    session = _session(await _read_json(request))
+    if session is None:
+        return _error(400, "会话已失效。")
+    await request.app[HUMAN_HELP].leave(f"kiosk-{session}")
+    try:
+        await request.app[RASA_CLIENT].forget(f"kiosk-{session}")
+    except RasaUnavailable:
+        pass  # the new session id already keeps the next citizen apart
+    return web.json_response({"ok": True})
+
+
+async def get_config(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SETTINGS])
+
+
+async def get_index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 15) -> web.Application:
+    app = web.Application(middlewares=[security_headers, bad_requests], client_max_size=settings.max_request_bytes())
+    app[RASA_CLIENT] = RasaClient(rasa_url, channel="kiosk")
+    app[RELAY] = Relay(app[RASA_CLIENT])
+    app[HUMAN_HELP] = app[RELAY].human
+    app[SETTINGS] = {
+        "idleSeconds": idle_seconds,
+        "countdownSeconds": countdown_seconds,
+        "pollSeconds": settings.handover_poll_seconds(),
+    }
+    app.router.add_get("/", get_index)
+    app.router.add_get("/config.json", get_config)
+    add_asset_routes(app, "/fonts/kiosk.ttc")
+    app.router.add_post("/api/message", post_message)
+    app.router.add_post("/api/poll", post_poll)
+    app.router.add_post("/api/forget", post_forget)
+    app.router.add_static("/static/", STATIC)
+
+    async def close_client(app: web.Application) -> None:
+        await app[RASA_CLIENT].close()
+
+    # aiohttp 3.9 annotates its signals for aiosignal < 1.4, whose Signal took the callback type as parameter.
+    app.on_cleanup.append(cast(Any, close_client))
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="政务服务助手 kiosk web chat")
+    parser.add_argument("--host", default=settings.kiosk_host())
+    parser.add_argument("--port", type=int, default=settings.kiosk_port())
+    parser.add_argument("--rasa-url", default=settings.rasa_url())
+    parser.add_argument("--idle-seconds", type=int, default=settings.kiosk_idle_seconds())
+    parser.add_argument("--countdown-seconds", type=int, default=settings.kiosk_countdown_seconds())
+    args = parser.parse_args()
+    install_log_masking()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = build_app(args.rasa_url, args.idle_seconds, args.countdown_seconds)
+    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()

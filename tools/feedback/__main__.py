@@ -1,0 +1,5 @@
+import sys
+
+from tools.feedback.cli import main
+
+sys.exit(main())

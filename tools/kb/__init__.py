@@ -1,0 +1,1 @@
+"""The staff tool for the knowledge base: `python -m tools.kb …` (see cli.py)."""
