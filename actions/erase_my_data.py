@@ -2,9 +2,8 @@
 
 Saved checklists (and those spooled while the database was away), ratings (anonymised: the
 score stays for the 好差评 figures, nothing that points to the citizen does), ratings still in
-the spool, and human-help tickets with their messages and callbacks. The conversation itself
-is Rasa's tracker: a kiosk forgets it when the citizen walks away, and the channels' reset does
-the same elsewhere.
+the spool, and human-help tickets with their messages and callbacks. The conversation itself is
+in Rasa's tracker store, which deletes it once this action has run (bot/rasa_runtime/tracker_store.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A durable local queue for writes the shared database could not take right now.
 
 When PostgreSQL is unreachable for a moment, a rating or a checklist step is kept
-in a SQLite file on the action server's own disk (`var/spool.db`) under its key (a
+in a SQLite file on the action server's own disk (by default the one `var/zhengwu.db`) under its key (a
 rating's idempotency key; a checklist's citizen and item), and written to the
 database as soon as it answers again: nothing is lost, and the key makes sure
 nothing is written twice.

@@ -1,5 +1,6 @@
-"""Channels: how citizens reach the assistant (Telegram, the service-hall kiosk).
+"""Relays: how citizens reach the assistant (the service-hall kiosk, Telegram; WeChat next).
 
-A channel only carries messages to Rasa's REST channel and dresses the replies
-for its screen. It knows nothing of the knowledge base or of business rules.
+A relay receives a message in its own protocol, runs it through the pipeline every relay shares
+(base.py: limits, the human-help divert, the call to Rasa's REST channel) and renders and delivers
+the replies for its screen. It knows nothing of the knowledge base or of business rules.
 """

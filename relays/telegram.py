@@ -50,7 +50,7 @@ from relays.telegram_render import CallbackPayloads, keyboard, message_html, spl
 from common import settings
 from common.privacy import install_log_masking
 
-log = logging.getLogger("telegram_relay")
+log = logging.getLogger("relays.telegram")
 
 HELP = (
     "我是政务服务助手，可以告诉您办事要带什么材料、怎么办、在哪办、多久办好、收不收费，"

@@ -64,15 +64,19 @@ class ActionServer(processes.ActionServer):
 start_rasa = partial(processes.start_rasa, token=API_TOKEN)
 
 
-def load_agent(action_url: str, tracker_db: Optional[Path] = None):
-    """The trained model with a live action server: a whole bot, minus a channel."""
+def load_agent(action_url: str, tracker_db: Optional[Path] = None, ours: bool = False):
+    """The trained model with a live action server: a whole bot, minus a channel. With `ours`, the
+    conversations go to the tracker store endpoints.yml names (masking, bounded, erasable)."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}; run `make test`, which trains first")
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
-    store = SQLTrackerStore(dialect="sqlite", db=str(tracker_db)) if tracker_db else None
+    from bot.rasa_runtime import MaskingSQLTrackerStore
+
+    kind = MaskingSQLTrackerStore if ours else SQLTrackerStore
+    store = kind(dialect="sqlite", db=str(tracker_db)) if tracker_db else None
     return Agent.load(str(MODEL), action_endpoint=EndpointConfig(action_url), tracker_store=store)
 
 

@@ -1,5 +1,5 @@
 """删除我的记录 erases the citizen's data in every store: checklists, ratings (and those still
-spooled), human-help tickets; another citizen's records stay."""
+spooled), human-help tickets, the conversation in Rasa's tracker store; another citizen's records stay."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def test_the_erase_request_reaches_every_store(stores, event_loop_session):
     handover.add_citizen_message(ticket.id, "我想问护照")
     handover.queue(OTHER, "kiosk", {"question": "办驾照"})
 
-    conversation = Conversation(load_agent(server.url, folder / "tracker.db"), event_loop_session, CITIZEN)
+    agent = load_agent(server.url, folder / "tracker.db", ours=True)
+    Conversation(agent, event_loop_session, OTHER).say("办护照要带什么")
+    conversation = Conversation(agent, event_loop_session, CITIZEN)
     conversation.say("帮我准备一下办护照的材料")
     conversation.say('/checklist_answer{"answer": "本人办理"}')
     reply = conversation.text("删除我的记录")
@@ -71,5 +73,8 @@ def test_the_erase_request_reaches_every_store(stores, event_loop_session):
     assert Spool(urls["spool"]).waiting("rating") == []
     assert handover.latest_ticket(CITIZEN) is None and handover.messages(ticket.id) == []
     assert handover.latest_ticket(OTHER) is not None
+    with sqlite3.connect(folder / "tracker.db") as conn:
+        conversations = {r[0] for r in conn.execute("select distinct sender_id from events")}
+    assert CITIZEN not in conversations and OTHER in conversations  # the conversation itself is gone
 
     assert "没有找到您保存的记录" in conversation.text("删除我的记录")

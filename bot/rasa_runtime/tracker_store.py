@@ -9,7 +9,10 @@
 - the number of a loaded conversation's events remembered, so saving a turn does not count
   them again in the database (Rasa's store does, on every message; the conversation's lock
   guarantees nobody else wrote in between);
-- SQLite connections kept open, in WAL mode (common.database.open_engine).
+- SQLite connections kept open, in WAL mode (common.database.open_engine);
+- the citizen's erase request (删除我的记录, `action_delete_my_data`) honoured here too: once the
+  action has run, every stored event of the conversation is deleted, so the next message starts
+  a conversation nothing is remembered of.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from common.database import open_engine
 from common.privacy import mask_in
 
 _STORED_EVENTS = "_zhengwu_stored_events"  # set on a tracker: how many of its events are stored
+ERASE_ACTION = "action_delete_my_data"  # actions/erase_my_data.py: the other stores forget there
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
@@ -64,6 +68,11 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         with self.session_scope() as session:
             events = list(self._additional_events(session, tracker))
+            if any(isinstance(e, ActionExecuted) and e.action_name == ERASE_ACTION for e in events):
+                session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
+                session.commit()
+                setattr(tracker, _STORED_EVENTS, len(tracker.events))  # nothing of this turn is kept either
+                return
             for event in continued_session(tracker, self.max_events):
                 tracker.update(event)  # the conversation in memory stays the same as the stored one
                 events.append(event)

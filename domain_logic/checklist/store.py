@@ -15,12 +15,12 @@ import sqlalchemy as sa
 
 from domain_logic.checklist.plan import Progress
 from common import settings
-from common.database import Database, Schema
+from common.database import Database, Schema, StoreUnavailable
 from common.privacy import sender_key
 from common.spool import Spool
 
 SPOOL_KIND = "checklist"
-DATABASE_DOWN = (sa.exc.OperationalError, sa.exc.InterfaceError)  # unreachable, not a bug in a query
+DATABASE_DOWN = (StoreUnavailable, sa.exc.OperationalError, sa.exc.InterfaceError)  # unreachable, not a bug
 PURGE_EVERY_SECONDS = 600  # expired rows are deleted now and then, not on every step
 
 _metadata = sa.MetaData()
