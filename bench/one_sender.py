@@ -7,7 +7,7 @@ a few tens of milliseconds; bot/rasa_runtime/lock_store.py wakes the next waiter
     python -m bench.one_sender [--messages 40] [--only single|cluster]
 
 Prints, for the single-machine default and the cluster, the seconds until every message
-was answered (tests/test_rest_channel.py checks that the turns are stored one after the
+was answered (tests/bot/test_rest_channel.py checks that the turns are stored one after the
 other). The per-sender rate limit of the REST channel would refuse most of a burst like this, so the servers run
 with it raised (RATE_LIMIT_PER_MINUTE).
 """

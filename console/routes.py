@@ -8,7 +8,7 @@
 A page needs a signed-in account holding at least one of the roles named (no roles named:
 any signed-in account); `public=True` is only for the login page. The check is in the handler
 itself (requires), so it holds however the route is reached, and create_app refuses a route
-that did not come from a RouteTable (tests/test_console_auth.py tries every route).
+that did not come from a RouteTable (tests/console/test_console_auth.py tries every route).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 `build(kind, data)` gives a tree of fields named by the same dotted paths the validator and the
 audit trail use (fees.items[0].standard), so an error of knowledge_base.validation lands at its
 field; `read(kind, form)` gives the data back. Reading an untouched form gives the entry back
-unchanged (tests/test_console_kb.py checks every entry). Lists of objects (materials, fees,
+unchanged (tests/console/test_console_kb.py checks every entry). Lists of objects (materials, fees,
 channels, FAQ) are tables with rows added and removed by `edit_rows`.
 """
 

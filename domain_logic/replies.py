@@ -177,7 +177,7 @@ def whole_guide(entry: Entry) -> List[str]:
 
 # The one list of what a citizen can ask about a service: each intent and the answer composed
 # for it. Every other list of these intents is derived from it (the generated rules, the NLU's
-# service intents) or checked against it (domain.yml, tests/test_question_intents.py).
+# service intents) or checked against it (domain.yml, tests/domain_logic/test_question_intents.py).
 ANSWERS: Dict[str, Callable[[Entry], str]] = {
     "ask_materials": materials,
     "ask_process": process,

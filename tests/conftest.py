@@ -26,7 +26,7 @@ os.environ["SENDER_HASH_SALT"] = "test-salt"
 os.environ["SPOOL_KEY"] = "dGVzdC1zcG9vbC1rZXktMzItYnl0ZXMtbG9uZy0hISE="  # b"test-spool-key-32-bytes-long-!!!"
 os.environ["SPOOL_DRAIN_SECONDS"] = "1"  # action servers retry spooled writes every second
 os.environ["HANDOVER_DB_URL"] = f"sqlite:///{_TEST_VAR / 'handover.db'}"
-# Human help is staffed around the clock in the tests (tests/test_human_help.py sets other hours where it needs them).
+# Human help is staffed around the clock in the tests (tests/actions/test_human_help.py sets other hours).
 os.environ["HANDOVER_DAYS"] = "1-7"
 os.environ["HANDOVER_HOURS"] = "00:00-24:00"
 

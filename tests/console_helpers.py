@@ -103,7 +103,7 @@ async def console(cfg: ConsoleConfig, accounts: Iterable[tuple] = ()) -> AsyncIt
 
 
 def kb_copy(tmp: Path) -> Path:
-    """A copy of the knowledge base to change (no history, no drafts), as tests/test_kb_live.py makes one."""
+    """A copy of the knowledge base to change (no history, no drafts), as tests/knowledge_base/test_kb_live.py does."""
     import shutil
 
     from helpers import ROOT

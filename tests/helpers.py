@@ -28,6 +28,7 @@ from common.settings import ROOT  # noqa: F401
 
 API_TOKEN = "test-api-token"  # Rasa's HTTP API (`--auth-token`); the channels stay public
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # the browser the browser tests drive
+ARTIFACTS = ROOT / "test-artifacts"  # the browser tests' screenshots
 # As this machine needs them: no sandbox as root, and no calls home that the closed network refuses.
 CHROMIUM_FLAGS = [
     "--no-sandbox",

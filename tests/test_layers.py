@@ -152,3 +152,13 @@ def test_the_check_sees_every_kind_of_import(tmp_path):
     ]  # the human-help store (line 5) is allowed
     names = [n for _, n in imported_modules((package / "relative.py").read_text(), "relays.relative", False)]
     assert names == ["relays", "relays.kiosk"]
+
+
+def test_the_tests_mirror_the_packages():
+    """A test lives beside its package's other tests (tests/<package>/), or in tests/conversations/
+    when it talks to the whole bot; only this file, about all packages at once, is at the top."""
+    tests = ROOT / "tests"
+    loose = sorted(p.name for p in tests.glob("test_*.py") if p.name != "test_layers.py")
+    assert not loose, f"put these under tests/<package>/: {loose}"
+    folders = {p.parent.relative_to(tests).parts[0] for p in tests.rglob("test_*.py") if p.parent != tests}
+    assert folders <= set(OURS) | {"conversations"}, folders - set(OURS)

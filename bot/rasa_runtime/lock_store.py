@@ -9,7 +9,7 @@ Two things are fixed here:
   after 20 ms, doubling up to 200 ms, for a release on another server of the cluster.
 - Rasa 3.6's RedisLockStore issues a ticket by reading the ticket list, changing it and
   writing it back: two servers taking two messages of one conversation at the same moment
-  both proceeded, and one turn was lost from the tracker (tests/test_cluster.py). Here the
+  both proceeded, and one turn was lost from the tracker (tests/tools/test_cluster.py). Here the
   ticket changes happen under a Redis mutex (SET NX with expiry), and a waiter only reads.
 
 endpoints.yml names `bot.rasa_runtime.PromptInMemoryLockStore` (one Rasa server),

@@ -11,7 +11,7 @@
 These replace Rasa's own methods, so they are written for one Rasa version: `install()`
 patches only on RASA_VERSION and otherwise logs a warning and leaves Rasa as it is (slower,
 never wrong). Importing this module changes nothing; `bot.rasa_runtime.startup.install()`
-calls `install()` when Rasa builds our tracker store. tests/test_speedups.py checks that every
+calls `install()` when Rasa builds our tracker store. tests/bot/test_speedups.py checks that every
 replaced attribute still exists with the signature these replacements were written against.
 """
 

@@ -9,7 +9,7 @@ import yaml
 
 from common import settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CODE = ("common", "knowledge_base", "domain_logic", "actions", "bot", "relays", "console", "tools", "bench")
 
 

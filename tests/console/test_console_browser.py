@@ -1,6 +1,6 @@
 """The staff console used the way staff use it: in a real (headless) Chromium, against a running bot.
 
-Debian's `chromium` driven by Playwright (as tests/test_kiosk.py does; `make browser`). The console,
+Debian's `chromium` driven by Playwright (as tests/relays/test_kiosk.py does; `make browser`). The console,
 Rasa and the action server run as `make run` starts them, on a copy of the knowledge base, so a
 published change must reach the bot's answers. Without the browser these tests fail, they do not skip.
 """
@@ -18,8 +18,7 @@ from typing import Iterator
 import pytest
 
 from console_helpers import PASSWORD
-from helpers import API_TOKEN, CHROMIUM, CHROMIUM_FLAGS, ROOT, ActionServer, free_port, start_rasa, wait_for
-from test_kiosk import ARTIFACTS
+from helpers import API_TOKEN, ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, ROOT, ActionServer, free_port, start_rasa, wait_for
 from tools.launch.processes import console_command, spawn
 
 ROLES = {

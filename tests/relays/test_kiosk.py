@@ -14,10 +14,9 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from helpers import ROOT, Kiosk, free_port
+from helpers import ARTIFACTS, Kiosk, free_port
 from fake_servers import ScriptedRasa
 
-ARTIFACTS = ROOT / "test-artifacts"
 HOSTILE = "<script>alert(1)</script>"
 
 

@@ -1,4 +1,4 @@
-"""The REST channel's checks and limits on their own (over HTTP: tests/test_rest_channel.py)."""
+"""The REST channel's checks and limits on their own (over HTTP: tests/bot/test_rest_channel.py)."""
 
 from __future__ import annotations
 

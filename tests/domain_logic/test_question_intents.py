@@ -15,7 +15,7 @@ from tools.kb.nlu_data import question_rules
 from bot.nlu.components import SERVICE_INTENTS
 from domain_logic.replies import ANSWERS, ASPECT_QUESTIONS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
