@@ -1,28 +1,39 @@
-"""The pipeline every relay runs a citizen's message through, whatever the channel.
+"""The shape of a relay, and the pipeline every relay runs a citizen's message through.
 
-A relay (the kiosk page, Telegram, next WeChat) receives a message in its own protocol,
-hands the text to `Relay.turn`, and renders and delivers what comes back. The turn is the
-same everywhere: refuse an empty or oversized message, hold back a sender who sends too
-fast, pass the message to the person helping when human help is on (人工帮办), else ask
-Rasa, and turn Rasa's failures into a polite word. A channel adds only receive, render and
-deliver, in the shape of Rasa's InputChannel/OutputChannel.
+A relay is one channel (the kiosk page, Telegram, next WeChat). Like Rasa's own channels
+(an InputChannel receives, an OutputChannel sends) it does three things of its own:
+
+- receive: its web route or chat handler takes a message in the channel's protocol and calls
+  `relay(sender, text, to)`;
+- render and deliver: `deliver(to, replies)` dresses the replies for the channel (JSON for the
+  page, HTML and keyboards for Telegram) and sends them where the message came from; `refuse(to,
+  turn)` says why there is no reply. The agent's replies during human help go out the same way.
+
+Between the two is the turn, the same everywhere (`turn`): refuse an empty or oversized
+message, hold back a sender who sends too fast, pass the message to the person helping when
+human help is on (人工帮办), else ask Rasa, and turn Rasa's failures into a polite word.
+Adding a channel is one subclass in one module (docs/architecture.md, "Adding a channel").
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import ClassVar, Generic, List, Optional, TypeVar
 
-from relays.human_help import HumanHelp
 from common.rasa_client import UNAVAILABLE, BotMessage, RasaClient, RasaTooFast, RasaUnavailable, too_long
 from common.rate_limit import TOO_FAST, SenderRateLimiter
+from relays.human_help import HumanHelp
 
 log = logging.getLogger(__name__)
 EMPTY = "请输入您的问题。"
 # Why a message got no replies, in HTTP's words (the kiosk answers with them; a chat just says the text).
 BAD_REQUEST, TOO_LARGE, TOO_MANY, NOT_NOW = 400, 413, 429, 503
+
+To = TypeVar("To")  # where a reply goes: the kiosk's HTTP request, a Telegram chat
+Out = TypeVar("Out")  # what delivering gives back: the kiosk's HTTP response; nothing for a chat
 
 
 @dataclass(frozen=True)
@@ -35,13 +46,22 @@ class Turn:
     retry_after: Optional[int] = None  # seconds, when the citizen sent too fast
 
 
-class Relay:
-    """The shared part of every channel: limits, the human-help divert and the Rasa call."""
+class Relay(ABC, Generic[To, Out]):
+    """One channel: its `name`, and how it renders and delivers; the turn in between is shared."""
 
-    def __init__(self, rasa: RasaClient, human: Optional[HumanHelp] = None) -> None:
-        self.rasa = rasa
-        self.human = human or HumanHelp(rasa)
+    name: ClassVar[str]  # what Rasa records as input_channel, so that reports tell the channels apart
+
+    def __init__(self, rasa_url: str) -> None:
+        self.rasa = RasaClient(rasa_url, channel=self.name)
+        self.human = HumanHelp(self.rasa)
         self.limiter = SenderRateLimiter()
+
+    async def relay(self, sender: str, text: str, to: To) -> Out:
+        """One citizen message, received: the turn, then its replies delivered or its refusal said."""
+        turn = await self.turn(sender, text)
+        if turn.refusal:
+            return await self.refuse(to, turn)
+        return await self.deliver(to, turn.replies)
 
     async def turn(self, sender: str, text: str) -> Turn:
         if not text.strip():
@@ -65,3 +85,14 @@ class Relay:
         if not replies:  # Rasa answered nothing: an action failed (e.g. the action server is down)
             return Turn(refusal=UNAVAILABLE, status=NOT_NOW)
         return Turn(replies)
+
+    @abstractmethod
+    async def deliver(self, to: To, replies: List[BotMessage]) -> Out:
+        """Render `replies` (the assistant's, or an agent's) for this channel and send them to `to`."""
+
+    @abstractmethod
+    async def refuse(self, to: To, turn: Turn) -> Out:
+        """Tell the citizen why there is no reply: `turn.refusal`, with `turn.status` and `turn.retry_after`."""
+
+    async def close(self) -> None:
+        await self.rasa.close()

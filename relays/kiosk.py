@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, cast
 
@@ -24,11 +25,10 @@ from aiohttp import web
 
 from common.rasa_client import (
     BotMessage,
-    RasaClient,
     RasaUnavailable,
     too_long_message,
 )
-from relays.base import Relay
+from relays.base import Relay, Turn
 from common.page_assets import add_asset_routes
 from common import settings
 from common.privacy import install_log_masking, mask_personal_data
@@ -41,9 +41,7 @@ CSP = (
     "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
-RASA_CLIENT = "rasa_client"
 RELAY = "relay"
-HUMAN_HELP = "human_help"
 SETTINGS = "kiosk_settings"
 
 
@@ -109,13 +107,29 @@ def _as_json(reply: BotMessage) -> Dict[str, Any]:
     }
 
 
-async def _answer(request: web.Request, sender: str, replies: List[BotMessage], said: str = "") -> web.Response:
-    """The messages, whether a person is involved now (the page polls while one is), and what the
-    citizen said as the screen should show it: a shared screen shows a number masked."""
-    state = await request.app[HUMAN_HELP].state(sender)
-    return web.json_response(
-        {"messages": [_as_json(r) for r in replies], "handover": state, "said": mask_personal_data(said)}
-    )
+@dataclass(frozen=True)
+class Screen:
+    """Where a kiosk reply goes: the page's conversation, and what the citizen typed on it."""
+
+    sender: str
+    said: str = ""
+
+
+class KioskRelay(Relay[Screen, web.Response]):
+    """The page's relay: each message is one HTTP request, and the reply its JSON response."""
+
+    name = "kiosk"
+
+    async def deliver(self, to: Screen, replies: List[BotMessage]) -> web.Response:
+        """The messages, whether a person is involved now (the page polls while one is), and what the
+        citizen said as the screen should show it: a shared screen shows a number masked."""
+        state = await self.human.state(to.sender)
+        return web.json_response(
+            {"messages": [_as_json(r) for r in replies], "handover": state, "said": mask_personal_data(to.said)}
+        )
+
+    async def refuse(self, to: Screen, turn: Turn) -> web.Response:
+        return _error(turn.status, turn.refusal or "", turn.retry_after or 0)
 
 
 async def post_message(request: web.Request) -> web.Response:
@@ -127,10 +141,7 @@ async def post_message(request: web.Request) -> web.Response:
     if not isinstance(text, str):
         text = ""
     sender = f"kiosk-{session}"
-    turn = await request.app[RELAY].turn(sender, text)
-    if turn.refusal:
-        return _error(turn.status, turn.refusal, turn.retry_after or 0)
-    return await _answer(request, sender, turn.replies, text)
+    return await request.app[RELAY].relay(sender, text, Screen(sender, text))
 
 
 async def post_poll(request: web.Request) -> web.Response:
@@ -138,8 +149,8 @@ async def post_poll(request: web.Request) -> web.Response:
     session = _session(await _read_json(request))
     if session is None:
         return _error(400, "会话已失效，请刷新页面。")
-    sender = f"kiosk-{session}"
-    return await _answer(request, sender, await request.app[HUMAN_HELP].news(sender))
+    sender, relay = f"kiosk-{session}", request.app[RELAY]
+    return await relay.deliver(Screen(sender), await relay.human.news(sender))
 
 
 async def post_forget(request: web.Request) -> web.Response:
@@ -147,9 +158,10 @@ async def post_forget(request: web.Request) -> web.Response:
     session = _session(await _read_json(request))
     if session is None:
         return _error(400, "会话已失效。")
-    await request.app[HUMAN_HELP].leave(f"kiosk-{session}")
+    relay = request.app[RELAY]
+    await relay.human.leave(f"kiosk-{session}")
     try:
-        await request.app[RASA_CLIENT].forget(f"kiosk-{session}")
+        await relay.rasa.forget(f"kiosk-{session}")
     except RasaUnavailable:
         pass  # the new session id already keeps the next citizen apart
     return web.json_response({"ok": True})
@@ -165,9 +177,7 @@ async def get_index(request: web.Request) -> web.FileResponse:
 
 def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 15) -> web.Application:
     app = web.Application(middlewares=[security_headers, bad_requests], client_max_size=settings.max_request_bytes())
-    app[RASA_CLIENT] = RasaClient(rasa_url, channel="kiosk")
-    app[RELAY] = Relay(app[RASA_CLIENT])
-    app[HUMAN_HELP] = app[RELAY].human
+    app[RELAY] = KioskRelay(rasa_url)
     app[SETTINGS] = {
         "idleSeconds": idle_seconds,
         "countdownSeconds": countdown_seconds,
@@ -182,7 +192,7 @@ def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 1
     app.router.add_static("/static/", STATIC)
 
     async def close_client(app: web.Application) -> None:
-        await app[RASA_CLIENT].close()
+        await app[RELAY].close()
 
     # aiohttp 3.9 annotates its signals for aiosignal < 1.4, whose Signal took the callback type as parameter.
     app.on_cleanup.append(cast(Any, close_client))

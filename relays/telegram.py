@@ -21,6 +21,7 @@ import logging
 import re
 import sys
 import weakref
+from dataclasses import dataclass
 from typing import List, Optional, TypedDict
 
 from telegram import Bot, BotCommand, Message, Update
@@ -38,13 +39,11 @@ from telegram.ext import (
     filters,
 )
 
-from relays.human_help import HumanHelp
-from relays.base import Relay
+from relays.base import Relay, Turn
 from common.rasa_client import (
     TEXT_ONLY,
     UNAVAILABLE,
     BotMessage,
-    RasaClient,
 )
 from relays.telegram_render import CallbackPayloads, keyboard, message_html, split_message
 from common import settings
@@ -72,13 +71,21 @@ CHANNEL = "telegram"
 SENDER = re.compile(r"^telegram-(-?\d+)(?:-\d+)?$")  # as sender_of makes them: the chat, and in a group the member
 
 
-class TelegramRelay:
+@dataclass(frozen=True)
+class Chat:
+    """Where a Telegram reply goes."""
+
+    bot: Bot
+    chat_id: int
+
+
+class TelegramRelay(Relay[Chat, None]):
     """Carries each chat's messages to the assistant and its replies back, in order."""
 
-    def __init__(self, rasa: RasaClient, human: Optional[HumanHelp] = None) -> None:
-        self.rasa = rasa
-        self.pipeline = Relay(rasa, human)
-        self.human = self.pipeline.human
+    name = CHANNEL
+
+    def __init__(self, rasa_url: str) -> None:
+        super().__init__(rasa_url)
         self.payloads = CallbackPayloads()
         self._chat_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
         self._delivering: Optional[asyncio.Task] = None
@@ -107,20 +114,19 @@ class TelegramRelay:
     async def deliver_forever(self, bot: Bot) -> None:
         while True:
             try:
-                await self.deliver(bot)
+                await self.deliver_agent_replies(bot)
             except Exception:  # noqa: BLE001 - a database or Telegram hiccup: try again at the next tick
                 log.warning("could not deliver the agents' replies", exc_info=True)
             await asyncio.sleep(settings.handover_poll_seconds())
 
-    async def deliver(self, bot: Bot) -> None:
+    async def deliver_agent_replies(self, bot: Bot) -> None:
         """Every chat a person is helping: the agent's new replies, and the assistant's word when the help ended."""
         for sender in await self.human.watched(CHANNEL):
             chat = SENDER.match(sender)
             if chat is None:
                 continue
             async with self._lock(sender):
-                news = await self.human.news(sender)
-                await self._send_replies(bot, int(chat.group(1)), news)
+                await self.deliver(Chat(bot, int(chat.group(1))), await self.human.news(sender))
 
     # ---- handlers -------------------------------------------------------
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -132,13 +138,13 @@ class TelegramRelay:
         if not text.strip():
             await self._send_plain(message, TEXT_ONLY)
             return
-        await self.relay(message, text)
+        await self.relay_message(message, text)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None and message.text is not None  # CommandHandler handles text messages only
         command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        await self.relay(message, COMMAND_PAYLOADS[command])
+        await self.relay_message(message, COMMAND_PAYLOADS[command])
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None  # both its handlers let only messages through
@@ -154,7 +160,7 @@ class TelegramRelay:
         if payload is None:
             await self._send_plain(query.message, BUTTON_EXPIRED)
             return
-        await self.relay(query.message, payload, sender=self.sender_of(query.message, query.from_user.id))
+        await self.relay_message(query.message, payload, sender=self.sender_of(query.message, query.from_user.id))
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -184,7 +190,7 @@ class TelegramRelay:
                 pass
 
     # ---- relaying -------------------------------------------------------
-    async def relay(self, message: Message, text: str, sender: Optional[str] = None) -> None:
+    async def relay_message(self, message: Message, text: str, sender: Optional[str] = None) -> None:
         """Send `text` to the assistant as this chat, and its replies back; one chat at a time."""
         sender = sender or self.sender_of(message, message.from_user.id if message.from_user else None)
         async with self._lock(sender):
@@ -192,11 +198,7 @@ class TelegramRelay:
                 await message.chat.send_action(ChatAction.TYPING)
             except TelegramError:
                 pass  # only a courtesy
-            turn = await self.pipeline.turn(sender, text)
-            if turn.refusal:
-                await self._send_plain(message, turn.refusal)
-                return
-            await self._send_replies(message.get_bot(), message.chat_id, turn.replies)
+            await self.relay(sender, text, Chat(message.get_bot(), message.chat_id))
 
     def _lock(self, sender: str) -> asyncio.Lock:
         """One per conversation: its messages, and the agent's replies, go out in order."""
@@ -205,14 +207,18 @@ class TelegramRelay:
             lock = self._chat_locks[sender] = asyncio.Lock()
         return lock
 
-    async def _send_replies(self, bot: Bot, chat_id: int, replies: List[BotMessage]) -> None:
+    async def deliver(self, to: Chat, replies: List[BotMessage]) -> None:
+        """Telegram HTML in parts of at most 4,096 characters, the buttons as an inline keyboard on the last."""
         for reply in replies:
             markup = keyboard(reply.buttons, self.payloads)
             parts = split_message(message_html(reply)) or (["请选择："] if markup else [])
             for i, part in enumerate(parts):
-                await bot.send_message(
-                    chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if i == len(parts) - 1 else None
+                await to.bot.send_message(
+                    to.chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if i == len(parts) - 1 else None
                 )
+
+    async def refuse(self, to: Chat, turn: Turn) -> None:
+        await to.bot.send_message(to.chat_id, turn.refusal or UNAVAILABLE)
 
     @staticmethod
     def sender_of(message: Message, user_id: Optional[int]) -> str:
@@ -246,18 +252,18 @@ class TelegramRelay:
         await message.chat.send_message(text)
 
 
-def build_application(token: str, rasa: RasaClient, api_url: Optional[str] = None) -> Application:
+def build_application(token: str, rasa_url: str, api_url: Optional[str] = None) -> Application:
+    relay = TelegramRelay(rasa_url)
     builder: ApplicationBuilder = (
         ApplicationBuilder()
         .token(token)
         .rate_limiter(AIORateLimiter(max_retries=3))  # ~30 msg/s overall, ~1/s per chat; waits out flood control
         .concurrent_updates(64)
-        .post_shutdown(lambda app: rasa.close())
+        .post_shutdown(lambda app: relay.close())
     )
     if api_url:  # a local Bot API server (or the tests' fake one)
         urls = _api_urls(api_url)
         builder = builder.base_url(urls["base_url"]).base_file_url(urls["base_file_url"])
-    relay = TelegramRelay(rasa)
 
     async def post_init(app: Application) -> None:
         await _set_commands(app)
@@ -344,7 +350,7 @@ def main(argv: Optional[list] = None) -> int:
             file=sys.stderr,
         )
         return 4
-    app = build_application(token, RasaClient(args.rasa_url, channel="telegram"), api_url)
+    app = build_application(token, args.rasa_url, api_url)
     if args.webhook_url:
         app.run_webhook(
             listen=args.webhook_listen,
