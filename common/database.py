@@ -9,12 +9,13 @@ included. Stores on the same URL in one process share one engine and its connect
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 
 class StoreUnavailable(RuntimeError):
@@ -125,6 +126,19 @@ class Database:
         if not self._migrated:
             self.migrate()
         return self.engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.engine.Connection]:
+        """A write, committed at the end or not at all; an unreachable database as StoreUnavailable
+        (a broken constraint stays an IntegrityError: that is the caller's to handle)."""
+        engine = self.ready()
+        try:
+            with engine.begin() as conn:
+                yield conn
+        except IntegrityError:
+            raise
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     def rows(self, query: Any) -> List[dict]:
         """A read as dicts; an unreachable database as StoreUnavailable."""

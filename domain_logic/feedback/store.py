@@ -124,15 +124,11 @@ class FeedbackStore:
         """The citizen asked to be forgotten (删除我的记录): their ratings lose everything that
         points to them (the sender's hash, the comment, the callback number) and keep only the
         score, the item and the date, which the 好差评 figures count. Returns how many."""
-        self.db.ready()
         mine = ratings.c.sender_key == sender_key(sender_id)
-        try:
-            with self.engine.begin() as conn:
-                return conn.execute(
-                    sa.update(ratings).where(mine).values(sender_key=ERASED, comment=None, callback_phone=None)
-                ).rowcount
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        with self.db.transaction() as conn:
+            return conn.execute(
+                sa.update(ratings).where(mine).values(sender_key=ERASED, comment=None, callback_phone=None)
+            ).rowcount
 
     def add_rating(
         self,
@@ -250,9 +246,8 @@ class FeedbackStore:
 
     def move(self, case_id: int, to_status: str, actor: str, note: str = "", now: Optional[datetime] = None) -> Case:
         """One step of the workflow, recorded with who, when and why."""
-        self.db.ready()
         now = now or datetime.now()
-        with self.engine.begin() as conn:
+        with self.db.transaction() as conn:
             status = conn.execute(sa.select(cases.c.status).where(cases.c.id == case_id)).scalar()
             if status is None:
                 raise InvalidTransition(f"没有编号为 {case_id} 的案件")

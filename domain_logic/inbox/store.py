@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import List, Optional, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from common import settings
-from common.database import Database, Schema, StoreUnavailable
+from common.database import Database, Schema
 from common.privacy import mask_personal_data
 
 metadata = sa.MetaData()
@@ -60,20 +59,16 @@ class InboxStore:
         self, text: str, intent: Optional[str], service: Optional[str], channel: str, now: Optional[datetime] = None
     ) -> None:
         """Keep a question the bot could not answer, masked, for staff to learn from."""
-        self.db.ready()
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    sa.insert(unanswered).values(
-                        text=mask_personal_data(text.strip())[:500],
-                        intent=intent,
-                        service=service,
-                        channel=channel,
-                        at=now or datetime.now(),
-                    )
+        with self.db.transaction() as conn:
+            conn.execute(
+                sa.insert(unanswered).values(
+                    text=mask_personal_data(text.strip())[:500],
+                    intent=intent,
+                    service=service,
+                    channel=channel,
+                    at=now or datetime.now(),
                 )
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+            )
 
     def unanswered_between(self, start: datetime, end: datetime) -> List[dict]:
         return self.db.rows(sa.select(unanswered).where(unanswered.c.at.between(start, end)))
@@ -87,18 +82,14 @@ class InboxStore:
         self, ids: Sequence[int], outcome: str, detail: str, operator: str, now: Optional[datetime] = None
     ) -> None:
         """Take questions out of the inbox, saying what was done with them."""
-        self.db.ready()
-        try:
-            with self.engine.begin() as conn:
-                for unanswered_id in ids:
-                    conn.execute(
-                        sa.insert(inbox_done).values(
-                            unanswered_id=unanswered_id,
-                            outcome=outcome,
-                            detail=detail,
-                            operator=operator,
-                            at=now or datetime.now(),
-                        )
+        with self.db.transaction() as conn:
+            for unanswered_id in ids:
+                conn.execute(
+                    sa.insert(inbox_done).values(
+                        unanswered_id=unanswered_id,
+                        outcome=outcome,
+                        detail=detail,
+                        operator=operator,
+                        at=now or datetime.now(),
                     )
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+                )
