@@ -13,3 +13,20 @@ def test_the_kiosk_talks_to_this_rasa_and_telegram_starts_only_with_its_token():
     assert without["kiosk"][-2:] == ["--rasa-url", "http://localhost:5005"]
     assert "8090" in without["console"] and "5055" in without["actions"]
     assert "telegram" in child_commands(PORTS, telegram=True)
+
+
+def test_a_process_group_logs_each_process_sees_one_die_and_stops_the_rest(tmp_path):
+    import sys
+
+    from tools.launch.processes import ProcessGroup
+
+    group = ProcessGroup(tmp_path, {"GREETING": "你好"}, own_groups=True)
+    talker = "import os, time; print(os.environ['GREETING'], flush=True); time.sleep(60)"
+    group.start("long", [sys.executable, "-c", talker])
+    short = group.start("short", [sys.executable, "-c", "raise SystemExit(3)"])
+    short.wait(timeout=30)
+    assert group.first_dead() == ("short", short) and short.returncode == 3
+    long = group.procs["long"]
+    group.stop(timeout=10)
+    assert long.poll() is not None, "stop leaves nothing running"
+    assert (tmp_path / "long.log").read_text(encoding="utf-8").strip() == "你好"  # its log, with the group's env

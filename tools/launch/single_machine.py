@@ -14,6 +14,7 @@ the action server on SANIC_HOST (127.0.0.1 unless the operator opens them).
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import threading
@@ -83,8 +84,15 @@ def banner(ports: Ports, token: str, telegram: bool) -> str:
     return "\n".join(lines)
 
 
+def _stop_on_terminate(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(ports: Ports) -> int:
     owner_only(VAR_DIR)
+    # Ctrl+C, or a `kill` of the launcher (a service manager stopping it), stops every process in order.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     telegram = bool(settings.telegram_bot_token())
     token = admin_token()
     env = {
@@ -96,16 +104,17 @@ def run(ports: Ports) -> int:
         f"the kiosk on :{ports.kiosk}, the console on :{ports.console}…",
         flush=True,
     )
-    group = ProcessGroup(VAR_DIR, env)
+    group = ProcessGroup(VAR_DIR, env, own_groups=True)  # Ctrl+C reaches the launcher, which stops them in order
     for name, command in child_commands(ports, telegram).items():
         group.start(name, command)
     rasa = group.start("rasa", rasa_command(ports.rasa, ROOT / "endpoints.yml", token), log=False)
+    stopping = threading.Event()
 
     def watch() -> None:
         """A child that dies takes the service down with a word on why, rather than half of it running."""
-        while rasa.poll() is None:
+        while rasa.poll() is None and not stopping.is_set():
             dead = group.first_dead()
-            if dead is not None:
+            if dead is not None and not stopping.is_set():
                 name, proc = dead
                 print(f"{name} stopped (exit {proc.returncode}); see var/{name}.log. Stopping.", flush=True)
                 rasa.terminate()
@@ -124,8 +133,10 @@ def run(ports: Ports) -> int:
     try:
         return rasa.wait()
     except KeyboardInterrupt:
+        print("\n正在停止…", flush=True)
         return 0
     finally:
+        stopping.set()
         group.stop()
 
 
