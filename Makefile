@@ -29,7 +29,7 @@ PYTHON310 := $(shell \
 TRAINING_INPUTS = { echo config.yml domain.yml; find nlu_data knowledge_base bot/nlu common/text.py -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py | sort; }
 
-.PHONY: help run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx kiosk telegram console kb bench audit
+.PHONY: help run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx kiosk telegram wechat console kb bench audit
 
 CHART_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -41,7 +41,7 @@ help:
 	@echo "make lint   ruff (lint and format) and mypy"
 	@echo "make eval   the frozen citizen questions end to end over REST, then parse metrics (EVAL_ARGS=--errors)"
 	@echo "make shell  chat in the terminal (with 'make run' running in another terminal)"
-	@echo "make kiosk / make telegram   start one channel on its own (with 'make run' running)"
+	@echo "make kiosk / make telegram / make wechat   start one channel on its own (with 'make run' running)"
 	@echo "make console     the staff console alone (make run starts it too; :$(CONSOLE_PORT))"
 	@echo "make kb ARGS=\"…\"           the staff tool for the knowledge base (ARGS=--help)"
 	@echo "make run-cluster   2 Rasa + 2 action servers behind nginx, on PostgreSQL and Redis (RASA=n ACTIONS=m)"
@@ -121,6 +121,10 @@ kiosk: $(VENV)/.installed
 
 telegram: $(VENV)/.installed
 	RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m relays.telegram
+
+# The WeChat Official Account relay alone (WECHAT_TOKEN, WECHAT_APP_ID, WECHAT_APP_SECRET; docs/wechat.md)
+wechat: $(VENV)/.installed
+	RASA_URL=http://localhost:$(RASA_PORT) $(PY) -m relays.wechat
 
 # The staff console alone (beside a running `make run`); the first admin: python -m console create-admin NAME
 console: $(VENV)/.installed

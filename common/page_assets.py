@@ -4,6 +4,7 @@ the Chinese font served locally (no download from a CDN) and the health check a 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 from aiohttp import web
 
@@ -24,7 +25,8 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def add_asset_routes(app: web.Application, font_path: str) -> None:
-    """/healthz and the font at `font_path` (the page's stylesheet names it)."""
+def add_asset_routes(app: web.Application, font_path: Optional[str] = None) -> None:
+    """/healthz, and the font at `font_path` (the page's stylesheet names it) for a server with pages."""
     app.router.add_get("/healthz", health)
-    app.router.add_get(font_path, serve_font)
+    if font_path:
+        app.router.add_get(font_path, serve_font)

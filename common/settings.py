@@ -120,6 +120,23 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("TELEGRAM_WEBHOOK_PORT", "8443", "the webhook's local port"),
     Setting("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1", "the webhook's local address"),
     Setting("TELEGRAM_API_URL", None, "a local Bot API server; unset: Telegram's own"),
+    # WeChat Official Account (公众号/服务号): relays/wechat.py
+    Setting("WECHAT_TOKEN", None, "the Token of the account's server configuration; unset: the relay does not start"),
+    Setting("WECHAT_APP_ID", None, "the account's AppID (开发者ID)"),
+    Setting("WECHAT_APP_SECRET", None, "the account's AppSecret, for the 客服消息 API (answers after 4 s, human help)"),
+    Setting("WECHAT_AES_KEY", None, "EncodingAESKey: set for 安全模式 (encrypted messages); unset: plaintext mode"),
+    Setting("WECHAT_AES_KEY_PREVIOUS", None, "the EncodingAESKey before the last change, tried when the current fails"),
+    Setting("WECHAT_HOST", "127.0.0.1", "the address the WeChat relay listens on (behind the HTTPS proxy)"),
+    Setting("WECHAT_PORT", "8070", "the WeChat relay's port; the server URL is https://<host>/wechat"),
+    Setting("WECHAT_PASSIVE_SECONDS", "4", "how long to wait for the answer before replying later by 客服消息"),
+    Setting("WECHAT_MAX_AGE_SECONDS", "300", "a message whose timestamp is older (or newer) than this is refused"),
+    Setting("WECHAT_TOKEN_STORE", "memory", "where the API access token is kept: memory, or redis (REDIS_HOST…)"),
+    Setting(
+        "WECHAT_DB_URL",
+        None,
+        "the messages already taken (WeChat retries), kept across restarts; unset: var/zhengwu.db",
+    ),
+    Setting("WECHAT_API_URL", None, "the WeChat API's base URL; unset: https://api.weixin.qq.com/cgi-bin/"),
     # Live human help (人工帮办): the queue, the staffed-hours calendar, the wait
     Setting("HANDOVER_DB_URL", None, "human help: queue, messages, callbacks; unset: var/zhengwu.db"),
     Setting("HANDOVER_DAYS", "1-5", "staffed days as ISO weekdays (1 = Monday), ranges or lists: 1-5, 1-5,7"),
@@ -334,6 +351,53 @@ def telegram_webhook_listen() -> str:
 
 def telegram_api_url() -> Optional[str]:
     return setting("TELEGRAM_API_URL").get()
+
+
+# ---- WeChat ---------------------------------------------------------------
+def wechat_token() -> str:
+    return setting("WECHAT_TOKEN").text().strip()
+
+
+def wechat_app_id() -> str:
+    return setting("WECHAT_APP_ID").text().strip()
+
+
+def wechat_app_secret() -> str:
+    return setting("WECHAT_APP_SECRET").text().strip()
+
+
+def wechat_aes_keys() -> List[str]:
+    """The EncodingAESKeys to try, current first; empty in plaintext mode."""
+    keys = [setting("WECHAT_AES_KEY").text().strip(), setting("WECHAT_AES_KEY_PREVIOUS").text().strip()]
+    return [k for k in keys if k] if keys[0] else []
+
+
+def wechat_host() -> str:
+    return setting("WECHAT_HOST").text()
+
+
+def wechat_port() -> int:
+    return setting("WECHAT_PORT").integer()
+
+
+def wechat_passive_seconds() -> float:
+    return setting("WECHAT_PASSIVE_SECONDS").number()
+
+
+def wechat_max_age_seconds() -> int:
+    return setting("WECHAT_MAX_AGE_SECONDS").integer()
+
+
+def wechat_token_store() -> str:
+    return setting("WECHAT_TOKEN_STORE").text().strip().lower()
+
+
+def wechat_db_url() -> str:
+    return setting("WECHAT_DB_URL").get() or sqlite_url()
+
+
+def wechat_api_url() -> str:
+    return setting("WECHAT_API_URL").get() or "https://api.weixin.qq.com/cgi-bin/"
 
 
 # ---- live human help ----------------------------------------------------------

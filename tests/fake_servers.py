@@ -260,3 +260,41 @@ class ScriptedRasa(_Server):
         body = json.loads(raw)
         self.received.append(body)
         return 200, self.reply(body["message"]), {}
+
+
+class FakeWeChatAPI(_Server):
+    """The WeChat API calls the relay makes: the access token, 客服消息, the custom menu.
+
+    `refuse_with` makes 客服消息 fail with WeChat's error code (45047: the quota is spent)."""
+
+    def __init__(self) -> None:
+        self.calls: List[Tuple[str, Dict[str, Any]]] = []
+        self.refuse_with: Optional[int] = None
+        super().__init__()
+        self.base = f"{self.url}/cgi-bin/"
+
+    def handle(self, method: str, path: str, headers: Dict[str, str], raw: bytes) -> Tuple[int, Any, Dict]:
+        route = urllib.parse.urlparse(path).path
+        body = json.loads(raw) if raw else {}
+        self.calls.append((route, body))
+        if route == "/cgi-bin/token":
+            return 200, {"access_token": "fake-token", "expires_in": 7200}, {}
+        if route == "/cgi-bin/message/custom/send" and self.refuse_with:
+            return 200, {"errcode": self.refuse_with, "errmsg": "refused by the test"}, {}
+        return 200, {"errcode": 0, "errmsg": "ok"}, {}
+
+    def pushed(self, openid: Optional[str] = None) -> List[str]:
+        """The 客服消息 texts sent so far (refused ones too)."""
+        return [
+            b["text"]["content"]
+            for route, b in self.calls
+            if route == "/cgi-bin/message/custom/send" and (openid is None or b.get("touser") == openid)
+        ]
+
+    def wait_pushed(self, count: int, openid: Optional[str] = None, timeout: float = 20) -> List[str]:
+        deadline = time.monotonic() + timeout
+        while len(self.pushed(openid)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} 客服消息, got {self.pushed(openid)}")
+            time.sleep(0.1)
+        return self.pushed(openid)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from tools.launch.single_machine import Ports, child_commands
+from tools.launch.single_machine import Ports, child_commands, configured_relays
 
 PORTS = Ports(rasa=5005, actions=5055, kiosk=8080, console=8090)
 
 
-def test_the_kiosk_talks_to_this_rasa_and_telegram_starts_only_with_its_token():
-    without = child_commands(PORTS, telegram=False)
+def test_the_kiosk_talks_to_this_rasa_and_a_messaging_relay_starts_only_with_its_credentials(monkeypatch):
+    for name in ("TELEGRAM_BOT_TOKEN", "WECHAT_TOKEN", "WECHAT_APP_ID"):
+        monkeypatch.delenv(name, raising=False)
+    without = child_commands(PORTS, configured_relays())
     assert set(without) == {"actions", "kiosk", "console"}
     assert without["kiosk"][-2:] == ["--rasa-url", "http://localhost:5005"]
     assert "8090" in without["console"] and "5055" in without["actions"]
-    assert "telegram" in child_commands(PORTS, telegram=True)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("WECHAT_TOKEN", "token")
+    assert "wechat" not in configured_relays()  # a token without the account's AppID is not a WeChat account
+    monkeypatch.setenv("WECHAT_APP_ID", "wx123")
+    assert set(child_commands(PORTS, configured_relays())) >= {"telegram", "wechat"}
 
 
 def test_a_process_group_logs_each_process_sees_one_die_and_stops_the_rest(tmp_path):

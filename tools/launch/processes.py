@@ -1,7 +1,7 @@
 """The one place a process of the service is started: its command line, its log, its end.
 
 `make run` (single_machine.py), `make run-cluster` (cluster.py), the tests and the load benchmark
-all start the action server, Rasa, the kiosk, the console and the Telegram relay with the command
+all start the action server, Rasa, the kiosk, the console and the Telegram and WeChat relays with the command
 lines below and through `spawn`, so that every one of them runs the service exactly as it runs.
 `ProcessGroup` keeps the processes of one run together: started with their logs, watched, and
 stopped all at once.
@@ -86,6 +86,10 @@ def console_command(port: int) -> List[str]:
 
 def telegram_command() -> List[str]:
     return [sys.executable, "-m", "relays.telegram"]
+
+
+def wechat_command(*options: str) -> List[str]:
+    return [sys.executable, "-m", "relays.wechat", *options]
 
 
 # ---- starting and stopping ----------------------------------------------------------------------

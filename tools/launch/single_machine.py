@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, FrozenSet, List, Optional, Sequence
 
 from common import settings
 from common.admin import admin_token
@@ -34,6 +34,7 @@ from tools.launch.processes import (
     rasa_command,
     telegram_command,
     wait_for,
+    wechat_command,
 )
 
 
@@ -45,19 +46,28 @@ class Ports:
     console: int
 
 
-def child_commands(ports: Ports, telegram: bool) -> Dict[str, List[str]]:
+def configured_relays() -> FrozenSet[str]:
+    """The messaging relays whose credentials are set: they start with `make run`."""
+    relays = {"telegram": bool(settings.telegram_bot_token())}
+    relays["wechat"] = bool(settings.wechat_token() and settings.wechat_app_id())
+    return frozenset(name for name, configured in relays.items() if configured)
+
+
+def child_commands(ports: Ports, relays: FrozenSet[str] = frozenset()) -> Dict[str, List[str]]:
     """What runs beside Rasa, by the name of its log in var/."""
     commands = {
         "actions": actions_command(ports.actions),
         "kiosk": kiosk_command(ports.kiosk, f"http://localhost:{ports.rasa}"),
         "console": console_command(ports.console),
     }
-    if telegram:
+    if "telegram" in relays:
         commands["telegram"] = telegram_command()
+    if "wechat" in relays:
+        commands["wechat"] = wechat_command()
     return commands
 
 
-def banner(ports: Ports, token: str, telegram: bool) -> str:
+def banner(ports: Ports, token: str, relays: FrozenSet[str]) -> str:
     console_hint = subprocess.run(
         [sys.executable, "-m", "console", "hint", "--port", str(ports.console)],
         cwd=ROOT,
@@ -71,8 +81,11 @@ def banner(ports: Ports, token: str, telegram: bool) -> str:
         f"服务大厅自助屏：在浏览器打开  http://localhost:{ports.kiosk}/",
         console_hint,
         "Telegram：已连接（日志 var/telegram.log）"
-        if telegram
+        if "telegram" in relays
         else "Telegram：设置 TELEGRAM_BOT_TOKEN 后重新 make run，或另开终端 make telegram",
+        f"微信公众号：服务器地址指向本机 :{settings.wechat_port()}/wechat（日志 var/wechat.log）"
+        if "wechat" in relays
+        else "微信公众号：设置 WECHAT_TOKEN、WECHAT_APP_ID、WECHAT_APP_SECRET 后重新 make run（docs/wechat.md）",
         "终端对话：另开一个终端运行  make shell",
         f"REST 接口：curl -s {rest} -H 'Content-Type: application/json' \\",
         '             -d \'{"sender":"me","message":"办护照要带什么"}\'',
@@ -93,7 +106,7 @@ def run(ports: Ports) -> int:
     # Ctrl+C, or a `kill` of the launcher (a service manager stopping it), stops every process in order.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_terminate)
-    telegram = bool(settings.telegram_bot_token())
+    relays = configured_relays()
     token = admin_token()
     env = {
         "RASA_URL": f"http://localhost:{ports.rasa}",
@@ -105,7 +118,7 @@ def run(ports: Ports) -> int:
         flush=True,
     )
     group = ProcessGroup(VAR_DIR, env, own_groups=True)  # Ctrl+C reaches the launcher, which stops them in order
-    for name, command in child_commands(ports, telegram).items():
+    for name, command in child_commands(ports, relays).items():
         group.start(name, command)
     rasa = group.start("rasa", rasa_command(ports.rasa, ROOT / "endpoints.yml", token), log=False)
     stopping = threading.Event()
@@ -126,7 +139,7 @@ def run(ports: Ports) -> int:
             wait_for(f"http://127.0.0.1:{ports.rasa}/status?token={token}", timeout=600)
         except RuntimeError:
             return
-        print(banner(ports, token, telegram), flush=True)
+        print(banner(ports, token, relays), flush=True)
 
     threading.Thread(target=announce, daemon=True).start()
     threading.Thread(target=watch, daemon=True).start()
