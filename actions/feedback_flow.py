@@ -28,6 +28,7 @@ from domain_logic.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore
 from common.privacy import mask_personal_data, sender_key
 from actions.safe_action import SafeAction
 from common.spool import local_spool
+from common.channels import channel_of
 
 FORM = "feedback_form"
 GENERAL = "assistant"  # a rating of the assistant itself, when no service is in context
@@ -42,7 +43,6 @@ FEEDBACK_SLOTS = [
     "follow_up_of",
 ]
 RATING = "rating"  # the spool's kind for ratings waiting for the database
-CHANNELS = {"cmdline": "shell", "rest": "rest", "telegram": "telegram", "kiosk": "kiosk"}
 _WORDS = sorted(((word, score) for score, word in RATINGS.items()), key=lambda p: -len(p[0]))
 
 
@@ -223,7 +223,7 @@ class ActionFeedbackSubmit(SafeAction):
                 dict(
                     entry_id=target,
                     rating=rating,
-                    channel=CHANNELS.get(tracker.get_latest_input_channel() or "", "rest"),
+                    channel=channel_of(tracker.get_latest_input_channel() or ""),
                     sender_id=tracker.sender_id,
                     dimension=tracker.get_slot("dimension"),
                     comment=mask_personal_data(comment) if comment else None,

@@ -34,12 +34,12 @@ from common.database import StoreUnavailable
 from domain_logic.handover.store import TIMED_OUT, HandoverStore
 from common.privacy import mask_personal_data
 from domain_logic.handover import staffed_hours
+from common.channels import HUMAN_HELP_CHANNELS
 
 logger = logging.getLogger(__name__)
 
 FORM = "callback_form"
 # The channels that carry an agent's replies back to the citizen; elsewhere the citizen is sent to the desk.
-HUMAN_HELP_CHANNELS = ("kiosk", "telegram")
 RESUME_CHECKLIST = "/resume_checklist"
 # Why a callback was asked for (the callback ticket's reason, kept in the slot of that name).
 CLOSED, ASKED = "closed", "asked"

@@ -136,7 +136,7 @@ SETTINGS: Tuple[Setting, ...] = (
         None,
         "the messages already taken (WeChat retries), kept across restarts; unset: var/zhengwu.db",
     ),
-    Setting("WECHAT_API_URL", None, "the WeChat API's base URL; unset: https://api.weixin.qq.com/cgi-bin/"),
+    Setting("WECHAT_API_BASE", None, "the WeChat API's base URL; unset: https://api.weixin.qq.com/cgi-bin/"),
     # Live human help (人工帮办): the queue, the staffed-hours calendar, the wait
     Setting("HANDOVER_DB_URL", None, "human help: queue, messages, callbacks; unset: var/zhengwu.db"),
     Setting("HANDOVER_DAYS", "1-5", "staffed days as ISO weekdays (1 = Monday), ranges or lists: 1-5, 1-5,7"),
@@ -396,8 +396,8 @@ def wechat_db_url() -> str:
     return setting("WECHAT_DB_URL").get() or sqlite_url()
 
 
-def wechat_api_url() -> str:
-    return setting("WECHAT_API_URL").get() or "https://api.weixin.qq.com/cgi-bin/"
+def wechat_api_base() -> str:
+    return setting("WECHAT_API_BASE").get() or "https://api.weixin.qq.com/cgi-bin/"
 
 
 # ---- live human help ----------------------------------------------------------

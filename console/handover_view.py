@@ -15,8 +15,8 @@ from aiohttp import web
 
 from console.context import services
 from domain_logic.handover.store import AGENT, LEFT, RETURNED, TIMED_OUT, WAITING, WITH_AGENT, Message, Ticket
+from common.channels import label
 
-CHANNELS = {"kiosk": "自助屏", "telegram": "Telegram"}
 STATES = {
     WAITING: "排队中",
     WITH_AGENT: "人工服务中",
@@ -44,7 +44,7 @@ def ticket_view(request: web.Request, ticket: Ticket, now: float) -> Dict[str, A
     summary = ticket.summary or {}
     return {
         "id": ticket.id,
-        "channel": CHANNELS.get(ticket.channel, ticket.channel),
+        "channel": label(ticket.channel),
         "state": ticket.state,
         "state_name": STATES.get(ticket.state, ticket.state),
         "agent": ticket.agent,

@@ -93,11 +93,11 @@ class Pending:
 
 
 class Client(WeChatClient):
-    """wechatpy's API client, on WECHAT_API_URL (a local stand-in in the tests; WeChat's own otherwise)."""
+    """wechatpy's API client, on WECHAT_API_BASE (a local stand-in in the tests; WeChat's own otherwise)."""
 
     def __init__(self, appid: str, secret: str, session: Any = None) -> None:
         super().__init__(appid, secret, session=session)
-        self.API_BASE_URL = settings.wechat_api_url()
+        self.API_BASE_URL = settings.wechat_api_base()
 
     def fetch_access_token(self) -> Dict[str, Any]:
         return self._fetch_access_token(
@@ -441,15 +441,28 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--port", type=int, default=settings.wechat_port())
     parser.add_argument("--rasa-url", default=settings.rasa_url())
     args = parser.parse_args(argv)
-    token = settings.wechat_token()
-    if not token or not settings.wechat_app_id():
+    token, app_id, keys = settings.wechat_token(), settings.wechat_app_id(), settings.wechat_aes_keys()
+    if not token:
         print(
-            "错误：没有设置 WECHAT_TOKEN 和 WECHAT_APP_ID（公众号后台“基本配置”里的令牌和开发者ID）。\n"
-            "Error: WECHAT_TOKEN and WECHAT_APP_ID are not set.",
+            "错误：没有设置 WECHAT_TOKEN（公众号后台“基本配置 → 服务器配置”里的令牌 Token）。\n"
+            "Error: WECHAT_TOKEN is not set.",
             file=sys.stderr,
         )
         return 2
-    door = Door(token, settings.wechat_app_id(), settings.wechat_aes_keys(), settings.wechat_max_age_seconds())
+    if keys and not app_id:
+        print(
+            "错误：安全模式（设置了 WECHAT_AES_KEY）还需要 WECHAT_APP_ID（开发者ID）。\n"
+            "Error: WECHAT_AES_KEY needs WECHAT_APP_ID.",
+            file=sys.stderr,
+        )
+        return 2
+    if not (app_id and settings.wechat_app_secret()):
+        log.warning(
+            "WECHAT_APP_ID/WECHAT_APP_SECRET not set: answers within %.0f s only; slower ones and the agents' "
+            "replies cannot be sent by 客服消息",
+            settings.wechat_passive_seconds(),
+        )
+    door = Door(token, app_id, keys, settings.wechat_max_age_seconds())
     app = build_app(WeChatRelay(args.rasa_url), door)
     web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
     return 0

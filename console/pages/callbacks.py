@@ -9,10 +9,11 @@ from typing import Any, Dict
 from aiohttp import web
 
 from console.context import services, signed_in
-from console.handover_view import CHANNELS, REASONS, clock
+from console.handover_view import REASONS, clock
 from console.render import page, redirect
 from console.routes import RouteTable
 from domain_logic.handover.store import CALLBACK_DONE, CALLBACK_OPEN, Callback
+from common.channels import label
 
 routes = RouteTable()
 RECENTLY_DONE = 20
@@ -23,7 +24,7 @@ def _view(request: web.Request, c: Callback) -> Dict[str, Any]:
     return {
         "id": c.id,
         "phone": c.masked_phone,
-        "channel": CHANNELS.get(c.channel, c.channel),
+        "channel": label(c.channel),
         "reason": REASONS.get(c.reason, c.reason),
         "at": clock(request, c.created_at, with_date=True),
         "service": summary.get("service"),

@@ -22,10 +22,11 @@ from domain_logic.feedback.report_files import draw_charts, load_report, period,
 from domain_logic.feedback.report import Report
 from common.database import StoreUnavailable
 from domain_logic.feedback.store import DIMENSIONS, RATINGS, TRANSITIONS, InvalidTransition
+from common.channels import CHANNELS as ALL_CHANNELS
 
 routes = RouteTable()
 CASE_ROLES = ("analyst", "agent")
-CHANNELS = ("kiosk", "telegram", "rest", "shell")
+CHANNELS = tuple(c.name for c in ALL_CHANNELS)
 CHARTS = {"weekly_trend": 0, "items": 1}  # draw_charts' files, in its order
 _CHARTS_LOCK = asyncio.Lock()  # matplotlib's pyplot is not for two threads at once
 

@@ -61,7 +61,7 @@ class WeChatRelay:
             "WECHAT_TOKEN": TOKEN,
             "WECHAT_APP_ID": APP_ID,
             "WECHAT_APP_SECRET": "secret",
-            "WECHAT_API_URL": api.base,
+            "WECHAT_API_BASE": api.base,
             "WECHAT_DB_URL": f"sqlite:///{folder / 'wechat.db'}",
             "HANDOVER_POLL_SECONDS": "0.3",
             **env,
@@ -276,7 +276,7 @@ def test_the_menu_file_is_checked_against_wechats_limits_and_applied(world, tmp_
     )
     with pytest.raises(MenuError, match="最多 5 个"):
         checked_menu(crowded)
-    env = {"WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": "secret", "WECHAT_API_URL": api.base}
+    env = {"WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": "secret", "WECHAT_API_BASE": api.base}
     refused = spawn(wechat_command("menu", "--file", str(crowded), "--apply"), env, stdout=subprocess.PIPE)
     assert refused.wait(timeout=30) == 1
     applied = spawn(wechat_command("menu", "--apply"), env, stdout=subprocess.PIPE)
@@ -327,3 +327,105 @@ def test_splitting_keeps_lines_whole_and_packing_stays_within_five_messages():
     assert sum(len(p.split("\n")) for p in parts) == 300
     assert len(packed(text)) == 5 and packed(text)[-1].endswith("或到窗口咨询）")
     assert split_message("办" * 1000)[0] == "办" * (MAX_BYTES // 3)  # one huge line is cut at a character
+
+
+# ---- what WeChat may send that is not a message -------------------------------------------------------
+def test_bad_xml_and_an_oversized_body_are_refused_without_a_traceback(world):
+    relay, rasa, _ = world
+    wechat = relay(MAX_REQUEST_BYTES="4096")
+    assert call(wechat.url, signed(), "<xml><MsgType>text</MsgType")[0] == 400
+    assert call(wechat.url, signed(), "not xml at all")[0] == 400
+    assert call(wechat.url, signed(), text_xml("办" * 3000, 90))[0] == 413
+    assert rasa.received == []  # and the fixture checks the relay's log for a traceback
+
+
+def test_the_openid_is_not_written_to_the_relays_log(world):
+    relay, _, api = world
+    wechat = relay(LOG_LEVEL="DEBUG")
+    call(wechat.url, signed(), text_xml("我的电话13800138000", 95, openid="o-private-123"))
+    call(wechat.url, signed(), text_xml("慢一点的问题", 96, openid="o-private-123"))
+    api.wait_pushed(1, "o-private-123")
+    err = wechat.stop()
+    assert "o-private-123" not in err and "13800138000" not in err
+    wechat.start()
+
+
+def test_relays_on_redis_share_one_access_token(monkeypatch):
+    import redis
+
+    from relays.wechat import Client, token_storage
+
+    api = FakeWeChatAPI()
+    monkeypatch.setenv("WECHAT_TOKEN_STORE", "redis")
+    monkeypatch.setenv("WECHAT_API_BASE", api.base)
+    appid = f"wx-test-{os.getpid()}-{time.time_ns()}"  # a key of its own in the shared Redis
+    try:
+        first, second = Client(appid, "secret", token_storage()), Client(appid, "secret", token_storage())
+        assert first.access_token == second.access_token == "fake-token"
+        assert [route for route, _ in api.calls].count("/cgi-bin/token") == 1  # fetched once, for both
+    finally:
+        redis.Redis().delete(f"wechatpy:{appid}_access_token")
+        api.stop()
+
+
+# ---- with the real assistant ----------------------------------------------------------------------------
+@pytest.fixture()
+def bot_world(rasa_server, tmp_path):
+    url, _ = rasa_server
+    api = FakeWeChatAPI()
+    wechat = WeChatRelay(url, api, tmp_path)
+    yield wechat, api
+    err = wechat.stop()
+    api.stop()
+    assert "Traceback" not in err, err
+
+
+def ask(wechat: WeChatRelay, api: FakeWeChatAPI, text: str, msg_id: int, openid: str) -> str:
+    """All the citizen reads for one message: the passive reply and any parts pushed after it."""
+    before = len(api.pushed(openid))
+    _, reply = call(wechat.url, signed(), text_xml(text, msg_id, openid))
+    if reply == "success":
+        return "\n".join(api.wait_pushed(before + 1, openid)[before:])
+    time.sleep(0.5)
+    return "\n".join([content(reply), *api.pushed(openid)[before:]])
+
+
+def test_the_passport_guide_arrives_through_wechat(bot_world):
+    wechat, api = bot_world
+    seen = ask(wechat, api, "办护照要带什么", 200, "o-passport")
+    assert "普通护照签发" in seen and "居民身份证" in seen and "回复数字选择" in seen
+
+
+def test_a_checklist_across_several_messages_ends_with_the_sheet(bot_world):
+    wechat, api = bot_world
+    seen = ask(wechat, api, "我们要去领结婚证，帮我核对一下材料", 300, "o-marry")
+    for n in range(301, 320):
+        if "结论：" in seen:
+            break
+        assert "回复数字选择" in seen, seen
+        seen = ask(wechat, api, "1", n, "o-marry")
+    assert "结论：" in seen
+
+
+def test_a_rating_given_by_number_is_stored_as_a_wechat_rating(bot_world, checklist_db):
+    import re
+    import sqlite3
+
+    wechat, api = bot_world
+    ask(wechat, api, "护照多少钱", 400, "o-rater")
+    prompt = ask(wechat, api, "我要评价", 401, "o-rater")
+    number = re.search(r"(\d+)\. 非常满意", prompt)
+    assert number, prompt
+    thanks = ask(wechat, api, number.group(1), 402, "o-rater")
+    assert "感谢" in thanks or "谢谢" in thanks, thanks
+    with sqlite3.connect(checklist_db.parent / "feedback.db") as conn:
+        channels = [r[0] for r in conn.execute("select channel from feedback_ratings where rating = 5")]
+    assert "wechat" in channels
+
+
+def test_asking_for_a_person_on_wechat_queues_a_wechat_ticket(bot_world):
+    wechat, api = bot_world
+    seen = ask(wechat, api, "我要找人工客服", 500, "o-needs-help")
+    ticket = HandoverStore().latest_ticket("wechat-o-needs-help")
+    assert ticket is not None and ticket.channel == "wechat", seen
+    HandoverStore().leave("wechat-o-needs-help")
