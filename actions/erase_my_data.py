@@ -20,7 +20,7 @@ from actions.safe_action import SafeAction
 # (what the citizen is told was erased, its counting word, how)
 ERASERS: Tuple[Tuple[str, str, Callable[[str], int]], ...] = (
     ("准备清单", "份", lambda sender: checklist_flow.store().delete(sender)),
-    ("评价", "条", lambda sender: feedback_flow.store().forget(sender) + feedback_flow.forget_spooled_ratings(sender)),
+    ("评价", "条", lambda sender: feedback_flow.ratings().forget(sender)),
     ("人工帮办记录", "次", lambda sender: human_help.store().forget(sender)),
 )
 

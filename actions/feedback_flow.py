@@ -8,11 +8,9 @@ store is down the citizen is told so, and nothing is claimed.
 
 from __future__ import annotations
 
-import logging
 
-import re
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -28,6 +26,7 @@ from domain_logic.feedback.store import BAD, DIMENSIONS, RATINGS, FeedbackStore
 from common.privacy import mask_personal_data, sender_key
 from actions.safe_action import SafeAction
 from common.spool import local_spool
+from domain_logic.feedback.ratings import SpooledRatings, read_rating
 from common.channels import channel_of
 
 FORM = "feedback_form"
@@ -42,45 +41,6 @@ FEEDBACK_SLOTS = [
     "feedback_target",
     "follow_up_of",
 ]
-RATING = "rating"  # the spool's kind for ratings waiting for the database
-_WORDS = sorted(((word, score) for score, word in RATINGS.items()), key=lambda p: -len(p[0]))
-
-
-def drain_ratings() -> int:
-    """Write the ratings waiting in the local spool, if the database answers now."""
-    return local_spool().drain(RATING, lambda r: store().add_rating(**r), StoreUnavailable)
-
-
-def spooled_key(sender_id: str, idempotency_key: str) -> str:
-    """A spooled rating's key begins with its sender's hash, so that the citizen's erase request
-    finds it (`forget_spooled_ratings`) without opening every payload."""
-    return f"{sender_key(sender_id)}|{idempotency_key}"
-
-
-def forget_spooled_ratings(sender_id: str) -> int:
-    return local_spool().forget(RATING, f"{sender_key(sender_id)}|")
-
-
-def save_rating(rating: dict) -> bool:
-    """Into the database (True), or, while it is unreachable, into the local spool (False).
-
-    Whatever waits in the spool goes first, so ratings keep their order; the
-    idempotency key makes a retried write count once. StoreUnavailable only
-    when neither can take it.
-    """
-    try:
-        drain_ratings()
-    except Exception:  # noqa: BLE001 - a broken spool must not block a rating the database can take
-        logging.getLogger(__name__).warning("could not drain the rating spool", exc_info=True)
-    try:
-        store().add_rating(**rating)
-        return True
-    except StoreUnavailable:
-        try:
-            local_spool().put(RATING, spooled_key(rating["sender_id"], rating["idempotency_key"]), rating)
-        except Exception as exc:  # noqa: BLE001 - the local disk failed too
-            raise StoreUnavailable(str(exc)) from exc
-        return False
 
 
 @lru_cache(maxsize=None)
@@ -89,14 +49,9 @@ def store() -> FeedbackStore:
     return FeedbackStore()
 
 
-def read_rating(text: str) -> Optional[int]:
-    """非常满意 / 5 / 5分 / 不满意 … → 1–5 (longest word first: 不满意 is not 满意)."""
-    said = str(text or "").strip()
-    for word, score in _WORDS:
-        if word in said:
-            return score
-    digits = re.findall(r"[1-5]", said)
-    return int(digits[0]) if len(digits) == 1 else None
+@lru_cache(maxsize=None)
+def ratings() -> SpooledRatings:
+    return SpooledRatings(store(), local_spool)
 
 
 def rated_before(tracker: Tracker) -> List[str]:
@@ -219,7 +174,7 @@ class ActionFeedbackSubmit(SafeAction):
         reset = [SlotSet(s, None) for s in FEEDBACK_SLOTS]
         comment = tracker.get_slot("feedback_comment")
         try:
-            in_database = save_rating(
+            in_database = ratings().save(
                 dict(
                     entry_id=target,
                     rating=rating,

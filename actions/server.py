@@ -42,13 +42,13 @@ def build_app():
     @app.listener("after_server_start")
     async def drain_spool_now_and_then(app, loop):
         """Ratings and checklist steps kept locally while the database was unreachable go in when it is back."""
-        from actions.feedback_flow import drain_ratings
+        from actions.feedback_flow import ratings
         from actions.checklist_flow import store as checklist_store
 
         async def every_few_seconds():
             while True:
                 await asyncio.sleep(settings.spool_drain_seconds())
-                for drain in (drain_ratings, lambda: checklist_store().drain()):
+                for drain in (lambda: ratings().drain(), lambda: checklist_store().drain()):
                     try:
                         await asyncio.to_thread(drain)
                     except Exception:  # noqa: BLE001 - try again next time

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from actions.feedback_flow import spooled_key
+from domain_logic.feedback.ratings import spooled_key
 from domain_logic.handover.store import HandoverStore
 from common.privacy import sender_key
 from common.spool import Spool
