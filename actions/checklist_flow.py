@@ -9,6 +9,7 @@ bring the form back to the step it was on.
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -39,7 +40,9 @@ from knowledge_base.catalogue import Entry
 from actions.safe_action import SafeAction
 from actions.buttons import button
 from actions.service_context import POPULAR, SERVICE, service_in_context
+from common import settings
 from common.spool import local_spool
+from domain_logic.sheet_links.store import SheetLinks
 
 FORM = "checklist_form"
 STEP_SLOT = "checklist_step"
@@ -75,16 +78,35 @@ def ask(dispatcher: CollectingDispatcher, step: Step, hint: str = "") -> None:
         dispatcher.utter_message(text=text, buttons=[answer_button(a) for a in (READY, MISSING, UNSURE)])
 
 
+@lru_cache(maxsize=None)
+def sheet_links() -> SheetLinks:
+    return SheetLinks()
+
+
+def sheet_link(title: str, page: str) -> Optional[str]:
+    """The link where the citizen's phone opens this sheet (扫码带走), or None while its store is away:
+    the sheet itself still comes, only the link is missing."""
+    try:
+        return f"{settings.public_url()}/sheet/{sheet_links().create(title, page)}"
+    except Exception:  # noqa: BLE001 - the link is an extra; the sheet must not fail for it
+        logging.getLogger(__name__).warning("could not make the sheet's link", exc_info=True)
+        return None
+
+
 def send_sheet(dispatcher: CollectingDispatcher, entry, progress: Progress) -> None:
     sheet = build_sheet(entry, progress)
+    page = to_html_page(sheet)
+    link = sheet_link(sheet.title, page)
+    take_away = f"\n\n手机查看、保存这份清单：{link}（{settings.sheet_link_days():g} 天内有效）" if link else ""
     dispatcher.utter_message(
-        text=to_text(sheet),
+        text=to_text(sheet) + take_away,
         json_message={
             "checklist": {
                 "entry": entry.id,
-                "telegram_html": to_telegram_html(sheet),
-                "html": to_html_page(sheet),
+                "telegram_html": to_telegram_html(sheet) + take_away,
+                "html": page,
                 "verdict": sheet.verdict,
+                "link": link,
             }
         },
         buttons=[

@@ -137,6 +137,12 @@ SETTINGS: Tuple[Setting, ...] = (
         "the messages already taken (WeChat retries), kept across restarts; unset: var/zhengwu.db",
     ),
     Setting("WECHAT_API_BASE", None, "the WeChat API's base URL; unset: https://api.weixin.qq.com/cgi-bin/"),
+    # 扫码带走: the checklist at a link for the citizen's phone
+    Setting(
+        "PUBLIC_URL", "http://localhost:8080", "the kiosk's public address, as citizens' phones reach it (https://…)"
+    ),
+    Setting("SHEET_LINK_DAYS", "7", "days a checklist's link works, unless staff revoke it"),
+    Setting("SHEET_LINKS_DB_URL", None, "the checklists behind their links; unset: var/zhengwu.db"),
     # Live human help (人工帮办): the queue, the staffed-hours calendar, the wait
     Setting("HANDOVER_DB_URL", None, "human help: queue, messages, callbacks; unset: var/zhengwu.db"),
     Setting("HANDOVER_DAYS", "1-5", "staffed days as ISO weekdays (1 = Monday), ranges or lists: 1-5, 1-5,7"),
@@ -351,6 +357,19 @@ def telegram_webhook_listen() -> str:
 
 def telegram_api_url() -> Optional[str]:
     return setting("TELEGRAM_API_URL").get()
+
+
+# ---- 扫码带走 ----------------------------------------------------------------
+def public_url() -> str:
+    return setting("PUBLIC_URL").text().rstrip("/")
+
+
+def sheet_link_days() -> float:
+    return setting("SHEET_LINK_DAYS").number()
+
+
+def sheet_links_db_url() -> str:
+    return setting("SHEET_LINKS_DB_URL").get() or sqlite_url()
 
 
 # ---- WeChat ---------------------------------------------------------------

@@ -15,6 +15,7 @@ agent's replies, and a reset takes the citizen out of the queue (/api/forget).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from common.rasa_client import (
     RasaUnavailable,
     too_long_message,
 )
+from domain_logic.sheet_links.store import EXPIRED, OK, REVOKED, UNKNOWN, SheetLinks
 from relays.base import Relay, Turn
 from common.page_assets import add_asset_routes
 from common import settings
@@ -42,6 +44,7 @@ CSP = (
     "form-action 'none'; frame-ancestors 'none'"
 )
 RELAY = "relay"
+SHEETS = "sheet_links"
 SETTINGS = "kiosk_settings"
 
 
@@ -171,6 +174,32 @@ async def get_config(request: web.Request) -> web.Response:
     return web.json_response(request.app[SETTINGS])
 
 
+GONE = {
+    EXPIRED: "这份清单的链接已过期。",
+    REVOKED: "这份清单的链接已被工作人员撤销。",
+    UNKNOWN: "没有找到这份清单。",
+}
+
+
+def _notice(status: int, words: str) -> web.Response:
+    page = (
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>一次性告知单</title>'
+        f'<body style="font: 20px/1.6 sans-serif; margin: 2em"><p>{words}</p>'
+        "<p>请在服务大厅的自助屏、公众号或 Telegram 上重新核对材料，生成新的清单；"
+        "也可拨打 12345 政务服务便民热线咨询。</p></body></html>"
+    )
+    return web.Response(status=status, text=page, content_type="text/html")
+
+
+async def get_sheet(request: web.Request) -> web.Response:
+    """扫码带走: the citizen's 一次性告知单 on their phone, for as long as its link lives."""
+    found = await asyncio.to_thread(request.app[SHEETS].find, request.match_info["token"])
+    if found.status != OK:
+        return _notice(410 if found.status in (EXPIRED, REVOKED) else 404, GONE[found.status])
+    return web.Response(text=found.page, content_type="text/html")
+
+
 async def get_index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html")
 
@@ -178,6 +207,7 @@ async def get_index(request: web.Request) -> web.FileResponse:
 def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 15) -> web.Application:
     app = web.Application(middlewares=[security_headers, bad_requests], client_max_size=settings.max_request_bytes())
     app[RELAY] = KioskRelay(rasa_url)
+    app[SHEETS] = SheetLinks()
     app[SETTINGS] = {
         "idleSeconds": idle_seconds,
         "countdownSeconds": countdown_seconds,
@@ -189,6 +219,7 @@ def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 1
     app.router.add_post("/api/message", post_message)
     app.router.add_post("/api/poll", post_poll)
     app.router.add_post("/api/forget", post_forget)
+    app.router.add_get("/sheet/{token}", get_sheet)
     app.router.add_static("/static/", STATIC)
 
     async def close_client(app: web.Application) -> None:

@@ -49,7 +49,7 @@ from common.page_assets import add_asset_routes
 from common.privacy import install_log_masking
 from common.rasa_client import TEXT_ONLY, UNAVAILABLE, BotMessage
 from relays.base import Relay, Turn
-from relays.wechat_render import as_text, packed, pressed, split_message
+from relays.wechat_render import as_text, one_message_with_link, packed, pressed, split_message
 from relays.wechat_store import WeChatStore
 
 log = logging.getLogger("relays.wechat")
@@ -211,6 +211,10 @@ class WeChatRelay(Relay[Citizen, Optional[str]]):
         """One answer as one message where it fits: passively the first part and the rest pushed, or
         all of it pushed; the numbered choices remembered for the citizen's reply."""
         text, payloads = as_text(replies)
+        link = next((c.get("link") for c in (r.custom.get("checklist") for r in replies) if isinstance(c, dict)), None)
+        link_line = next((line for line in text.split("\n") if link and link in line), None)
+        if link_line:  # a checklist: one message, the rest of it at its link (the quota is for answers)
+            text = one_message_with_link(text, link_line)
         sender = sender_of(to.openid)
         await asyncio.to_thread(self.store.remember_choices, sender, payloads)
         if sender in self.undelivered:

@@ -82,6 +82,16 @@ def packed(text: str, max_messages: int = MAX_MESSAGES, max_bytes: int = MAX_BYT
     return kept
 
 
+def one_message_with_link(text: str, link_line: str, max_bytes: int = MAX_BYTES) -> str:
+    """A long checklist as one message: as many whole lines as fit, then the line with its link,
+    where the whole sheet is (扫码带走), so that the quota is spent on nothing else."""
+    if _size(text) <= max_bytes:
+        return text
+    body = text.replace(link_line, "").rstrip()
+    room = max_bytes - _size(link_line) - _size("\n……\n")
+    return f"{split_message(body, room)[0]}\n……\n{link_line}"
+
+
 def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 

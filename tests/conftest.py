@@ -26,6 +26,8 @@ os.environ["SENDER_HASH_SALT"] = "test-salt"
 os.environ["SPOOL_KEY"] = "dGVzdC1zcG9vbC1rZXktMzItYnl0ZXMtbG9uZy0hISE="  # b"test-spool-key-32-bytes-long-!!!"
 os.environ["SPOOL_DRAIN_SECONDS"] = "1"  # action servers retry spooled writes every second
 os.environ["HANDOVER_DB_URL"] = f"sqlite:///{_TEST_VAR / 'handover.db'}"
+os.environ["SHEET_LINKS_DB_URL"] = f"sqlite:///{_TEST_VAR / 'sheets.db'}"
+os.environ["WECHAT_DB_URL"] = f"sqlite:///{_TEST_VAR / 'wechat.db'}"
 # Human help is staffed around the clock in the tests (tests/actions/test_human_help.py sets other hours).
 os.environ["HANDOVER_DAYS"] = "1-7"
 os.environ["HANDOVER_HOURS"] = "00:00-24:00"

@@ -10,7 +10,7 @@ The layers, lowest first; each may import only what is below it:
     actions         the action server (a deployable of its own): rasa_sdk over the layers below.
     bot             what Rasa loads: NLU components, stores, input channels. Never imports `actions`.
     relays          carry text to Rasa and dress its replies: they know nothing of the knowledge
-                    base, nor of domain_logic, which reads it; only the human-help store, which does not.
+                    base, nor of domain_logic, which reads it; only the human-help and sheet-link stores, which do not.
     console         the staff console: over the stores and the knowledge base; reaches Rasa over HTTP.
     tools           the command-line tools and the launcher, over all of the above but `actions`
                     (started as a process, never imported).
@@ -33,7 +33,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 OURS = ("common", "knowledge_base", "domain_logic", "actions", "bot", "relays", "console", "tools", "bench")
 RASA = ("rasa", "rasa_sdk")
-CAPABILITIES = ("domain_logic.feedback", "domain_logic.inbox", "domain_logic.handover", "domain_logic.checklist")
+CAPABILITIES = (
+    "domain_logic.feedback",
+    "domain_logic.inbox",
+    "domain_logic.handover",
+    "domain_logic.checklist",
+    "domain_logic.sheet_links",
+)
 ABOVE_DOMAIN = ("actions", "bot", "relays", "console", "tools", "bench")
 
 # (folder, what no module in it may import, what it may import even so, why)
@@ -49,6 +55,12 @@ RULES: Sequence[Tuple[str, Tuple[str, ...], Tuple[str, ...], str]] = (
     ),
     ("domain_logic/inbox", CAPABILITIES, ("domain_logic.inbox",), "the inbox owns its store and its rules"),
     (
+        "domain_logic/sheet_links",
+        ("knowledge_base",) + CAPABILITIES,
+        (),
+        "the sheets behind their links read no knowledge base, so that the kiosk may serve them",
+    ),
+    (
         "domain_logic/feedback",
         CAPABILITIES,
         ("domain_logic.feedback", "domain_logic.inbox.store"),
@@ -61,7 +73,7 @@ RULES: Sequence[Tuple[str, Tuple[str, ...], Tuple[str, ...], str]] = (
     (
         "relays",
         RASA + ("knowledge_base", "domain_logic", "actions", "bot", "console", "tools", "bench"),
-        ("domain_logic.handover",),
+        ("domain_logic.handover", "domain_logic.sheet_links"),
         "relays know nothing of the knowledge base",
     ),
     ("console", RASA + ("actions", "bot", "relays", "tools", "bench"), (), "the console reaches Rasa over HTTP only"),

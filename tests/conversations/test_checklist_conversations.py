@@ -250,3 +250,40 @@ def test_steps_taken_while_postgres_is_away_are_kept_and_stored_once_when_it_is_
         with admin.cursor() as cur:
             cur.execute(f'drop database if exists "{db}" with (force)')
         admin.close()
+
+
+def test_the_sheet_comes_with_a_link_a_phone_opens_until_staff_revoke_it(conversation, checklist_db, rasa_server):
+    import os
+    import re
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from helpers import Kiosk
+
+    messages = conversation.say("帮我准备一下办护照的材料")
+    sheet = run_through(conversation, messages, PASSPORT_SELF, {"出入境证件相片": MISSING})
+    link = re.search(r"手机查看、保存这份清单：(\S+/sheet/([A-Za-z0-9_-]+))（7 天内有效）", sheet)
+    assert link, sheet
+    token = link.group(2)
+    sheets_db = f"sqlite:///{checklist_db.parent / 'sheets.db'}"  # the action server's (ActionServer)
+    kiosk = Kiosk(rasa_server[0], SHEET_LINKS_DB_URL=sheets_db)
+    try:
+        with urllib.request.urlopen(f"{kiosk.url}/sheet/{token}", timeout=10) as page:
+            html = page.read().decode()
+        assert "普通护照签发" in html and "出入境证件相片" in html and "✗" in html
+        revoked = subprocess.run(
+            [sys.executable, "-m", "tools.sheet_links", "revoke", link.group(1), "--by", "周九"],
+            env={**os.environ, "SHEET_LINKS_DB_URL": sheets_db},
+            capture_output=True,
+            text=True,
+        )
+        assert revoked.returncode == 0, revoked.stderr
+        try:
+            urllib.request.urlopen(f"{kiosk.url}/sheet/{token}", timeout=10)
+            raise AssertionError("a revoked link still opens the sheet")
+        except urllib.error.HTTPError as gone:
+            assert gone.code == 410 and "已被工作人员撤销" in gone.read().decode()
+    finally:
+        kiosk.stop()

@@ -399,12 +399,15 @@ def test_the_passport_guide_arrives_through_wechat(bot_world):
 def test_a_checklist_across_several_messages_ends_with_the_sheet(bot_world):
     wechat, api = bot_world
     seen = ask(wechat, api, "我们要去领结婚证，帮我核对一下材料", 300, "o-marry")
+    pushed_before = 0
     for n in range(301, 320):
         if "结论：" in seen:
             break
         assert "回复数字选择" in seen, seen
+        pushed_before = len(api.pushed("o-marry"))
         seen = ask(wechat, api, "1", n, "o-marry")
-    assert "结论：" in seen
+    assert "结论：" in seen and "/sheet/" in seen  # the sheet, with its link for the phone (扫码带走)
+    assert len(api.pushed("o-marry")) == pushed_before  # in one message: no 客服消息 spent on it
 
 
 def test_a_rating_given_by_number_is_stored_as_a_wechat_rating(bot_world, checklist_db):
@@ -429,3 +432,13 @@ def test_asking_for_a_person_on_wechat_queues_a_wechat_ticket(bot_world):
     ticket = HandoverStore().latest_ticket("wechat-o-needs-help")
     assert ticket is not None and ticket.channel == "wechat", seen
     HandoverStore().leave("wechat-o-needs-help")
+
+
+def test_a_long_checklist_is_one_message_ending_with_its_link():
+    from relays.wechat_render import one_message_with_link
+
+    link_line = "手机查看、保存这份清单：https://zhengwu.example/sheet/abc（7 天内有效）"
+    text = "\n".join(f"✓ {MATERIAL}" for _ in range(80)) + "\n\n" + link_line
+    one = one_message_with_link(text, link_line)
+    assert len(one.encode()) <= MAX_BYTES and one.endswith(link_line) and "……" in one
+    assert all(line.endswith(MATERIAL) for line in one.split("\n")[:-2])  # whole lines only

@@ -162,7 +162,7 @@ class ProcessGroup:
 
 # ---- for the tests, the evaluation and the benchmark ---------------------------------------------
 class ActionServer:
-    """The action server in its own process; its checklists, ratings and spool beside `checklist_db`."""
+    """The action server in its own process; its checklists, ratings, spool and sheet links beside `checklist_db`."""
 
     def __init__(
         self,
@@ -178,6 +178,7 @@ class ActionServer:
             "CHECKLIST_DB_URL": f"sqlite:///{checklist_db}",
             "DATABASE_URL": feedback_url,
             "SPOOL_DB_URL": f"sqlite:///{checklist_db.parent / 'spool.db'}",
+            "SHEET_LINKS_DB_URL": f"sqlite:///{checklist_db.parent / 'sheets.db'}",
             **extra_env,
         }
         self.log = checklist_db.parent / f"actions-{self.port}.log"
