@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, cast
 
+import segno
 from aiohttp import web
 
 from common.rasa_client import (
@@ -38,6 +40,7 @@ from common.privacy import install_log_masking, mask_personal_data
 log = logging.getLogger("kiosk")
 STATIC = Path(__file__).with_name("kiosk_static")
 SESSION_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # a sheet link's token (secrets.token_urlsafe)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -98,12 +101,19 @@ def _session(body: Dict[str, Any]) -> Optional[str]:
 
 def _as_json(reply: BotMessage) -> Dict[str, Any]:
     checklist = reply.custom.get("checklist") if isinstance(reply.custom.get("checklist"), dict) else None
+    link = str(checklist.get("link") or "") if checklist else ""
+    token = link.rsplit("/sheet/", 1)[-1] if "/sheet/" in link else ""
     return {
         "text": reply.text,
         "from": reply.author,
         "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
         "checklist": (
-            {"title": str(checklist.get("verdict", "")), "html": str(checklist.get("html", ""))}
+            {
+                "title": str(checklist.get("verdict", "")),
+                "html": str(checklist.get("html", "")),
+                "qr": f"/sheet/{token}/qr.svg" if TOKEN.match(token) else None,
+                "days": settings.sheet_link_days(),
+            }
             if checklist and checklist.get("html")
             else None
         ),
@@ -200,6 +210,17 @@ async def get_sheet(request: web.Request) -> web.Response:
     return web.Response(text=found.page, content_type="text/html")
 
 
+async def get_sheet_qr(request: web.Request) -> web.Response:
+    """The QR code of a sheet's link, drawn here (segno), for the citizen to scan at the kiosk."""
+    token = request.match_info["token"]
+    found = await asyncio.to_thread(request.app[SHEETS].find, token)
+    if found.status != OK:
+        raise web.HTTPNotFound()
+    drawing = io.BytesIO()
+    segno.make(f"{settings.public_url()}/sheet/{token}", error="m").save(drawing, kind="svg", scale=6, border=2)
+    return web.Response(body=drawing.getvalue(), content_type="image/svg+xml")
+
+
 async def get_index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html")
 
@@ -220,6 +241,7 @@ def build_app(rasa_url: str, idle_seconds: int = 120, countdown_seconds: int = 1
     app.router.add_post("/api/poll", post_poll)
     app.router.add_post("/api/forget", post_forget)
     app.router.add_get("/sheet/{token}", get_sheet)
+    app.router.add_get("/sheet/{token}/qr.svg", get_sheet_qr)
     app.router.add_static("/static/", STATIC)
 
     async def close_client(app: web.Application) -> None:

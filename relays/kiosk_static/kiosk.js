@@ -58,6 +58,15 @@ function addBot(message, isFirst) {
     print.type = "button";
     print.addEventListener("click", () => printSheet(message.checklist.html));
     bubble.append(print);
+    if (message.checklist.qr) {
+      // 扫码带走: the same sheet on the citizen's phone; it goes with the screen when the kiosk resets.
+      const take = element("figure", "take-away");
+      const code = document.createElement("img");
+      code.src = message.checklist.qr;
+      code.alt = "二维码：用手机扫码，带走这份清单";
+      take.append(code, element("figcaption", "", `用手机扫码，带走这份清单（链接 ${message.checklist.days} 天内有效）`));
+      bubble.append(take);
+    }
   }
   $("conversation").append(bubble);
   scrollToEnd();

@@ -189,7 +189,8 @@ def test_progress_survives_a_restart_of_rasa_and_the_action_server(tmp_path, eve
 
 def test_my_checklist_shows_the_finished_sheet_again(conversation):
     sheet = run_through(conversation, conversation.say("帮我准备一下办护照的材料"), PASSPORT_SELF, {})
-    assert sheet_in(conversation.say("我的清单")) == sheet
+    again = sheet_in(conversation.say("我的清单"))
+    assert again.split("手机查看")[0] == sheet.split("手机查看")[0]  # the same sheet (each showing, its own link)
 
 
 def test_start_without_a_service_asks_which(conversation):

@@ -54,8 +54,13 @@ def scripted(message: str) -> List[Dict]:
 
 
 @pytest.fixture(scope="module")
-def real_kiosk(rasa_server) -> Iterator[Kiosk]:
-    kiosk = Kiosk(rasa_server[0])
+def sheets_db(checklist_db) -> str:
+    return f"sqlite:///{checklist_db.parent / 'sheets.db'}"  # where the session's action server keeps the links
+
+
+@pytest.fixture(scope="module")
+def real_kiosk(rasa_server, sheets_db) -> Iterator[Kiosk]:
+    kiosk = Kiosk(rasa_server[0], SHEET_LINKS_DB_URL=sheets_db)
     yield kiosk
     assert "Traceback" not in kiosk.stop()
 
@@ -137,8 +142,9 @@ def test_font_size_and_high_contrast_toggles(page, scripted_rasa):
         assert page.evaluate("getComputedStyle(document.body).color") == "rgb(255, 255, 255)"
 
 
-def test_the_checklist_can_be_printed(page, real_kiosk):
-    open_first_screen(page, real_kiosk.url)
+def sheet_on_screen(page, kiosk: Kiosk):
+    """A passport checklist on the kiosk, answered by touch, up to its sheet (the photo missing)."""
+    open_first_screen(page, kiosk.url)
     ask(page, "帮我准备一下办护照的材料")
     answers = {"本人办理": "本人办理", "旧护照": "没有", "16周岁": "否", "出入境证件相片": "还没有"}
     for _ in range(12):
@@ -148,7 +154,11 @@ def test_the_checklist_can_be_printed(page, real_kiosk):
         text = step.inner_text()
         choice = next((a for fragment, a in answers.items() if fragment in text), "已备好")
         replied(page, step.get_by_role("button", name=choice, exact=True).click)
-    sheet_bubble = page.locator(".message.bot", has=page.locator(".print-sheet"))
+    return page.locator(".message.bot", has=page.locator(".print-sheet"))
+
+
+def test_the_checklist_can_be_printed(page, real_kiosk):
+    sheet_bubble = sheet_on_screen(page, real_kiosk)
     assert "结论：还缺 1 项：出入境证件相片" in sheet_bubble.inner_text()
     page.evaluate("window.__printed = 0")
     page.click(".print-sheet")
@@ -164,6 +174,38 @@ def test_the_checklist_can_be_printed(page, real_kiosk):
     ARTIFACTS.mkdir(exist_ok=True)
     pdf = paper.pdf(path=str(ARTIFACTS / "checklist.pdf"), format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+
+
+def test_the_sheet_is_taken_away_by_qr_code_and_its_link_ends(page, browser, real_kiosk, sheets_db):
+    import re
+    import time
+
+    import sqlalchemy as sa
+
+    from domain_logic.sheet_links.store import SheetLinks, links
+
+    sheet_bubble = sheet_on_screen(page, real_kiosk)
+    code = sheet_bubble.locator(".take-away img")
+    page.wait_for_function("() => { const i = document.querySelector('.take-away img'); return i && i.complete }")
+    assert code.evaluate("i => i.naturalWidth") > 100 and "扫码" in code.get_attribute("alt")
+    token = re.search(r"/sheet/([A-Za-z0-9_-]+)", sheet_bubble.inner_text()).group(1)
+    # the phone: a browser of its own, opening what the code holds (PUBLIC_URL is the kiosk's address)
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    try:
+        phone.goto(f"{real_kiosk.url}/sheet/{token}")
+        assert "一次性告知单" in phone.locator("h1").inner_text()
+        assert "✗ 出入境证件相片" in phone.locator("body").inner_text()
+        store = SheetLinks(sheets_db)
+        with store.db.transaction() as conn:  # a week later
+            conn.execute(sa.update(links).where(links.c.token == token).values(expires_at=time.time() - 1))
+        assert phone.goto(f"{real_kiosk.url}/sheet/{token}").status == 410
+        assert "已过期" in phone.locator("body").inner_text()
+        fresh = store.create("普通护照签发", "<h1>一次性告知单</h1>")
+        assert store.revoke(fresh, "周九")
+        assert phone.goto(f"{real_kiosk.url}/sheet/{fresh}").status == 410
+        assert "撤销" in phone.locator("body").inner_text()
+    finally:
+        phone.context.close()
 
 
 def test_hostile_text_is_shown_literally_and_never_run(page, scripted_rasa):
