@@ -30,6 +30,7 @@ import asyncio
 import logging
 import sys
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, cast
@@ -131,7 +132,7 @@ class WeChatRelay(Relay[Citizen, Optional[str]]):
         self.pending: Dict[str, Pending] = {}
         self.undelivered: Set[str] = set()
         self._background: Set["asyncio.Task[Any]"] = set()
-        self._locks: Dict[str, asyncio.Lock] = {}
+        self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
 
     # ---- receive ---------------------------------------------------------------------------------
     async def on_message(self, message: Any) -> Optional[str]:
@@ -155,7 +156,9 @@ class WeChatRelay(Relay[Citizen, Optional[str]]):
         return await self._await_answer(key, pending, self.citizen(message))
 
     async def _turn_in_order(self, sender: str, text: str) -> Turn:
-        lock = self._locks.setdefault(sender, asyncio.Lock())
+        lock = self._locks.get(sender)  # one per conversation while in use, as the Telegram relay keeps them
+        if lock is None:
+            lock = self._locks[sender] = asyncio.Lock()
         async with lock:
             return await self.turn(sender, text)
 
