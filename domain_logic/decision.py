@@ -39,6 +39,7 @@ FEATURES = (
     "unexplained",
     "out_of_scope",
     "intent_confidence",
+    "department_differs",
     *SOURCES,
 )
 # The most item buttons one reply shows: an answer's alternatives, or a question's options.
@@ -59,6 +60,7 @@ class Candidates:
     coverage: float = 1.0  # how much of the question the first candidate's own words explain
     out_of_scope: float = 0.0  # the intent classifier's probability that it is no service question
     intent_confidence: float = 1.0
+    department_agrees: bool = True  # the department the sentence speaks of is the first candidate's
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,12 @@ def candidates_in(message: Mapping[str, Any]) -> Candidates:
     """The `service_candidate` entities of a parse (the NLU's `ServiceEntityExtractor`), in its order,
     with the intent classifier's view of the question."""
     seen: Dict[str, float] = {}
-    source, coverage = "", 1.0
+    source, coverage, agrees = "", 1.0, True
     for e in message.get("entities") or []:
         if e.get("entity") == "service_candidate" and isinstance(e.get("value"), str) and e["value"] not in seen:
             if not seen:
                 coverage = float(e.get("coverage", 1.0))
+                agrees = bool(e.get("department_agrees", True))
             seen[e["value"]] = float(e.get("score") or 0.0)
             source = str(e.get("source") or source)
     intent = message.get("intent") or {}
@@ -97,6 +100,7 @@ def candidates_in(message: Mapping[str, Any]) -> Candidates:
         coverage=coverage,
         out_of_scope=ranking.get("out_of_scope", 0.0),
         intent_confidence=float(intent.get("confidence") or 0.0),
+        department_agrees=agrees,
     )
 
 
@@ -118,6 +122,7 @@ def features(found: Candidates) -> Dict[str, float]:
         "unexplained": 1.0 if found.coverage < 0.25 else 0.0,
         "out_of_scope": found.out_of_scope,
         "intent_confidence": found.intent_confidence,
+        "department_differs": 0.0 if found.department_agrees else 1.0,
     }
     values.update({s: 1.0 if found.source == s else 0.0 for s in SOURCES})
     return values

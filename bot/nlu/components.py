@@ -252,6 +252,7 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
                     "score": score,  # resemblance, for the dialogue's confidence (domain_logic/decision.py)
                     "source": result.source,
                     "coverage": result.coverage,
+                    "department_agrees": result.department_agrees,
                 }
                 for c, score in zip(result.candidates, result.scores)
             ]

@@ -126,6 +126,9 @@ class MatchResult:
     scores: Tuple[float, ...] = ()  # each candidate's resemblance to the rest of the sentence, best first
     source: str = ""  # why there are candidates: family | cues | mixed | ambiguous | resembled
     coverage: float = 1.0  # how much of the sentence the first candidate's own words explain (`Coverage`)
+    # Whether the department the sentence speaks of is the first candidate's: a question about another
+    # department's matter that merely shares words with a guide is more often one we have no guide for.
+    department_agrees: bool = True
 
 
 def without_retracted_clause(text: str) -> str:
@@ -420,6 +423,7 @@ class ServiceMatcher:
         members = {item.id for item in self._catalogue.members_of(named_family.id)} if named_family else set()
         # The family the citizen named comes first: a 驾照 question about a yearly check is the licence's
         # 审验, not the car's 年检.
+        department = result.department
         ranked = sorted(
             result.candidates,
             key=lambda c: (c not in members, -round(similarities.get(c, 0.0), 3), self._common_place.get(c, 99)),
@@ -437,6 +441,7 @@ class ServiceMatcher:
             scores=tuple(round(float(similarities.get(c, 0.0)), 4) for c in ranked),
             source=source,
             coverage=round(self._coverage.of(GENERIC_WORDS.sub(" ", rest), ranked[0]), 4),
+            department_agrees=self._department_of.get(ranked[0], department) == department,
         )
 
     def _retracted_entries(self, text: str) -> Set[str]:
@@ -595,8 +600,9 @@ class ServiceMatcher:
 
     def _life_event(self, text: str, mentions: Sequence[Mention]) -> Optional[str]:
         """我爸去世了，后事要办哪些手续 → 身后一件事: a life event's own word and a question about everything it
-        takes, unless the sentence names an item outside that event (then it is about that item)."""
-        if not WHOLE_EVENT.search(text):
+        takes, or about doing it all at once (一次搞定、一起办), unless the sentence names an item outside
+        that event (then it is about that item)."""
+        if not (WHOLE_EVENT.search(text) or JOINTLY.search(text)):
             return None
         for bundle in self._catalogue.bundles.values():
             if any(word in text for word in bundle.events):

@@ -33,6 +33,8 @@ def service(matcher: ServiceMatcher, text: str):
         ("身份证到期了要换", "id-card-renewal"),
         ("想开个公司，营业执照怎么办", "company-establishment"),
         ("孩子出生了要办哪些手续", "bundle-newborn"),
+        ("家里老人过世了，这些手续有没有一站式的", "bundle-after-death"),  # the event and all at once
+        ("生完孩子的手续能一次把它弄完吗", "bundle-newborn"),
         ("孩子出生了要上户口带什么", "newborn-hukou"),  # the item beats its own life event
         ("二手房过户要交什么税", "property-transfer"),
     ],
@@ -107,3 +109,14 @@ def test_a_sound_alike_inside_a_real_word_is_not_a_typo(matcher):
     # 权证办理 sounds like 犬证办理, but 产权证 is a word of its own: no dog licence for it
     assert service(matcher, "产权证办理要多久") != "dog-registration"
     assert service(matcher, "犬证办理要多久") == "dog-registration"
+
+
+def test_a_candidate_says_whether_the_sentence_speaks_of_its_department(matcher):
+    """延期 resembles the licence's 延期换证, but a visa is the exit-entry administration's matter: a
+    question that shares words with a guide of another department is more often one the catalogue
+    has no guide for (domain_logic/decision.py weighs it)."""
+    own = matcher.match(normalize_text("驾照快到期了怎么延期"))
+    assert own.candidates[0] == "driving-license-postpone" and own.department_agrees
+    other = matcher.match(normalize_text("外国同事的签证要过期了怎么延期"))
+    assert other.candidates and other.department == "police-exit-entry" and not other.department_agrees
+

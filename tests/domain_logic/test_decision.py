@@ -48,19 +48,39 @@ def test_a_family_word_with_words_no_guide_explains_may_be_no_guide():
     assert decide(unexplained, CALIBRATION).kind == NO_GUIDE
 
 
+def test_another_departments_matter_weighs_against_the_first_candidate():
+    calibration = Calibration(
+        top={"bias": -3.0, "margin": 20.0, "department_differs": -10.0},
+        within={"bias": -2.0, "top": 10.0, "department_differs": -10.0},
+        answer_at=0.6,
+        ask_at=0.5,
+    )
+    lead = ("a", "b"), (0.6, 0.1), "cues"
+    assert decide(Candidates(*lead, coverage=0.5), calibration).kind == ANSWER
+    assert decide(Candidates(*lead, coverage=0.5, department_agrees=False), calibration).kind == NO_GUIDE
+
+
 def test_the_parse_entities_are_read_in_their_order_with_the_intent_classifiers_view():
     message = {
         "intent": {"name": "ask_materials", "confidence": 0.7},
         "intent_ranking": [{"name": "ask_materials", "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.2}],
         "entities": [
             {"entity": "service", "value": "passport"},
-            {"entity": "service_candidate", "value": "b", "score": 0.4, "source": "cues", "coverage": 0.5},
+            {
+                "entity": "service_candidate",
+                "value": "b",
+                "score": 0.4,
+                "source": "cues",
+                "coverage": 0.5,
+                "department_agrees": False,
+            },
             {"entity": "service_candidate", "value": "a", "score": 0.1, "source": "cues", "coverage": 0.5},
             {"entity": "service_candidate", "value": "b", "score": 0.4, "source": "cues", "coverage": 0.5},
         ],
     }
     assert candidates_in(message) == Candidates(
-        ("b", "a"), (0.4, 0.1), "cues", question=True, coverage=0.5, out_of_scope=0.2, intent_confidence=0.7
+        ("b", "a"), (0.4, 0.1), "cues", question=True, coverage=0.5, out_of_scope=0.2, intent_confidence=0.7,
+        department_agrees=False,
     )
 
 
