@@ -119,4 +119,3 @@ def test_a_candidate_says_whether_the_sentence_speaks_of_its_department(matcher)
     assert own.candidates[0] == "driving-license-postpone" and own.department_agrees
     other = matcher.match(normalize_text("外国同事的签证要过期了怎么延期"))
     assert other.candidates and other.department == "police-exit-entry" and not other.department_agrees
-

@@ -79,7 +79,13 @@ def test_the_parse_entities_are_read_in_their_order_with_the_intent_classifiers_
         ],
     }
     assert candidates_in(message) == Candidates(
-        ("b", "a"), (0.4, 0.1), "cues", question=True, coverage=0.5, out_of_scope=0.2, intent_confidence=0.7,
+        ("b", "a"),
+        (0.4, 0.1),
+        "cues",
+        question=True,
+        coverage=0.5,
+        out_of_scope=0.2,
+        intent_confidence=0.7,
         department_agrees=False,
     )
 
