@@ -159,7 +159,7 @@ def test_the_regression_gate_fails_a_change_for_the_worse():
     today = [result("passport", "right")] * 74 + [result("passport", "asked_right")] * 18
     today += [result("passport", "no_answer")] * 6 + [result("passport", "wrong")] * 2
     today += (
-        [result("outside", "honest")] * 55 + [result("outside", "offered")] * 40 + [result("outside", "claimed")] * 5
+        [result("outside", "honest")] * 65 + [result("outside", "offered")] * 30 + [result("outside", "claimed")] * 5
     )
     scenario = [({"name": "s"}, [result("passport", "right")])]
     assert gate_failures(today, scenario) == []

@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+import yaml
+
 
 from knowledge_base.template import UNFILLED, template_text, unfilled_fields
 from knowledge_base.edits import KbError, add_alias, add_faq, operator, print_errors
@@ -186,6 +188,45 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_import_catalogue(args) -> int:
+    """A region's 事项清单 export: check every record, then plan where each lands (docs/staff-guide.md)."""
+    from tqdm import tqdm
+
+    from knowledge_base.imports import load_mapping, plan_import, read_export
+    from knowledge_base.imports.landing import write_import
+    from knowledge_base.imports.mapping import MappingError
+
+    export = Path(args.export)
+    if not export.exists():
+        raise KbError(f"找不到 {export}")
+    try:
+        mapping = load_mapping(args.mapping)
+    except MappingError as problem:
+        raise KbError(str(problem)) from problem
+    records, errors = read_export(export, mapping)
+    if errors:
+        print(f"导入前检查发现 {len(errors)} 处错误，没有导入任何内容：")
+        for e in errors[:200]:
+            print(f"  {e}")
+        if len(errors) > 200:
+            print(f"  ……另有 {len(errors) - 200} 处")
+        return 1
+    confirmed = yaml.safe_load(Path(args.confirmed).read_text(encoding="utf-8")) if args.confirmed else {}
+    plan = plan_import(records, load_catalogue(args.root), mapping, confirmed or {})
+    print(f"{export.name}：{len(records)} 条记录全部通过检查。{plan.summary()}。")
+    for pair in plan.uncertain:
+        print(
+            f"  待确认：{pair.record.name}（{pair.record.department}，{pair.record.code}）≈ {pair.entry_id}：{pair.why}"
+        )
+    if args.dry_run:
+        print("以上是预览，没有写入。")
+        return 0
+    bar = tqdm(plan.imported, desc="写入导入事项", unit="条", disable=None)
+    audit_id = write_import(plan, Path(args.out), mapping.source, export.name, operator(args), progress=bar)
+    print(f"已导入到 {args.out}（导入编号 {audit_id}）。")
+    return 0
+
+
 def cmd_add_alias(args) -> int:
     return add_alias(args, args.id, args.alias)
 
@@ -304,6 +345,14 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "import":
             p.add_argument("--apply", action="store_true", help="确认写入")
             p.add_argument("--dry-run", action="store_true", help="只预览（默认）")
+    p = command("import-catalogue", "导入本地区公布的事项清单（JSON Lines 或 Excel）", cmd_import_catalogue)
+    p.add_argument("export", help="事项清单导出文件（.jsonl 或 .xlsx）")
+    p.add_argument(
+        "--mapping", default="gdzwfw", help="字段映射（knowledge_base/imports/mappings/ 下的名称，或文件路径）"
+    )
+    p.add_argument("--confirmed", help="工作人员已确认的对应关系（实施编码: 事项编码 或 null）")
+    p.add_argument("--out", default=str(settings.ROOT / "var" / "imports" / "catalogue"), help="写到哪个目录")
+    p.add_argument("--dry-run", action="store_true", help="只检查和预览")
     p = command("add-alias", "添加别名", cmd_add_alias)
     p.add_argument("id")
     p.add_argument("alias")
