@@ -29,7 +29,7 @@ PYTHON310 := $(shell \
 TRAINING_INPUTS = { echo config.yml domain.yml; find nlu_data knowledge_base bot/nlu common/text.py -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py | sort; }
 
-.PHONY: help run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx kiosk telegram wechat console kb bench audit
+.PHONY: help profile run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx kiosk telegram wechat console kb bench audit
 
 CHART_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -81,7 +81,18 @@ validate: $(VENV)/.installed
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings
 
 # Rasa, the action server, the kiosk page and the staff console; the Telegram relay too when TELEGRAM_BOT_TOKEN is set.
-run: train
+# A region's catalogue (make run KB_PROFILE=guangdong): imported again when its export, mapping or
+# staff's decisions changed (knowledge_base/imports/profiles.yml; docs/staff-guide.md).
+export KB_PROFILE
+profile: $(VENV)/.installed
+	@if [ -n "$(KB_PROFILE)" ]; then \
+	  stamp=var/imports/$(KB_PROFILE)/imports.jsonl; \
+	  if [ -f $$stamp ] && [ -z "$$(find knowledge_base/imports -newer $$stamp -type f)" ]; then \
+	    echo "Catalogue of $(KB_PROFILE) is up to date ($$stamp)."; \
+	  else $(PY) -m tools.kb import-catalogue --profile $(KB_PROFILE); fi; \
+	fi
+
+run: train profile
 	$(PY) -m tools.launch --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT) --kiosk-port $(KIOSK_PORT) --console-port $(CONSOLE_PORT)
 
 # Scale-out on one machine: nginx in front, PostgreSQL tracker/feedback/checklist stores, Redis locks.

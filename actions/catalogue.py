@@ -5,7 +5,7 @@ from __future__ import annotations
 from common import settings
 from knowledge_base import Catalogue, LiveCatalogue
 
-_live = LiveCatalogue(settings.kb_dir())
+_live = LiveCatalogue(settings.kb_dir(), imports=settings.kb_imports_dir())
 
 
 def live_catalogue() -> LiveCatalogue:

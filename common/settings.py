@@ -66,6 +66,10 @@ SETTINGS: Tuple[Setting, ...] = (
     # The knowledge base and the staff tool
     Setting("KB_DIR", None, "the knowledge-base folder; unset: knowledge_base/"),
     Setting(
+        "KB_PROFILE", None, "a region's imported catalogue to run on (guangdong; knowledge_base/imports/profiles.yml)"
+    ),
+    Setting("KB_IMPORTS_DIR", None, "where that catalogue was imported (default var/imports/<KB_PROFILE>)"),
+    Setting(
         "KB_ADMIN_TOKEN",
         None,
         "guards Rasa's HTTP API and the reload routes; unset: a random token in var/.admin_token",
@@ -218,6 +222,21 @@ def sender_hash_salt() -> Optional[str]:
 def kb_dir(configured: Optional[str] = None) -> Path:
     """KB_DIR, else a folder named in configuration, else the project's knowledge_base/."""
     return Path(setting("KB_DIR").get() or configured or KNOWLEDGE_BASE_DIR)
+
+
+def kb_profile() -> Optional[str]:
+    """KB_PROFILE (guangdong): run on a region's imported catalogue; unset, on the nationwide entries only."""
+    return setting("KB_PROFILE").get()
+
+
+def kb_imports_dir() -> Optional[Path]:
+    """Where a region's imported catalogue lies (`kb import-catalogue --out`): KB_IMPORTS_DIR, else
+    var/imports/<KB_PROFILE>, else none."""
+    configured = setting("KB_IMPORTS_DIR").get()
+    if configured:
+        return Path(configured)
+    profile = kb_profile()
+    return ROOT / "var" / "imports" / profile if profile else None
 
 
 def kb_admin_token() -> str:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 import yaml
 
+from knowledge_base.local_facts import load_local_facts, with_local_facts
 from knowledge_base.model import Bundle, Department, Family, Question, ServiceItem, Sibling
 from knowledge_base.validation import FileError, parse_file, schema_errors
 
@@ -259,8 +260,9 @@ def family_checks(cat: Catalogue, path: Path) -> List[FileError]:
     return errors
 
 
-def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogue:
-    """Load every item and bundle under `root`, with the department directory and the families.
+def load_catalogue(root: Path, previous: Optional[Catalogue] = None, imports: Optional[Path] = None) -> Catalogue:
+    """Load every item and bundle under `root`, with the department directory and the families, and
+    a region's local facts imported into `imports` (`kb import-catalogue`) over our guides.
 
     `previous` is the catalogue in service: when a file that loaded before is
     now broken, its last good version is kept and the error is still reported.
@@ -305,6 +307,10 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogu
             assert item is not None  # no errors means it was parsed
             cat.items[item.id] = item
 
+    for entry_id, facts in load_local_facts(imports).items():
+        if entry_id in cat.items:
+            cat.items[entry_id] = with_local_facts(cat.items[entry_id], facts)
+
     for path in sorted((root / "bundles").glob("*.yml")):
         data, node, errors = parse_file(path)
         errors = errors or schema_errors(str(path), data, node, "bundle")
@@ -327,9 +333,10 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None) -> Catalogu
     return cat
 
 
-def _signature(root: Path) -> Tuple[Tuple[str, int, int], ...]:
-    """What changes when a staff member edits, adds or removes a file."""
+def _signature(root: Path, imports: Optional[Path] = None) -> Tuple[Tuple[str, int, int], ...]:
+    """What changes when a staff member edits, adds or removes a file, or a new import lands."""
     files = [
+        *((Path(imports) / "local_facts").glob("*.yml") if imports else ()),
         root / "questions.yml",
         root / "departments.yml",
         root / "families.yml",
@@ -353,12 +360,13 @@ class LiveCatalogue:
     `check_interval` seconds, so it is cheap enough for every message.
     """
 
-    def __init__(self, root: Path, check_interval: float = 2.0) -> None:
+    def __init__(self, root: Path, check_interval: float = 2.0, imports: Optional[Path] = None) -> None:
         self.root = Path(root)
+        self.imports = imports
         self.check_interval = check_interval
         self._lock = threading.Lock()
-        self._signature = _signature(self.root)
-        self._catalogue = load_catalogue(self.root)
+        self._signature = _signature(self.root, self.imports)
+        self._catalogue = load_catalogue(self.root, imports=imports)
         self._checked_at = time.monotonic()
         self.version = 1
 
@@ -366,8 +374,8 @@ class LiveCatalogue:
         """Re-read now (`kb reload`), whatever the files' timestamps say."""
         with self._lock:
             self._checked_at = time.monotonic()
-            self._signature = _signature(self.root)
-            self._catalogue = load_catalogue(self.root, previous=self._catalogue)
+            self._signature = _signature(self.root, self.imports)
+            self._catalogue = load_catalogue(self.root, previous=self._catalogue, imports=self.imports)
             self.version += 1
             logger.info("knowledge base reloaded on request (version %d)", self.version)
         return self._catalogue
@@ -377,9 +385,9 @@ class LiveCatalogue:
         if now - self._checked_at >= self.check_interval:
             with self._lock:
                 self._checked_at = now
-                sig = _signature(self.root)
+                sig = _signature(self.root, self.imports)
                 if sig != self._signature:
-                    self._catalogue = load_catalogue(self.root, previous=self._catalogue)
+                    self._catalogue = load_catalogue(self.root, previous=self._catalogue, imports=self.imports)
                     self._signature = sig
                     self.version += 1
                     logger.info("knowledge base reloaded (version %d)", self.version)

@@ -188,6 +188,9 @@ def cmd_import(args) -> int:
     return 0
 
 
+PROFILES_FILE = settings.KNOWLEDGE_BASE_DIR / "imports" / "profiles.yml"
+
+
 def cmd_import_catalogue(args) -> int:
     """A region's 事项清单 export: check every record, then plan where each lands (docs/staff-guide.md)."""
     from tqdm import tqdm
@@ -196,9 +199,21 @@ def cmd_import_catalogue(args) -> int:
     from knowledge_base.imports.landing import write_import
     from knowledge_base.imports.mapping import MappingError
 
+    if args.profile:
+        profiles = yaml.safe_load((PROFILES_FILE).read_text(encoding="utf-8")) or {}
+        if args.profile not in profiles:
+            raise KbError(f"没有名为 {args.profile} 的部署配置（{PROFILES_FILE}：{'、'.join(profiles)}）")
+        profile = profiles[args.profile]
+        args.export = args.export or str(PROFILES_FILE.parent / profile["export"])
+        args.mapping = profile.get("mapping", args.mapping)
+        args.confirmed = args.confirmed or str(PROFILES_FILE.parent / profile["confirmed"])
+        args.out = args.out or str(settings.ROOT / "var" / "imports" / args.profile)
+    if not args.export:
+        raise KbError("请给出事项清单导出文件，或用 --profile 选择部署配置")
     export = Path(args.export)
     if not export.exists():
         raise KbError(f"找不到 {export}")
+    args.out = args.out or str(settings.ROOT / "var" / "imports" / "catalogue")
     try:
         mapping = load_mapping(args.mapping)
     except MappingError as problem:
@@ -211,8 +226,9 @@ def cmd_import_catalogue(args) -> int:
         if len(errors) > 200:
             print(f"  ……另有 {len(errors) - 200} 处")
         return 1
-    confirmed = yaml.safe_load(Path(args.confirmed).read_text(encoding="utf-8")) if args.confirmed else {}
-    plan = plan_import(records, load_catalogue(args.root), mapping, confirmed or {})
+    decided = yaml.safe_load(Path(args.confirmed).read_text(encoding="utf-8")) if args.confirmed else {}
+    confirmed = {str(code): (str(entry) if entry else None) for code, entry in (decided or {}).items()}
+    plan = plan_import(records, load_catalogue(args.root), mapping, confirmed)
     print(f"{export.name}：{len(records)} 条记录全部通过检查。{plan.summary()}。")
     for pair in plan.uncertain:
         print(
@@ -346,12 +362,13 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--apply", action="store_true", help="确认写入")
             p.add_argument("--dry-run", action="store_true", help="只预览（默认）")
     p = command("import-catalogue", "导入本地区公布的事项清单（JSON Lines 或 Excel）", cmd_import_catalogue)
-    p.add_argument("export", help="事项清单导出文件（.jsonl 或 .xlsx）")
+    p.add_argument("export", nargs="?", help="事项清单导出文件（.jsonl 或 .xlsx）")
+    p.add_argument("--profile", help="部署配置（knowledge_base/imports/profiles.yml，如 guangdong）")
     p.add_argument(
         "--mapping", default="gdzwfw", help="字段映射（knowledge_base/imports/mappings/ 下的名称，或文件路径）"
     )
     p.add_argument("--confirmed", help="工作人员已确认的对应关系（实施编码: 事项编码 或 null）")
-    p.add_argument("--out", default=str(settings.ROOT / "var" / "imports" / "catalogue"), help="写到哪个目录")
+    p.add_argument("--out", help="写到哪个目录（默认 var/imports/<部署配置> 或 var/imports/catalogue）")
     p.add_argument("--dry-run", action="store_true", help="只检查和预览")
     p = command("add-alias", "添加别名", cmd_add_alias)
     p.add_argument("id")
