@@ -66,7 +66,10 @@ def load_local_facts(folder: Optional[Path]) -> Dict[str, Dict[str, Any]]:
         except (OSError, yaml.YAMLError) as e:
             logger.error("local facts %s cannot be read: %s", path, e)
             continue
-        with_place = [r for r in records if isinstance(r, dict) and r.get("place") not in (None, NO_WINDOW)]
-        if with_place or records:
-            out[path.stem] = (with_place or records)[0]
+        records = [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
+        if not records:
+            logger.error("local facts %s hold no record; the generic guide stays", path)
+            continue
+        with_place = [r for r in records if r.get("place") not in (None, NO_WINDOW)]
+        out[path.stem] = (with_place or records)[0]
     return out

@@ -54,3 +54,10 @@ def test_the_running_catalogue_takes_a_new_import_without_a_restart(guangdong, t
     (tmp_path / "local_facts").mkdir()
     (tmp_path / "local_facts" / "passport.yml").write_bytes((guangdong / "local_facts" / "passport.yml").read_bytes())
     assert "东华东路" in live.current().items["passport"].place
+
+
+@pytest.mark.parametrize("broken", ["{not: [yaml", "just a sentence", "- 1\n- 2\n"])
+def test_a_broken_local_facts_file_leaves_the_generic_guide(tmp_path, broken):
+    (tmp_path / "local_facts").mkdir()
+    (tmp_path / "local_facts" / "passport.yml").write_text(broken, encoding="utf-8")
+    assert load_catalogue(KB, imports=tmp_path).items["passport"] == load_catalogue(KB).items["passport"]
