@@ -97,7 +97,10 @@ def time_limit(entry: Entry) -> str:
         lines = [f"{item.name}：承诺 {item.promised_time_limit}" for item in entry.members]
         head = f"联办时限：{entry.time_limit}\n" if entry.time_limit else ""
         return f"「{entry.name}」\n{head}" + "\n".join(lines)
-    return f"「{entry.name}」法定办结时限：{entry.legal_time_limit}；承诺办结时限：{entry.promised_time_limit}。"
+    return (
+        f"「{entry.name}」法定办结时限：{entry.legal_time_limit}；承诺办结时限：{entry.promised_time_limit}。"
+        f"{_local_source(entry)}"
+    )
 
 
 def fee(entry: Entry) -> str:
@@ -108,8 +111,14 @@ def fee(entry: Entry) -> str:
     return f"「{entry.name}」收费标准：\n" + "\n".join(lines) + notes
 
 
+def _local_source(entry: Entry) -> str:
+    """Whose published facts a place or phone is, when a region's record gave it."""
+    source = getattr(entry, "local_source", None)
+    return f"\n注：{source}。" if source else ""
+
+
 def location(entry: Entry) -> str:
-    return f"「{entry.name}」办理地点：{entry.place}\n办公时间：{entry.hours}"
+    return f"「{entry.name}」办理地点：{entry.place}\n办公时间：{entry.hours}{_local_source(entry)}"
 
 
 def hours(entry: Entry) -> str:
@@ -132,7 +141,7 @@ def online(entry: Entry) -> str:
 
 
 def contact(entry: Entry) -> str:
-    return f"「{entry.name}」咨询电话：{entry.contact}"
+    return f"「{entry.name}」咨询电话：{entry.contact}{_local_source(entry)}"
 
 
 def overview(entry: Entry) -> str:

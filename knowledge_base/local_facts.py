@@ -48,10 +48,11 @@ def with_local_facts(item: ServiceItem, facts: Mapping[str, Any]) -> ServiceItem
     where = (
         department if department[:2] in area else f"{area}{department}"
     )  # 广州市公安局, not 广东省广州市广州市公安局
-    changes["local_note"] = (
+    changes["local_source"] = (
         f"地点、电话和时限摘自{facts.get('source') or '当地政务服务网'}公布的办事指南（{where}，"
-        f"事项编码 {facts.get('code')}）。{item.local_note}"
+        f"事项编码 {facts.get('code')}），以当地政务服务中心公布为准"
     )
+    changes["local_note"] = f"{changes['local_source']}。{item.local_note}"
     return dataclasses.replace(item, **changes)
 
 

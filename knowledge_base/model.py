@@ -122,6 +122,8 @@ class ServiceItem:
     reviewed_on: Optional[str] = None  # when staff last checked the guide against the rules (YYYY-MM-DD)
     reviewed_by: Optional[str] = None
     source_file: str = ""
+    # Where a region's place, phones and time limits come from, when imported (knowledge_base/local_facts.py).
+    local_source: Optional[str] = None
 
     is_bundle = False
 

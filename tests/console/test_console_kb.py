@@ -31,10 +31,13 @@ def run(coro):
     return asyncio.run(coro)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "knowledge_base").glob("*/*.yml")), ids=lambda p: p.stem)
+ENTRY_FILES = sorted((ROOT / "knowledge_base").glob("items/*.yml")) + sorted(
+    (ROOT / "knowledge_base").glob("bundles/*.yml")
+)
+
+
+@pytest.mark.parametrize("path", ENTRY_FILES, ids=lambda p: p.stem)
 def test_an_untouched_form_gives_the_entry_back_unchanged(path):
-    if path.parent.name not in ("items", "bundles"):
-        pytest.skip("not an entry")
     data, kind = read_entry(path), kind_of(path)
     form = MultiDict(submitted(schema_form.build(kind, data)))
     assert schema_form.read(kind, form, data) == data

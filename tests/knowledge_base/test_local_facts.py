@@ -26,6 +26,9 @@ def test_guangzhou_passport_answer_gives_the_records_address_and_phone(guangdong
     passport = load_catalogue(KB, imports=guangdong).items["passport"]
     where = replies.location(passport)
     assert "广州市公安局：越秀区东华东路367号（综合窗）" in where
+    # Every reply with a local fact says whose it is, and that the local guide prevails.
+    for reply in (where, replies.contact(passport), replies.time_limit(passport)):
+        assert "摘自广东政务服务网公布的办事指南" in reply and "以当地政务服务中心公布为准" in reply
     assert "020-12345（广州市公安局）" in replies.contact(passport)
     assert "承诺办结时限：5 个工作日" in replies.time_limit(passport)
     # The guide's explanations stay, and the answer says where the facts come from and that local rules prevail.
