@@ -21,3 +21,9 @@ def normalize_text(text: str, max_chars: int = MAX_NLU_CHARS) -> str:
     text = unicodedata.normalize("NFKC", text or "")
     text = _SPACES.sub(" ", text).strip()[:max_chars]
     return zhconv.convert(text, "zh-cn")
+
+
+def normalize_term(term: str) -> str:
+    """How a name is compared: simplified, lower-case, without spaces (the NLU's terms, the import's
+    matching of a record's name to an entry's)."""
+    return normalize_text(term).lower().replace(" ", "")

@@ -39,7 +39,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from bot.nlu.coverage import Coverage
-from bot.nlu.terms import name_variants, normalize_term, service_terms
+from bot.nlu.terms import name_variants, service_terms
+from common.text import normalize_term
 from knowledge_base import Catalogue, Family, Sibling
 
 EXACT, HOMOPHONE, FUZZY, SIMILAR = 0, 1, 2, 3
@@ -423,7 +424,6 @@ class ServiceMatcher:
         members = {item.id for item in self._catalogue.members_of(named_family.id)} if named_family else set()
         # The family the citizen named comes first: a 驾照 question about a yearly check is the licence's
         # 审验, not the car's 年检.
-        department = result.department
         ranked = sorted(
             result.candidates,
             key=lambda c: (c not in members, -round(similarities.get(c, 0.0), 3), self._common_place.get(c, 99)),
@@ -441,7 +441,7 @@ class ServiceMatcher:
             scores=tuple(round(float(similarities.get(c, 0.0)), 4) for c in ranked),
             source=source,
             coverage=round(self._coverage.of(GENERIC_WORDS.sub(" ", rest), ranked[0]), 4),
-            department_agrees=self._department_of.get(ranked[0], department) == department,
+            department_agrees=self._department_of.get(ranked[0], result.department) == result.department,
         )
 
     def _retracted_entries(self, text: str) -> Set[str]:

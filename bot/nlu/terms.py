@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterable, Set
 
-from common.text import normalize_text
+from common.text import normalize_term
 from knowledge_base import Catalogue
 
 _BRACKETS = re.compile(r"[（(]([^）)]*)[）)]")
@@ -26,11 +26,6 @@ def name_variants(name: str) -> Set[str]:
         if not re.search(r"[/、，,]", inner) and len(inner) >= 4:
             variants.add(inner.strip())
     return {v for v in variants if v}
-
-
-def normalize_term(term: str) -> str:
-    """How a name is compared: simplified, lower-case, without spaces."""
-    return normalize_text(term).lower().replace(" ", "")
 
 
 def service_terms(catalogue: Catalogue) -> Dict[str, Set[str]]:

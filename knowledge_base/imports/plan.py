@@ -1,10 +1,10 @@
 """Where each record of an export lands: our entry's local facts, an imported item, or staff's list.
 
-A record is the same matter as one of our entries when its name (or its 目录 name) is the entry's
-name or an alias and its department can be the entry's: then it gives that entry its real place,
-phones, time limits and official link, and the guide keeps its explanations. A name that only looks
-alike is never merged: the record becomes an item of its own and the pair goes on the list staff
-confirm in the console.
+A record is the same matter as one of our entries when its own name is the entry's official name
+and its department can be the entry's: then it gives that entry its real place, phones, time limits
+and official link, and the guide keeps its explanations. A name that is only an alias or the 目录
+name, a department that does not fit, or a name that only looks alike is never merged: the record
+becomes an item of its own and the pair goes on the list for staff to confirm.
 """
 
 from __future__ import annotations
@@ -14,17 +14,14 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
-from common.text import normalize_text
+from common.text import normalize_term as _key
 from knowledge_base.catalogue import Catalogue
 from knowledge_base.imports.mapping import ExportMapping
 from knowledge_base.imports.records import CatalogueRecord
 
 # A name this alike (rapidfuzz ratio, 0–100) may be the same matter: for staff to decide, never merged.
 ALIKE = 85.0
-
-
-def _key(name: str) -> str:
-    return normalize_text(name).lower().replace(" ", "")
+SAME = "同一事项"  # the verdict that lands a record as an entry's local facts
 
 
 @dataclass(frozen=True)
@@ -34,7 +31,7 @@ class UncertainPair:
     record: CatalogueRecord
     entry_id: str
     score: float
-    why: str  # 名称相近 / 部门不符
+    why: str  # 与别名相同 / 目录名称相同 / 名称相同，部门不符 / 名称相近
 
 
 @dataclass
@@ -91,9 +88,6 @@ def plan_import(
             plan.uncertain.append(UncertainPair(record, *pair))
         plan.imported.append(record)
     return plan
-
-
-SAME = "同一事项"
 
 
 def _same_or_alike(
