@@ -183,7 +183,7 @@ lint: $(VENV)/.installed
 
 # End to end first (the frozen citizen set through the REST channel), then the parse metrics
 # (intent table and in-process parse latency on the older held-out questions) as a secondary table.
-eval: train
+eval: train profile
 	$(PY) -m tools.evaluation.end_to_end $(EVAL_ARGS)
 	@echo; echo "---- secondary: NLU parse metrics (tests/eval/questions.yml) ----"
 	$(PY) -m tools.evaluation.parse_metrics --model $(MODEL) --questions tests/eval/questions.yml

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from domain_logic import replies
+from domain_logic import imported_replies, replies
 from actions.catalogue import catalogue
 from actions.inbox_log import is_low_confidence, log_for_inbox
 from actions.safe_action import SafeAction
@@ -21,8 +21,9 @@ HUMAN_BUTTON = button("转人工", "request_human")
 
 
 def choose_service_buttons(intent: str, ids, cat) -> List[Dict[str, Any]]:
-    """One button per candidate; pressing it answers the same question about it."""
-    return buttons([(cat.get(i).name, intent, i) for i in ids if cat.get(i)])
+    """One button per candidate (our guides or a region's imported records); pressing it answers the
+    same question about it."""
+    return buttons([(cat.title_of(i), intent, i) for i in ids if cat.title_of(i)])
 
 
 def utter_alternatives(dispatcher: CollectingDispatcher, intent: str, alternatives: Sequence[str], cat) -> None:
@@ -113,6 +114,19 @@ def options_or_no_guide(
     return None
 
 
+def tell_imported(
+    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, context: ServiceInContext, cat
+) -> List[Dict[Text, Any]]:
+    """A region's imported record: what it holds, its official guide and phone, and no checklist."""
+    record = cat.imported[context.service]
+    log_for_inbox(tracker, record.id)  # staff see which imported matters citizens ask, to write guides
+    answer = imported_replies.ANSWERS.get(intent, imported_replies.overview)(record)
+    steps = [(title, asked, record.id) for title, asked in imported_replies.NEXT_STEPS if asked != intent]
+    dispatcher.utter_message(text=answer, buttons=buttons(steps) + [HUMAN_BUTTON])
+    utter_alternatives(dispatcher, intent, context.alternatives, cat)
+    return [SlotSet("service", record.id), SlotSet(FAMILY, None)]
+
+
 class ActionAnswerQuestion(SafeAction):
     """ask_* / inquire_service → the matching part of the guide."""
 
@@ -134,6 +148,8 @@ class ActionAnswerQuestion(SafeAction):
             return tell_no_guide(dispatcher, tracker, context.gap, cat)
 
         entry = cat.get(context.service) if context.service else None
+        if entry is None and context.service in cat.imported:
+            return tell_imported(dispatcher, tracker, intent, context, cat)
         if entry is None:
             dispatcher.utter_message(
                 response="utter_which_service", buttons=choose_service_buttons(intent, POPULAR, cat)

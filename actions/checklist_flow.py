@@ -18,8 +18,8 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from domain_logic import replies
-from actions.answer_question import choose_service_buttons, next_step_buttons, tell_no_guide
+from domain_logic import imported_replies, replies
+from actions.answer_question import choose_service_buttons, next_step_buttons, tell_imported, tell_no_guide
 from actions.catalogue import catalogue
 from domain_logic.checklist.plan import (
     MISSING,
@@ -149,6 +149,10 @@ class ActionChecklistStart(SafeAction):
         if context.gap and not context.candidates:
             return tell_no_guide(dispatcher, tracker, context.gap, cat)
         entry = cat.get(context.service) if context.service else None
+        if entry is None and context.service in cat.imported:
+            # A record of the region's 事项清单 names its materials, not their form or copies: no checklist.
+            dispatcher.utter_message(text=imported_replies.NO_CHECKLIST)
+            return tell_imported(dispatcher, tracker, "ask_materials", context, cat)
         if entry is None:
             ids = context.candidates or POPULAR
             dispatcher.utter_message(

@@ -13,6 +13,7 @@ from actions.answer_question import (
     HUMAN_BUTTON,
     next_step_buttons,
     options_or_no_guide,
+    tell_imported,
     tell_policy,
     utter_alternatives,
 )
@@ -37,6 +38,8 @@ class ActionServiceFallback(SafeAction):
         if unsure is not None:
             return unsure
         named = cat.get(context.service) if context.service else None
+        if named is None and context.named_now and context.service in cat.imported:
+            return tell_imported(dispatcher, tracker, "inquire_service", context, cat)
         if context.policy and named is not None:
             return tell_policy(dispatcher, tracker, named, cat)
         entry = named if context.named_now else None

@@ -47,6 +47,9 @@ MAX_OPTIONS = 3
 MAX_ALTERNATIVES = 2
 
 ANSWER, ASK, NO_GUIDE = "answer", "ask", "no_guide"
+# Candidates among a region's imported records (the NLU's `ImportedMatcher`), which has weighed its
+# own evidence (a name in the sentence, or a clear lead in resemblance): answer, or ask, as it says.
+IMPORTED_ANSWER_SOURCE, IMPORTED_ASK_SOURCE = "imported_answer", "imported_ask"
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,10 @@ def decide(found: Candidates, calibration: "Calibration | None" = None) -> Decis
     calibration = calibration or load_calibration()
     if not found.ids:
         return Decision(NO_GUIDE)
+    if found.source == IMPORTED_ANSWER_SOURCE:
+        return Decision(ANSWER, found.ids[0], found.ids[1 : 1 + MAX_ALTERNATIVES])
+    if found.source == IMPORTED_ASK_SOURCE:
+        return Decision(ASK, options=found.ids[:MAX_OPTIONS])
     p_top, p_within = probabilities(found, calibration)
     # A resemblance alone is answered only with alternatives to fall back on: never a lone guess.
     lone_guess = found.source == "resembled" and len(found.ids) == 1

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 import yaml
 
+from knowledge_base.imported import AUDIT_FILE, FOLDER as IMPORTED_FOLDER, ImportedItem, load_imported
 from knowledge_base.local_facts import load_local_facts, with_local_facts
 from knowledge_base.model import Bundle, Department, Family, Question, ServiceItem, Sibling
 from knowledge_base.validation import FileError, parse_file, schema_errors
@@ -36,10 +37,30 @@ class Catalogue:
     departments: Dict[str, Department] = field(default_factory=dict)
     families: Dict[str, Family] = field(default_factory=dict)
     errors: List[FileError] = field(default_factory=list)
+    # A region's records that are none of our guides, by 实施编码: answered from the record alone.
+    imported: Dict[str, ImportedItem] = field(default_factory=dict)
 
     def get(self, entry_id: str) -> Optional[Entry]:
         """An item or a bundle by id."""
         return self.items.get(entry_id) or self.bundles.get(entry_id)
+
+    def title_of(self, entry_id: str) -> Optional[str]:
+        """What a button says for an entry or an imported item; an imported name that two departments
+        share (兼职律师执业许可 of the province and of the city) carries its department."""
+        entry = self.get(entry_id)
+        if entry is not None:
+            return entry.name
+        record = self.imported.get(entry_id)
+        if record is None:
+            return None
+        return f"{record.name}（{record.department}）" if self._shared_names.get(record.name, 0) > 1 else record.name
+
+    @cached_property
+    def _shared_names(self) -> Dict[str, int]:
+        counts: Dict[str, int] = {}
+        for record in self.imported.values():
+            counts[record.name] = counts.get(record.name, 0) + 1
+        return counts
 
     def entries(self) -> Iterator[Entry]:
         yield from self.items.values()
@@ -310,6 +331,7 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None, imports: Op
     for entry_id, facts in load_local_facts(imports).items():
         if entry_id in cat.items:
             cat.items[entry_id] = with_local_facts(cat.items[entry_id], facts)
+    cat.imported = load_imported(imports)
 
     for path in sorted((root / "bundles").glob("*.yml")):
         data, node, errors = parse_file(path)
@@ -334,9 +356,11 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None, imports: Op
 
 
 def _signature(root: Path, imports: Optional[Path] = None) -> Tuple[Tuple[str, int, int], ...]:
-    """What changes when a staff member edits, adds or removes a file, or a new import lands."""
+    """What changes when a staff member edits, adds or removes a file, or a new import lands (an import
+    rewrites its folder of imported items, whose own time then changes: one stat, not 2,000)."""
     files = [
         *((Path(imports) / "local_facts").glob("*.yml") if imports else ()),
+        *((Path(imports) / IMPORTED_FOLDER, Path(imports) / AUDIT_FILE) if imports else ()),
         root / "questions.yml",
         root / "departments.yml",
         root / "families.yml",

@@ -22,8 +22,8 @@ NO_WINDOW = "无线下办理窗口"
 _DAYS = re.compile(r"^\s*(\d+)\s*[（(]\s*(工作日|自然日)\s*[)）]\s*$")
 
 
-def _days(limit: Optional[str]) -> Optional[str]:
-    """'5(工作日)' → '5 个工作日'."""
+def days_text(limit: Optional[str]) -> Optional[str]:
+    """'5(工作日)' → '5 个工作日' (the export's form, in words)."""
     if not limit:
         return None
     found = _DAYS.match(limit)
@@ -41,7 +41,7 @@ def with_local_facts(item: ServiceItem, facts: Mapping[str, Any]) -> ServiceItem
         changes["contact"] = f"{facts['consult_phone']}（{department}）{complaint}"
     for field in ("promised_time_limit", "legal_time_limit"):
         if facts.get(field):
-            changes[field] = _days(facts[field])
+            changes[field] = days_text(facts[field])
     if facts.get("online_link"):
         changes["online_entry"] = facts["online_link"]
     area = facts.get("area") or ""

@@ -18,14 +18,16 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from common.text import normalize_text
-from bot.nlu.service_matcher import ServiceMatcher
+from bot.nlu.imported_matcher import ANSWER as IMPORTED_ANSWER, ImportedMatcher
+from bot.nlu.service_matcher import MatchResult, ServiceMatcher
 from bot.nlu.terms import service_terms
 from common import settings
+from domain_logic.decision import ANSWER, IMPORTED_ANSWER_SOURCE, IMPORTED_ASK_SOURCE, candidates_in, decide
 from domain_logic.replies import ANSWERS
 from knowledge_base import LiveCatalogue
 
@@ -52,9 +54,10 @@ _live: Dict[Path, LiveCatalogue] = {}
 
 
 def live_catalogue(root: Path) -> LiveCatalogue:
-    """One live catalogue per directory, shared by the tokenizer and the extractor."""
+    """One live catalogue per directory, shared by the tokenizer and the extractor, with the region's
+    import (KB_PROFILE) that the action server reads too."""
     if root not in _live:
-        _live[root] = LiveCatalogue(root)
+        _live[root] = LiveCatalogue(root, imports=settings.kb_imports_dir())
     return _live[root]
 
 
@@ -192,6 +195,7 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._catalogue = live_catalogue(knowledge_base_dir(config))
         self._matcher: Optional[ServiceMatcher] = None
+        self._imported: Optional[ImportedMatcher] = None
         self._matcher_version = -1
 
     @classmethod
@@ -208,8 +212,14 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         catalogue = self._catalogue.current()
         if self._matcher is None or self._matcher_version != self._catalogue.version:
             self._matcher = ServiceMatcher(catalogue)
+            self._imported = ImportedMatcher(catalogue.imported.values())
             self._matcher_version = self._catalogue.version
         return self._matcher
+
+    def imported_matcher(self) -> ImportedMatcher:
+        self.matcher()
+        assert self._imported is not None  # built with the matcher
+        return self._imported
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -220,13 +230,14 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
             if text.startswith("/"):
                 continue
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            entities = self._entities_for(text, about_a_service=intent in SERVICE_INTENTS)
+            result = self.matcher().match(text, about_a_service=intent in SERVICE_INTENTS)
+            entities = self._entities_for(result)
+            entities = self._imported_entities(text, result, message, entities) or entities
             if entities:
                 message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(entities), add_to_output=True)
         return messages
 
-    def _entities_for(self, text: str, about_a_service: bool) -> List[Dict[Text, Any]]:
-        result = self.matcher().match(text, about_a_service)
+    def _entities_for(self, result: MatchResult) -> List[Dict[Text, Any]]:
         entities: List[Dict[Text, Any]] = []
         m = result.mention
         if result.policy:  # about the service named, or the one in context (批下来每月能领多少)
@@ -270,6 +281,31 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         entities += [{"entity": SIBLING_ENTITY, "value": v} for v in result.siblings]
         entities += [{"entity": SIBLING_GAP_ENTITY, "value": v} for v in result.gaps]
         return entities
+
+    def _imported_entities(
+        self, text: str, result: MatchResult, message: Message, ours: List[Dict[Text, Any]]
+    ) -> List[Dict[Text, Any]]:
+        """A region's imported record where none of our guides is named: the candidates to answer (the
+        first, the rest one tap away) or to ask about, as `source` says. A resemblance to one of our
+        guides strong enough to be answered stays ours; where a word of ours is there (a family's 证明,
+        a 办理项 we have no guide for), only an imported name longer than that word counts."""
+        if result.service or result.policy:
+            return []
+        if result.candidates and result.source == "resembled":
+            parse = {"entities": ours, "intent": message.get(INTENT), "intent_ranking": message.get(INTENT_RANKING_KEY)}
+            if decide(candidates_in(parse)).kind == ANSWER:
+                return []
+        ours = result.mention.term if result.mention is not None and result.source != "resembled" else ""
+        if result.uncovered is not None:
+            ours = max(ours, result.uncovered.name, key=len)
+        found = self.imported_matcher().match(text, named_longer_than=len(ours) if ours else None)
+        if found is None:
+            return []
+        source = IMPORTED_ANSWER_SOURCE if found.kind == IMPORTED_ANSWER else IMPORTED_ASK_SOURCE
+        return [
+            {"entity": CANDIDATE_ENTITY, "value": code, "confidence": 0.9, "score": 1.0, "source": source}
+            for code in found.ids
+        ]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -16,10 +16,9 @@ from typing import Any, Dict, Iterable, Optional
 
 import yaml
 
+from knowledge_base.imported import AUDIT_FILE, FOLDER
 from knowledge_base.imports.plan import ImportPlan
 from knowledge_base.imports.records import CatalogueRecord
-
-AUDIT_FILE = "imports.jsonl"
 
 
 def _as_data(record: CatalogueRecord, source: str, audit_id: str) -> Dict[str, Any]:
@@ -47,7 +46,7 @@ def write_import(
     imported records (a progress bar) as they are written."""
     audit_id = f"imp-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
     for record in progress if progress is not None else plan.imported:
-        _dump(folder / "imported" / f"{record.code}.yml", _as_data(record, source, audit_id))
+        _dump(folder / FOLDER / f"{record.code}.yml", _as_data(record, source, audit_id))
     for entry_id, records in plan.local_facts.items():
         _dump(folder / "local_facts" / f"{entry_id}.yml", [_as_data(r, source, audit_id) for r in records])
     _dump(

@@ -9,6 +9,7 @@ multi-turn scenarios are conversations of their own, every turn judged.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import secrets
 import tempfile
@@ -24,10 +25,14 @@ import yaml
 
 from tools.evaluation.reading import Reading, Verdict, judge, read_reply
 from tools.launch.processes import ActionServer, start_rasa
+from common import settings
 from knowledge_base import KNOWLEDGE_BASE_DIR, Bundle, Catalogue, load_catalogue
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "tests" / "eval" / "citizens"
 BLIND_DIR = EVAL_DIR.with_name("citizens-holdout")
+# Questions about a region's imported matters, written blind from the records' names (issue 27);
+# asked only when a profile's import is loaded (KB_PROFILE), and, as a blind set, reported as figures only.
+IMPORTED_DIR = EVAL_DIR.with_name("imported-holdout")
 SCENARIOS = "scenarios.yml"
 
 
@@ -46,15 +51,26 @@ class Result:
 
 
 class Reader:
-    """The catalogue's names as a citizen sees them, for reading replies."""
+    """The catalogue's names as a citizen sees them, for reading replies. A region's imported records
+    are read by name: two departments' 兼职律师执业许可 are one answer to the citizen."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self.names = {e.name: e.id for e in catalogue.entries()}
+        self._imported_ids: Dict[str, str] = {}  # imported record's code → the first code of its name
+        for record in catalogue.imported.values():
+            self.names.setdefault(record.name, record.id)
+            self._imported_ids[record.id] = self.names[record.name]
         self.departments = {d.name: d.id for d in catalogue.departments.values()}
 
     def read(self, messages: Sequence[Dict]) -> Reading:
-        return read_reply(messages, self.names, self.departments)
+        reading = read_reply(messages, self.names, self.departments)
+        options = tuple(dict.fromkeys(self._imported_ids.get(o, o) for o in reading.options))
+        return dataclasses.replace(reading, options=options)
+
+    def imported_id(self, name: str) -> str:
+        """What a question of the imported set expects: the record of that name (or the name, a miss)."""
+        return self.names.get(name, name)
 
     def family_of(self, entry_id: str) -> str:
         entry = self.catalogue.get(entry_id)
@@ -279,7 +295,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     questions, scenarios = load_set(args.dir, args.limit)
     blind_questions, _ = load_set(args.blind, args.limit) if args.blind.is_dir() else ([], [])
-    reader = Reader(load_catalogue(KNOWLEDGE_BASE_DIR))
+    reader = Reader(load_catalogue(KNOWLEDGE_BASE_DIR, imports=settings.kb_imports_dir()))
+    imported_questions: List[Dict] = []
+    if reader.catalogue.imported and IMPORTED_DIR.is_dir():
+        imported_questions, _ = load_set(IMPORTED_DIR, args.limit)
+        imported_questions = [{**q, "expect": reader.imported_id(q["name"])} for q in imported_questions]
+    profile = settings.kb_profile()
     folder = Path(tempfile.mkdtemp(prefix="zhengwu-eval-"))
     actions = ActionServer(folder / "checklists.db")
     proc, url = start_rasa(actions.url, folder, token=secrets.token_hex(8), debug=False)
@@ -288,11 +309,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         results = run_questions(url, reader, questions)
         turns = run_scenarios(url, reader, scenarios)
         blind = run_questions(url, reader, blind_questions)
+        imported = run_questions(url, reader, imported_questions)
+        if profile:
+            print(f"profile {profile}: {len(reader.catalogue.imported)} imported records beside our guides\n")
         print(f"==== development set ({args.dir.name}) ====")
         print(report(results, turns, reader, args.errors))
         if blind:
             print(f"\n==== blind set ({args.blind.name}): figures only, never its misses ====")
             print(report(blind, [], reader, show_errors=False))
+        if imported:
+            print(f"\n==== imported matters ({IMPORTED_DIR.name}, blind): figures only ====")
+            print(report(imported, [], reader, show_errors=False))
         print(f"\n({time.monotonic() - started:.0f} s through the REST channel)")
     finally:
         proc.terminate()
