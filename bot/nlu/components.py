@@ -289,7 +289,7 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         first, the rest one tap away) or to ask about, as `source` says. A resemblance to one of our
         guides strong enough to be answered stays ours; where a word of ours is there (a family's 证明,
         a 办理项 we have no guide for), only an imported name longer than that word counts."""
-        if result.service or result.policy:
+        if result.service or result.policy or not len(self.imported_matcher()):
             return []
         if result.candidates and result.source == "resembled":
             parse = {"entities": ours, "intent": message.get(INTENT), "intent_ranking": message.get(INTENT_RANKING_KEY)}
