@@ -3,16 +3,24 @@
 The knowledge base is data: an imported catalogue lands in a folder of its own (one YAML file per
 item, keyed by 实施编码) beside the hand-written entries, never mixed into them, and every import
 is a line of its own audit log, so that it can be told apart and undone by its id.
+
+Importing a newer export again is safe. Each file remembers a fingerprint of what the import wrote
+(`imported_hash`), so a later import tells three things apart: the export changed a record (the file
+is updated, and the version it replaces is kept for undoing), staff edited the file by hand (it is
+kept), or both (a conflict: staff's version stays in service and the export's waits in the review
+queue, `conflicts/`, for a second person to decide; `knowledge_base.imports.review`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 import yaml
 
@@ -20,11 +28,26 @@ from knowledge_base.imported import AUDIT_FILE, FOLDER
 from knowledge_base.imports.plan import ImportPlan
 from knowledge_base.imports.records import CatalogueRecord
 
+CONFLICTS = "conflicts"  # one file per record whose export and staff's edit both changed: for review
+REPLACED = "replaced"  # replaced/<import id>/imported/<code>.yml: what an import overwrote, for its undoing
+META = ("source", "import", "imported_hash")  # what the import adds to a record, not what the record says
+
+
+def record_content(data: Dict[str, Any]) -> Dict[str, Any]:
+    """What a file says of the record itself, without the import's own marks."""
+    return {k: v for k, v in data.items() if k not in META}
+
+
+def fingerprint(data: Dict[str, Any]) -> str:
+    text = json.dumps(record_content(data), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
 
 def _as_data(record: CatalogueRecord, source: str, audit_id: str) -> Dict[str, Any]:
     data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(record).items()}
     data.pop("record")
-    return {**{k: v for k, v in data.items() if v not in (None, [])}, "source": source, "import": audit_id}
+    content = {k: v for k, v in data.items() if v not in (None, [])}
+    return {**content, "source": source, "import": audit_id, "imported_hash": fingerprint(content)}
 
 
 def _dump(path: Path, data: Any) -> None:
@@ -34,6 +57,71 @@ def _dump(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
+def _load(path: Path) -> Optional[Dict[str, Any]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _load_list(path: Path) -> List[Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return []
+    return data if isinstance(data, list) else []
+
+
+@dataclass
+class Landed:
+    """What one import did to the imported items, for its report and its audit line."""
+
+    new: List[str] = field(default_factory=list)
+    updated: List[str] = field(default_factory=list)
+    unchanged: List[str] = field(default_factory=list)
+    kept_staff_edit: List[str] = field(default_factory=list)  # staff edited it; the export did not change it
+    conflicts: List[str] = field(default_factory=list)  # both changed it: in the review queue
+
+    def summary(self) -> str:
+        return (
+            f"新增 {len(self.new)}，更新 {len(self.updated)}，未变 {len(self.unchanged)}，"
+            f"保留工作人员修改 {len(self.kept_staff_edit)}，冲突待复核 {len(self.conflicts)}"
+        )
+
+
+def _land(record: CatalogueRecord, folder: Path, source: str, audit_id: str, landed: Landed) -> None:
+    """Write one imported record, unless that would lose a change staff made by hand."""
+    path = folder / FOLDER / f"{record.code}.yml"
+    new = _as_data(record, source, audit_id)
+    old = _load(path) if path.exists() else None
+    if old is None:
+        _dump(path, new)
+        landed.new.append(record.code)
+        return
+    written = old.get("imported_hash") or fingerprint(old)  # a file from before fingerprints: as it is
+    edited = fingerprint(old) != written
+    if new["imported_hash"] == written and edited:
+        landed.kept_staff_edit.append(record.code)
+        return
+    if edited:
+        conflict = {
+            "code": record.code,
+            "import": audit_id,
+            "source": source,
+            "staff": record_content(old),
+            "export": record_content(new),
+        }
+        _dump(folder / CONFLICTS / f"{record.code}.yml", conflict)
+        landed.conflicts.append(record.code)
+        return
+    # Unchanged or updated, the record is now this import's; the version it replaces is kept, so that
+    # erasing this import gives back the earlier one.
+    _dump(folder / REPLACED / audit_id / FOLDER / f"{record.code}.yml", old)
+    _dump(path, new)
+    (landed.unchanged if new["imported_hash"] == written else landed.updated).append(record.code)
+
+
 def write_import(
     plan: ImportPlan,
     folder: Path,
@@ -41,14 +129,18 @@ def write_import(
     export_name: str,
     by: str,
     progress: Optional[Iterable[CatalogueRecord]] = None,
-) -> str:
-    """Write `plan` under `folder` and log it; returns the import's audit id. `progress` may wrap the
-    imported records (a progress bar) as they are written."""
+) -> "tuple[str, Landed]":
+    """Write `plan` under `folder` and log it; returns the import's audit id and what it did. `progress`
+    may wrap the imported records (a progress bar) as they are written."""
     audit_id = f"imp-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    landed = Landed()
     for record in progress if progress is not None else plan.imported:
-        _dump(folder / FOLDER / f"{record.code}.yml", _as_data(record, source, audit_id))
+        _land(record, folder, source, audit_id, landed)
     for entry_id, records in plan.local_facts.items():
-        _dump(folder / "local_facts" / f"{entry_id}.yml", [_as_data(r, source, audit_id) for r in records])
+        path = folder / "local_facts" / f"{entry_id}.yml"
+        if path.exists():
+            _dump(folder / REPLACED / audit_id / "local_facts" / f"{entry_id}.yml", _load_list(path))
+        _dump(path, [_as_data(r, source, audit_id) for r in records])
     _dump(
         folder / "uncertain.yml",
         [
@@ -72,8 +164,9 @@ def write_import(
         "imported": len(plan.imported),
         "local_facts": sum(len(v) for v in plan.local_facts.values()),
         "uncertain": len(plan.uncertain),
+        **{name: len(codes) for name, codes in dataclasses.asdict(landed).items()},
     }
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / AUDIT_FILE).open("a", encoding="utf-8") as f:
         f.write(json.dumps(line, ensure_ascii=False) + "\n")
-    return audit_id
+    return audit_id, landed

@@ -207,7 +207,7 @@ def cmd_import_catalogue(args) -> int:
         args.export = args.export or str(PROFILES_FILE.parent / profile["export"])
         args.mapping = profile.get("mapping", args.mapping)
         args.confirmed = args.confirmed or str(PROFILES_FILE.parent / profile["confirmed"])
-        args.out = args.out or str(settings.ROOT / "var" / "imports" / args.profile)
+        args.out = str(import_folder(args))
     if not args.export:
         raise KbError("请给出事项清单导出文件，或用 --profile 选择部署配置")
     export = Path(args.export)
@@ -238,8 +238,56 @@ def cmd_import_catalogue(args) -> int:
         print("以上是预览，没有写入。")
         return 0
     bar = tqdm(plan.imported, desc="写入导入事项", unit="条", disable=None)
-    audit_id = write_import(plan, Path(args.out), mapping.source, export.name, operator(args), progress=bar)
-    print(f"已导入到 {args.out}（导入编号 {audit_id}）。")
+    audit_id, landed = write_import(plan, Path(args.out), mapping.source, export.name, operator(args), progress=bar)
+    print(f"已导入到 {args.out}（导入编号 {audit_id}）：{landed.summary()}。")
+    if landed.conflicts:
+        print(f"有 {len(landed.conflicts)} 条记录工作人员改过、新导出也改了：仍用工作人员的版本，请另一位工作人员复核（kb import-conflicts）。")
+    return 0
+
+
+def import_folder(args) -> Path:
+    """The folder of a region's import: --out, else var/imports/<--profile>, else the one in service."""
+    if getattr(args, "out", None):
+        return Path(args.out)
+    if getattr(args, "profile", None):
+        return settings.ROOT / "var" / "imports" / args.profile
+    return settings.kb_imports_dir() or settings.ROOT / "var" / "imports" / "catalogue"
+
+
+def cmd_import_conflicts(args) -> int:
+    """The review queue of an import; with CODE and --keep, one decision (not by the importer)."""
+    from knowledge_base.imports.review import ReviewRefused, open_conflicts, resolve
+
+    folder = import_folder(args)
+    if args.code:
+        if not args.keep:
+            raise KbError("请用 --keep staff（保留工作人员的修改）或 --keep export（采用新导出的版本）")
+        try:
+            print(resolve(folder, args.code, args.keep, operator(args)))
+        except ReviewRefused as refused:
+            raise KbError(str(refused)) from refused
+        return 0
+    conflicts = open_conflicts(folder)
+    if not conflicts:
+        print("复核队列是空的。")
+    for c in conflicts:
+        name = c.export.get("name") or c.staff.get("name")
+        print(f"{c.code}  {name}（导入 {c.import_id}，导入人 {c.imported_by}）不同的字段：{'、'.join(c.changed_fields())}")
+        for f in c.changed_fields():
+            print(f"    {f}：工作人员 {c.staff.get(f)!r} ｜ 新导出 {c.export.get(f)!r}")
+    return 0
+
+
+def cmd_erase_import(args) -> int:
+    """Undo one import by its audit id (imports.jsonl)."""
+    from knowledge_base.imports.erase import erase_import
+    from knowledge_base.imports.review import ReviewRefused
+
+    try:
+        erased = erase_import(import_folder(args), args.id, operator(args), include_edited=args.include_edited)
+    except ReviewRefused as refused:
+        raise KbError(str(refused)) from refused
+    print(f"已撤销导入 {args.id}：{erased.summary()}。运行中的助手会在几秒内生效。")
     return 0
 
 
@@ -370,6 +418,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--confirmed", help="工作人员已确认的对应关系（实施编码: 事项编码 或 null）")
     p.add_argument("--out", help="写到哪个目录（默认 var/imports/<部署配置> 或 var/imports/catalogue）")
     p.add_argument("--dry-run", action="store_true", help="只检查和预览")
+    p = command("import-conflicts", "导入冲突的复核队列；给出实施编码和 --keep 即作出决定", cmd_import_conflicts)
+    p.add_argument("code", nargs="?", help="要决定的记录的实施编码")
+    p.add_argument("--keep", choices=("staff", "export"), help="staff：保留工作人员的修改；export：采用新导出的版本")
+    p.add_argument("--profile", help="部署配置（如 guangdong）")
+    p.add_argument("--out", help="导入目录（默认按 --profile 或 KB_PROFILE）")
+    p = command("erase-import", "按导入编号撤销一次导入（见 imports.jsonl）", cmd_erase_import)
+    p.add_argument("id", help="导入编号，如 imp-20261207120000-abc123")
+    p.add_argument("--profile", help="部署配置（如 guangdong）")
+    p.add_argument("--out", help="导入目录（默认按 --profile 或 KB_PROFILE）")
+    p.add_argument("--include-edited", action="store_true", help="连工作人员手工改过的文件一起删除")
     p = command("add-alias", "添加别名", cmd_add_alias)
     p.add_argument("id")
     p.add_argument("alias")
