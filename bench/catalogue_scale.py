@@ -1,89 +1,39 @@
-"""Does the NLU stay fast with a catalogue twenty times larger?
+"""Does the NLU stay fast with a region's catalogue imported beside our 100 guides?
 
-Builds a temporary knowledge base: the real 100 entries plus one minimal item per
-distinct service name in ../shared/reference/guangdong_service_guides.jsonl (about
-2,200), then, in a fresh process for each catalogue, loads the trained model with
-KB_DIR pointing at it and prints start-up time, parse p50/p95 over the frozen citizen
-questions, and peak memory. Run after `make train`: python -m bench.catalogue_scale
+Imports the shipped Guangdong sample (knowledge_base/imports/samples/, 2,262 records) into a
+temporary folder as `kb import-catalogue` does, then, in a fresh process for each catalogue, loads
+the trained model with KB_IMPORTS_DIR unset and then pointing at the import, and prints start-up
+time, parse p50/p95 over the citizen questions, and peak memory. Run after `make train`:
+python -m bench.catalogue_scale
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import yaml
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference" / "guangdong_service_guides.jsonl"
-
-
-def reference_items(limit: int = 0):
-    """One minimal, valid 办事指南 per distinct service name of the reference file."""
-    seen = set()
-    for line in REFERENCE.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        name = re.sub(r"\s+", "", record.get("name") or "")
-        if not name or name in seen:
-            continue
-        seen.add(name)
-        n = len(seen)
-        materials = [m for m in (record.get("materials") or []) if isinstance(m, str) and m.strip()][:8]
-        yield {
-            "id": f"ref-{n:05d}",
-            "name": name,
-            "kind": "办理",
-            "aliases": [name],
-            "department": record.get("department") or "（参考数据）",
-            "department_id": "gov-service",
-            "service_object": "个人",
-            "summary": name,
-            "conditions": ["（参考数据，仅用于性能测试）"],
-            "materials": [
-                {"name": m[:60], "form": "原件", "copies": 1, "medium": "纸质", "required": "必要", "source": "申请人"}
-                for m in materials
-            ]
-            or [
-                {
-                    "name": "居民身份证",
-                    "form": "原件",
-                    "copies": 0,
-                    "medium": "纸质",
-                    "required": "必要",
-                    "source": "申请人本人持有",
-                }
-            ],
-            "process": ["提交申请", "审核", "办结"],
-            "time_limit": {
-                "legal": str(record.get("legal_time_limit") or "—"),
-                "promised": str(record.get("promised_time_limit") or "—"),
-            },
-            "fees": {"free": True},
-            "location": {"place": "（参考数据）", "hours": "工作日"},
-            "contact": "12345",
-            "online": {"available": False},
-            "trips": 1,
-            "delivery": ["自取"],
-            "faq": [],
-            "local_note": "以当地政务服务中心公布为准。",
-        }
-        if limit and n >= limit:
-            return
+SAMPLE = ROOT / "knowledge_base" / "imports" / "samples" / "guangdong_service_guides.jsonl"
 
 
 def build(folder: Path) -> int:
-    shutil.copytree(ROOT / "knowledge_base", folder, ignore=shutil.ignore_patterns("*.py", "__pycache__", "drafts"))
-    count = 0
-    for item in reference_items():
-        (folder / "items" / f"{item['id']}.yml").write_text(yaml.safe_dump(item, allow_unicode=True), "utf-8")
-        count += 1
-    return count
+    """The sample imported into `folder`; the number of imported records."""
+    from common import settings
+    from knowledge_base import load_catalogue
+    from knowledge_base.imports import load_mapping, plan_import, read_export
+    from knowledge_base.imports.landing import write_import
+
+    mapping = load_mapping("gdzwfw")
+    records, errors = read_export(SAMPLE, mapping)
+    assert not errors, errors[:3]
+    plan = plan_import(records, load_catalogue(settings.KNOWLEDGE_BASE_DIR), mapping)
+    write_import(plan, folder, mapping.source, SAMPLE.name, "bench")
+    return len(plan.imported)
 
 
 MEASURE = r"""
@@ -110,15 +60,18 @@ print(json.dumps({"startup_s": startup, "p50": times[len(times) // 2], "p95": ti
 """
 
 
-def measure(kb_dir: Path) -> dict:
-    env = {**os.environ, "KB_DIR": str(kb_dir), "TF_CPP_MIN_LOG_LEVEL": "3"}
+def measure(imports: Optional[Path]) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("KB_PROFILE", "KB_IMPORTS_DIR")}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    if imports is not None:
+        env["KB_IMPORTS_DIR"] = str(imports)
     out = subprocess.run(
         [
             sys.executable,
             "-c",
             MEASURE,
             str(ROOT / "models" / "zhengwu.tar.gz"),
-            str(ROOT / "tests" / "eval" / "citizens"),
+            str(ROOT / "tests" / "calibration"),
         ],
         env=env,
         cwd=ROOT,
@@ -131,14 +84,13 @@ def measure(kb_dir: Path) -> dict:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="zhengwu-scale-") as tmp:
-        big = Path(tmp) / "kb"
-        extra = build(big)
-        rows = [("100 entries", measure(ROOT / "knowledge_base")), (f"{100 + extra} entries", measure(big))]
-    print(f"{'catalogue':<16}{'start-up':>10}{'parse p50':>11}{'parse p95':>11}{'peak RSS':>11}")
+        extra = build(Path(tmp) / "gd")
+        rows = [("100 entries", measure(None)), (f"+{extra} imported", measure(Path(tmp) / "gd"))]
+    print(f"{'catalogue':<18}{'start-up':>10}{'parse p50':>11}{'parse p95':>11}{'peak RSS':>11}")
     for label, r in rows:
-        print(f"{label:<16}{r['startup_s']:>9.1f}s{r['p50']:>9.1f}ms{r['p95']:>9.1f}ms{r['rss_mb']:>9.0f}MB")
+        print(f"{label:<18}{r['startup_s']:>9.1f}s{r['p50']:>9.1f}ms{r['p95']:>9.1f}ms{r['rss_mb']:>9.0f}MB")
     print(
-        f"({rows[0][1]['n']} frozen citizen questions parsed in process; memory difference "
+        f"({rows[0][1]['n']} citizen questions parsed in process; memory difference "
         f"{rows[1][1]['rss_mb'] - rows[0][1]['rss_mb']:.0f} MB)"
     )
 
