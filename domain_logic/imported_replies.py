@@ -65,7 +65,10 @@ def materials(record: ImportedItem) -> str:
     if not record.materials:
         text = f"「{record.name}」的清单记录中没有列出申请材料。"
     else:
-        text = f"「{record.name}」清单记录中列出的申请材料：\n{_numbered(record.materials)}\n原件还是复印件、要几份，记录中没有写，请以官方办事指南为准。"
+        text = (
+            f"「{record.name}」清单记录中列出的申请材料：\n{_numbered(record.materials)}\n"
+            "原件还是复印件、要几份，记录中没有写，请以官方办事指南为准。"
+        )
     return _with_note(record, f"{text}\n{_where_to_read(record)}")
 
 
@@ -118,7 +121,8 @@ def location(record: ImportedItem) -> str:
 
 
 def hours(record: ImportedItem) -> str:
-    return _with_note(record, f"「{record.name}」的清单记录中没有写办公时间，去之前请先打电话确认。\n{_where_to_read(record)}")
+    text = f"「{record.name}」的清单记录中没有写办公时间，去之前请先打电话确认。"
+    return _with_note(record, f"{text}\n{_where_to_read(record)}")
 
 
 def online(record: ImportedItem) -> str:

@@ -295,10 +295,10 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
             parse = {"entities": ours, "intent": message.get(INTENT), "intent_ranking": message.get(INTENT_RANKING_KEY)}
             if decide(candidates_in(parse)).kind == ANSWER:
                 return []
-        ours = result.mention.term if result.mention is not None and result.source != "resembled" else ""
+        our_word = result.mention.term if result.mention is not None and result.source != "resembled" else ""
         if result.uncovered is not None:
-            ours = max(ours, result.uncovered.name, key=len)
-        found = self.imported_matcher().match(text, named_longer_than=len(ours) if ours else None)
+            our_word = max(our_word, result.uncovered.name, key=len)
+        found = self.imported_matcher().match(text, named_longer_than=len(our_word) if our_word else None)
         if found is None:
             return []
         source = IMPORTED_ANSWER_SOURCE if found.kind == IMPORTED_ANSWER else IMPORTED_ASK_SOURCE

@@ -153,9 +153,7 @@ class ImportedMatcher:
             return {}
         scores = (self._profiles @ self._vectorizer.transform([content]).T).toarray().ravel()
         wanted = set(among) if among is not None else None
-        return {
-            i: float(s) for i, s in zip(self._ids, scores) if s > 0 and (wanted is None or i in wanted)
-        }
+        return {i: float(s) for i, s in zip(self._ids, scores) if s > 0 and (wanted is None or i in wanted)}
 
     def _shares_enough(self, content: str, record_id: str) -> bool:
         forms = self._forms_of[record_id]

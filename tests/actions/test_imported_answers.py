@@ -3,8 +3,6 @@ guide and phone, the local guide prevailing, and no checklist."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 import actions.answer_question as answer_question

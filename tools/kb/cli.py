@@ -241,7 +241,10 @@ def cmd_import_catalogue(args) -> int:
     audit_id, landed = write_import(plan, Path(args.out), mapping.source, export.name, operator(args), progress=bar)
     print(f"已导入到 {args.out}（导入编号 {audit_id}）：{landed.summary()}。")
     if landed.conflicts:
-        print(f"有 {len(landed.conflicts)} 条记录工作人员改过、新导出也改了：仍用工作人员的版本，请另一位工作人员复核（kb import-conflicts）。")
+        print(
+            f"有 {len(landed.conflicts)} 条记录工作人员改过、新导出也改了：仍用工作人员的版本，"
+            "请另一位工作人员复核（kb import-conflicts）。"
+        )
     return 0
 
 
@@ -272,7 +275,8 @@ def cmd_import_conflicts(args) -> int:
         print("复核队列是空的。")
     for c in conflicts:
         name = c.export.get("name") or c.staff.get("name")
-        print(f"{c.code}  {name}（导入 {c.import_id}，导入人 {c.imported_by}）不同的字段：{'、'.join(c.changed_fields())}")
+        fields = "、".join(c.changed_fields())
+        print(f"{c.code}  {name}（导入 {c.import_id}，导入人 {c.imported_by}）不同的字段：{fields}")
         for f in c.changed_fields():
             print(f"    {f}：工作人员 {c.staff.get(f)!r} ｜ 新导出 {c.export.get(f)!r}")
     return 0
