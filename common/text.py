@@ -27,3 +27,15 @@ def normalize_term(term: str) -> str:
     """How a name is compared: simplified, lower-case, without spaces (the NLU's terms, the import's
     matching of a record's name to an entry's)."""
     return normalize_text(term).lower().replace(" ", "")
+
+
+def longest_common_run(a: str, b: str) -> int:
+    """The length of the longest run of characters that `a` and `b` share (那养老的呢 and a record's name)."""
+    best = 0
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            if a[i:j] in b:
+                best = j - i
+            else:
+                break
+    return best

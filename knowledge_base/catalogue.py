@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 import yaml
 
+from common.text import longest_common_run
 from knowledge_base.imported import AUDIT_FILE, FOLDER as IMPORTED_FOLDER, ImportedItem, load_imported
 from knowledge_base.local_facts import load_local_facts, with_local_facts
 from knowledge_base.model import Bundle, Department, Family, Question, ServiceItem, Sibling
@@ -114,7 +115,7 @@ class Catalogue:
             for term in (t.lower() for t in (entry.name, *entry.aliases)):
                 if word in term:
                     rest = term.replace(word, "|")
-                    scores[entry.id] = max(scores.get(entry.id, 0), max(_common_run(rest, o) for o in own))
+                    scores[entry.id] = max(scores.get(entry.id, 0), max(longest_common_run(rest, o) for o in own))
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
             return None
@@ -124,18 +125,6 @@ class Catalogue:
         """The directory entry of the department that handles an item (a bundle's first member's)."""
         item = entry.members[0] if isinstance(entry, Bundle) else entry
         return self.departments.get(item.department_id)
-
-
-def _common_run(a: str, b: str) -> int:
-    """The length of the longest run of characters that `a` and `b` share."""
-    best = 0
-    for i in range(len(a)):
-        for j in range(i + best + 1, len(a) + 1):
-            if a[i:j] in b:
-                best = j - i
-            else:
-                break
-    return best
 
 
 # 挂失完补一张新的: what is already done (挂失完, 报完之后) is not what the citizen asks for now.

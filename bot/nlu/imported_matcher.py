@@ -19,7 +19,7 @@ from typing import Dict, Iterable, List, Sequence, Set, Tuple
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.nlu.service_matcher import GENERIC_WORDS
-from common.text import normalize_term
+from common.text import longest_common_run, normalize_term
 from knowledge_base.imported import ImportedItem
 
 ANSWER, ASK = "answer", "ask"
@@ -43,18 +43,6 @@ ASK_SIMILARITY = 0.40
 LEAD = 1.25
 MIN_SHARED_RUN = 4
 MIN_SHARED_PAIRS = 3
-
-
-def longest_common_run(a: str, b: str) -> int:
-    """The length of the longest run of characters that `a` and `b` share."""
-    best = 0
-    for i in range(len(a)):
-        for j in range(i + best + 1, len(a) + 1):
-            if a[i:j] in b:
-                best = j - i
-            else:
-                break
-    return best
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,16 @@ becomes an item of its own and the pair goes on the list for staff to confirm.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
 from common.text import normalize_term as _key
-from knowledge_base.catalogue import Catalogue
 from knowledge_base.imports.mapping import ExportMapping
 from knowledge_base.imports.records import CatalogueRecord
+
+if TYPE_CHECKING:  # the catalogue loads imported records, whose type is the import's
+    from knowledge_base.catalogue import Catalogue
 
 # A name this alike (rapidfuzz ratio, 0–100) may be the same matter: for staff to decide, never merged.
 ALIKE = 85.0

@@ -58,8 +58,9 @@ class CatalogueRecord:
 
     @property
     def for_citizens(self) -> bool:
-        """Enterprise-only records (no 自然人 among the service objects) are not offered to citizens."""
-        return CITIZEN in self.audience
+        """Enterprise-only records (no 自然人 among the service objects) are not offered to citizens; a
+        record that names no service objects is taken to serve everyone."""
+        return not self.audience or CITIZEN in self.audience
 
 
 def _rows(path: Path) -> Iterator[Tuple[int, Any]]:

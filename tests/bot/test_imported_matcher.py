@@ -13,7 +13,9 @@ from tools.kb.cli import main as kb
 
 
 def item(code: str, name: str, audience=("自然人",), department="广东省文化和旅游厅") -> ImportedItem:
-    return ImportedItem(code, name, department, "广东政务服务网", "imp-test", audience=tuple(audience))
+    return ImportedItem(
+        record=0, code=code, name=name, department=department, audience=tuple(audience), source="广东政务服务网"
+    )
 
 
 RECORDS = [
