@@ -148,7 +148,8 @@ def staff(browser, stack):
 def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.fill('input[name="username"]', username)
     page.fill('input[name="password"]', password)
-    page.click('button:has-text("登录")')
+    with page.expect_navigation():  # the form's answer, signed in or refused, before anything is read
+        page.click('button:has-text("登录")')
 
 
 def flash(page) -> str:
