@@ -73,7 +73,8 @@ def materials(record: ImportedItem) -> str:
 
 
 def process(record: ImportedItem) -> str:
-    return _with_note(record, f"「{record.name}」的清单记录中没有写办理流程。\n{_where_to_read(record)}")
+    """怎么办 asks the steps, which no record gives: say so, then what the record does hold."""
+    return f"「{record.name}」的清单记录中没有写办理步骤，下面是记录中有的内容。\n" + overview(record)
 
 
 def conditions(record: ImportedItem) -> str:

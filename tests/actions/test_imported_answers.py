@@ -75,3 +75,9 @@ def test_preparing_an_imported_record_says_there_is_no_checklist_and_lists_its_m
     said, _ = run(ActionChecklistStart(), tracker("start_checklist", slot="G0001", text="开始准备材料"))
     assert "不能陪您逐项准备" in said[0]["text"]
     assert "1. 导游证申请表" in said[1]["text"]
+
+
+def test_how_to_do_it_says_the_record_has_no_steps_and_gives_what_it_has(region):
+    said, _ = run(ActionAnswerQuestion(), tracker("ask_process", [candidate("G0001")], text="导游证核发怎么办"))
+    text = said[0]["text"]
+    assert "没有写办理步骤" in text and "清单列出 2 项申请材料" in text and "办理地点：" in text
