@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Optional, Sequence, Set, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -32,13 +32,18 @@ def utter_alternatives(dispatcher: CollectingDispatcher, intent: str, alternativ
         dispatcher.utter_message(text=replies.NOT_THIS, buttons=choose_service_buttons(intent, alternatives, cat))
 
 
+def steps_to_skip(answered: str, service: str, tracker: Tracker) -> Set[str]:
+    """The answer just given, and the rating once given for this item or while a flow runs (一事一评)."""
+    rated = tracker.get_slot("rated_services") or []
+    return {answered} | ({"give_feedback"} if service in rated or tracker.active_loop_name else set())
+
+
 def next_step_buttons(answered: str, service: str, tracker: Tracker) -> List[Dict[str, Any]]:
     """The natural next steps after an answer, minus the one just given.
 
     The rating is offered once per item per conversation (一事一评), never during a flow.
     """
-    rated = tracker.get_slot("rated_services") or []
-    skip = {answered} | ({"give_feedback"} if service in rated or tracker.active_loop_name else set())
+    skip = steps_to_skip(answered, service, tracker)
     entry = catalogue().get(service)
     if entry is not None and not entry.preparable:
         skip.add("start_checklist")  # nothing to hand in, nothing to prepare
@@ -121,7 +126,8 @@ def tell_imported(
     record = cat.imported[context.service]
     log_for_inbox(tracker, record.id)  # staff see which imported matters citizens ask, to write guides
     answer = imported_replies.ANSWERS.get(intent, imported_replies.overview)(record)
-    steps = [(title, asked, record.id) for title, asked in imported_replies.NEXT_STEPS if asked != intent]
+    skip = steps_to_skip(intent, record.id, tracker)
+    steps = [(title, asked, record.id) for title, asked in imported_replies.NEXT_STEPS if asked not in skip]
     dispatcher.utter_message(text=answer, buttons=buttons(steps) + [HUMAN_BUTTON])
     utter_alternatives(dispatcher, intent, context.alternatives, cat)
     return [SlotSet("service", record.id), SlotSet(FAMILY, None)]

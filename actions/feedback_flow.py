@@ -194,8 +194,7 @@ class ActionFeedbackSubmit(SafeAction):
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_feedback_not_saved")
             return reset
-        rated = catalogue().get(target)
-        name = rated.name if rated else "本次服务"
+        name = catalogue().title_of(target) or "本次服务"
         text = f"已记录您对「{name}」的评价：{RATINGS[rating]}。"
         if rating in BAD and not follow_up_of:
             text += (

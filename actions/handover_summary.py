@@ -22,9 +22,8 @@ CITIZEN, ASSISTANT = "citizen", "assistant"
 
 def summary(tracker: Tracker) -> Dict[str, Any]:
     """{service, checklist, recent: [{who, text}]}; plain data, for the store to mask and keep."""
-    entry = catalogue().get(tracker.get_slot("service") or "")
     return {
-        "service": entry.name if entry else None,
+        "service": catalogue().title_of(tracker.get_slot("service") or ""),
         "checklist": checklist_state(tracker),
         "recent": recent_turns(tracker.events),
     }

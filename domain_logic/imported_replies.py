@@ -157,4 +157,9 @@ ANSWERS: Dict[str, Callable[[ImportedItem], str]] = {
     "inquire_service": overview,
 }
 # Next steps a record can answer: no checklist, since the record says nothing of forms and copies.
-NEXT_STEPS = (("需要什么材料", "ask_materials"), ("办理地点", "ask_location"), ("咨询电话", "ask_contact"))
+NEXT_STEPS = (
+    ("需要什么材料", "ask_materials"),
+    ("办理地点", "ask_location"),
+    ("咨询电话", "ask_contact"),
+    ("评价本次服务", "give_feedback"),
+)

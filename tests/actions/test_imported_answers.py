@@ -49,7 +49,7 @@ def test_the_materials_are_what_the_record_lists_with_its_link_and_the_local_gui
     assert "https://www.gdzwfw.gov.cn/example" in text and "020-00000000（示例）" in text
     assert "以当地政务服务中心公布为准" in text and "事项编码 G0001" in text
     titles = [b["title"] for b in said[0]["buttons"]]
-    assert "开始准备材料" not in titles and "办理地点" in titles
+    assert "开始准备材料" not in titles and "办理地点" in titles and "评价本次服务" in titles
     assert {"event": "slot", "name": "service", "value": "G0001"} in [
         {k: e.get(k) for k in ("event", "name", "value")} for e in events
     ]
