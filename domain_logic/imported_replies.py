@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Callable, Dict
 
+from domain_logic import replies
+from domain_logic.replies import numbered
 from knowledge_base.imported import ImportedItem
 from knowledge_base.local_facts import NO_WINDOW
 
@@ -18,10 +20,6 @@ NO_CHECKLIST = (
     "这项是按本地区事项清单导入的，清单只列出材料名称，没有写原件、复印件和份数，"
     "所以我不能陪您逐项准备。下面是清单中的材料，请对照官方办事指南准备："
 )
-
-
-def _numbered(lines) -> str:
-    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
 
 
 def source_note(record: ImportedItem) -> str:
@@ -66,7 +64,7 @@ def materials(record: ImportedItem) -> str:
         text = f"「{record.name}」的清单记录中没有列出申请材料。"
     else:
         text = (
-            f"「{record.name}」清单记录中列出的申请材料：\n{_numbered(record.materials)}\n"
+            f"「{record.name}」清单记录中列出的申请材料：\n{numbered(record.materials)}\n"
             "原件还是复印件、要几份，记录中没有写，请以官方办事指南为准。"
         )
     return _with_note(record, f"{text}\n{_where_to_read(record)}")
@@ -144,17 +142,10 @@ def contact(record: ImportedItem) -> str:
     return _with_note(record, text)
 
 
+# The same questions as `replies.ANSWERS` (the one list of what a citizen can ask), each answered by this
+# module's function of the same name, from the record.
 ANSWERS: Dict[str, Callable[[ImportedItem], str]] = {
-    "ask_materials": materials,
-    "ask_process": process,
-    "ask_conditions": conditions,
-    "ask_time_limit": time_limit,
-    "ask_fee": fee,
-    "ask_location": location,
-    "ask_hours": hours,
-    "ask_online": online,
-    "ask_contact": contact,
-    "inquire_service": overview,
+    intent: globals()[answer.__name__] for intent, answer in replies.ANSWERS.items()
 }
 # Next steps a record can answer: no checklist, since the record says nothing of forms and copies.
 NEXT_STEPS = (

@@ -12,7 +12,8 @@ from knowledge_base import Bundle, Channel, Department, Material, ServiceItem
 from knowledge_base.catalogue import Entry
 
 
-def _numbered(lines: Iterable[str]) -> str:
+def numbered(lines: Iterable[str]) -> str:
+    """1. … / 2. …: how every list reads on a phone."""
     return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
 
 
@@ -42,7 +43,7 @@ def channels(entry: Entry) -> str:
 
 
 def _channel_list(items: Iterable[Channel]) -> str:
-    return _numbered(f"{c.name}：{c.how}" for c in items)
+    return numbered(f"{c.name}：{c.how}" for c in items)
 
 
 def _channels_section(entry: Entry, heading: str = "可以通过以下渠道办理：") -> str:
@@ -68,7 +69,7 @@ def materials(entry: Entry) -> str:
         for bm in entry.materials:
             used = "、".join(names[i] for i in bm.needed_for)
             lines.append(f"{material_line(bm.material)}（用于：{used}）")
-        body = _numbered(lines)
+        body = numbered(lines)
         extra = ""
         if entry.extra_steps:
             extra = "\n另需办理：" + "；".join(f"{s.name}（{s.where}）" for s in entry.extra_steps)
@@ -76,20 +77,20 @@ def materials(entry: Entry) -> str:
             f"「{entry.name}」合并后的材料清单（相同材料只需准备一份）：\n{body}{extra}\n"
             f"标〔视情况〕的只在相应情形下需要。{local_note(entry)}"
         )
-    body = _numbered(material_line(m) for m in entry.materials)
+    body = numbered(material_line(m) for m in entry.materials)
     note = "标〔视情况〕的只在相应情形下需要。" if any(m.is_conditional for m in entry.materials) else ""
     return f"办理「{entry.name}」需要准备：\n{body}\n{note}{local_note(entry)}"
 
 
 def process(entry: Entry) -> str:
-    return f"「{entry.name}」办理流程：\n{_numbered(entry.process)}\n{_trips_text(entry.trips)}。"
+    return f"「{entry.name}」办理流程：\n{numbered(entry.process)}\n{_trips_text(entry.trips)}。"
 
 
 def conditions(entry: Entry) -> str:
     if isinstance(entry, Bundle):
         parts = [f"【{item.name}】" + "；".join(item.conditions) for item in entry.members]
         return f"「{entry.name}」各事项的受理条件：\n" + "\n".join(parts)
-    return f"「{entry.name}」受理条件：\n{_numbered(entry.conditions)}"
+    return f"「{entry.name}」受理条件：\n{numbered(entry.conditions)}"
 
 
 def time_limit(entry: Entry) -> str:
@@ -156,7 +157,7 @@ def overview(entry: Entry) -> str:
     if isinstance(entry, ServiceItem) and not entry.materials:
         return f"「{entry.name}」：{entry.summary}{_channels_section(entry)}\n{local_note(entry)}"
     if isinstance(entry, Bundle):
-        members = _numbered(item.name for item in entry.members)
+        members = numbered(item.name for item in entry.members)
         return (
             f"「{entry.name}」：{entry.summary}\n一次申请可联办：\n{members}\n"
             f"整件事{_trips_text(entry.trips)}。\n\n{materials(entry)}"

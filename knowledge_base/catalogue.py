@@ -19,7 +19,7 @@ import yaml
 
 from common.text import longest_common_run
 from knowledge_base.imported import AUDIT_FILE, FOLDER as IMPORTED_FOLDER, ImportedItem, load_imported
-from knowledge_base.local_facts import load_local_facts, with_local_facts
+from knowledge_base.local_facts import FOLDER as LOCAL_FACTS, load_local_facts, with_local_facts
 from knowledge_base.model import Bundle, Department, Family, Question, ServiceItem, Sibling
 from knowledge_base.validation import FileError, parse_file, schema_errors
 
@@ -348,7 +348,7 @@ def _signature(root: Path, imports: Optional[Path] = None) -> Tuple[Tuple[str, i
     """What changes when a staff member edits, adds or removes a file, or a new import lands (an import
     rewrites its folder of imported items, whose own time then changes: one stat, not 2,000)."""
     files = [
-        *((Path(imports) / "local_facts").glob("*.yml") if imports else ()),
+        *((Path(imports) / LOCAL_FACTS).glob("*.yml") if imports else ()),
         *((Path(imports) / IMPORTED_FOLDER, Path(imports) / AUDIT_FILE) if imports else ()),
         root / "questions.yml",
         root / "departments.yml",

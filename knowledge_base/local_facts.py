@@ -19,6 +19,7 @@ from knowledge_base.model import ServiceItem
 
 logger = logging.getLogger(__name__)
 NO_WINDOW = "无线下办理窗口"
+FOLDER = "local_facts"  # local_facts/<entry id>.yml in an import folder
 _DAYS = re.compile(r"^\s*(\d+)\s*[（(]\s*(工作日|自然日)\s*[)）]\s*$")
 
 
@@ -61,7 +62,7 @@ def load_local_facts(folder: Optional[Path]) -> Dict[str, Dict[str, Any]]:
     out: Dict[str, Dict[str, Any]] = {}
     if folder is None:
         return out
-    for path in sorted((Path(folder) / "local_facts").glob("*.yml")):
+    for path in sorted((Path(folder) / FOLDER).glob("*.yml")):
         try:
             records: List[Dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         except (OSError, yaml.YAMLError) as e:

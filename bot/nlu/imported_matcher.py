@@ -13,6 +13,7 @@ never takes a question from the 100 guides. An enterprise-only record is found b
 from __future__ import annotations
 
 import re
+from itertools import islice
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Sequence, Set, Tuple
 
@@ -116,8 +117,9 @@ class ImportedMatcher:
         content = GENERIC_WORDS.sub(" ", text)
         # Resemblance counts only with enough of the name in the sentence, a run of four characters or three
         # pairs of them (分家产…协议…公证 for 分家析产协议公证指引): 机器人 alone is no 机器人研究院.
-        similarities = {i: s for i, s in similarities.items() if self._shares_enough(content, i)}
-        ranked = sorted(similarities, key=lambda i: -similarities[i])[:MAX_OPTIONS]
+        # Checked down the ranking only until three pass: thousands of records share a pair with any sentence.
+        by_resemblance = sorted(similarities, key=lambda i: -similarities[i])
+        ranked = list(islice((i for i in by_resemblance if self._shares_enough(content, i)), MAX_OPTIONS))
         if not ranked or similarities[ranked[0]] < ASK_SIMILARITY:
             return None
         if similarities[ranked[0]] >= ANSWER_SIMILARITY and self._leads(ranked, similarities):

@@ -16,9 +16,9 @@ import yaml
 
 from knowledge_base.imported import FOLDER
 from knowledge_base.imports.landing import CONFLICTS, REPLACED, _load, _load_list, fingerprint
-from knowledge_base.imports.review import ReviewRefused, audit_lines, log, new_id
-
-LOCAL_FACTS = "local_facts"
+from knowledge_base.imports.review import ReviewRefused
+from knowledge_base.imports.trail import audit_lines, log, new_id
+from knowledge_base.local_facts import FOLDER as LOCAL_FACTS
 
 
 @dataclass

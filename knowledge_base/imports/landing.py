@@ -16,15 +16,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
 import yaml
 
-from knowledge_base.imported import AUDIT_FILE, FOLDER
+from knowledge_base.imported import FOLDER
+from knowledge_base.imports.trail import log, new_id
+from knowledge_base.local_facts import FOLDER as LOCAL_FACTS
 from knowledge_base.imports.plan import ImportPlan
 from knowledge_base.imports.records import CatalogueRecord
 
@@ -132,14 +132,14 @@ def write_import(
 ) -> "tuple[str, Landed]":
     """Write `plan` under `folder` and log it; returns the import's audit id and what it did. `progress`
     may wrap the imported records (a progress bar) as they are written."""
-    audit_id = f"imp-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    audit_id = new_id("imp")
     landed = Landed()
     for record in progress if progress is not None else plan.imported:
         _land(record, folder, source, audit_id, landed)
     for entry_id, records in plan.local_facts.items():
-        path = folder / "local_facts" / f"{entry_id}.yml"
+        path = folder / LOCAL_FACTS / f"{entry_id}.yml"
         if path.exists():
-            _dump(folder / REPLACED / audit_id / "local_facts" / f"{entry_id}.yml", _load_list(path))
+            _dump(folder / REPLACED / audit_id / LOCAL_FACTS / f"{entry_id}.yml", _load_list(path))
         _dump(path, [_as_data(r, source, audit_id) for r in records])
     _dump(
         folder / "uncertain.yml",
@@ -155,18 +155,17 @@ def write_import(
             for p in plan.uncertain
         ],
     )
-    line = {
-        "id": audit_id,
-        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "by": by,
-        "export": export_name,
-        "source": source,
-        "imported": len(plan.imported),
-        "local_facts": sum(len(v) for v in plan.local_facts.values()),
-        "uncertain": len(plan.uncertain),
-        **{name: len(codes) for name, codes in dataclasses.asdict(landed).items()},
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / AUDIT_FILE).open("a", encoding="utf-8") as f:
-        f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    log(
+        folder,
+        {
+            "id": audit_id,
+            "by": by,
+            "export": export_name,
+            "source": source,
+            "imported": len(plan.imported),
+            "local_facts": sum(len(v) for v in plan.local_facts.values()),
+            "uncertain": len(plan.uncertain),
+            **{name: len(codes) for name, codes in dataclasses.asdict(landed).items()},
+        },
+    )
     return audit_id, landed

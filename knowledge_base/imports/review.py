@@ -7,17 +7,15 @@ the import's audit log.
 
 from __future__ import annotations
 
-import json
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import yaml
 
-from knowledge_base.imported import AUDIT_FILE, FOLDER
+from knowledge_base.imported import FOLDER
 from knowledge_base.imports.landing import CONFLICTS, REPLACED, _dump, fingerprint
+from knowledge_base.imports.trail import audit_lines, log, new_id
 
 KEEP_STAFF, TAKE_EXPORT = "staff", "export"
 
@@ -38,30 +36,6 @@ class Conflict:
     def changed_fields(self) -> List[str]:
         """The fields where the two versions differ."""
         return sorted(k for k in {*self.staff, *self.export} if self.staff.get(k) != self.export.get(k))
-
-
-def audit_lines(folder: Path) -> List[Dict[str, Any]]:
-    path = Path(folder) / AUDIT_FILE
-    if not path.exists():
-        return []
-    lines = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            lines.append(json.loads(line))
-        except ValueError:
-            continue
-    return lines
-
-
-def log(folder: Path, line: Dict[str, Any]) -> None:
-    """One more line of the audit trail: what was done, by whom, when."""
-    line = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **line}
-    with (Path(folder) / AUDIT_FILE).open("a", encoding="utf-8") as f:
-        f.write(json.dumps(line, ensure_ascii=False) + "\n")
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
 
 
 def open_conflicts(folder: Path) -> List[Conflict]:
