@@ -29,7 +29,7 @@ PYTHON310 := $(shell \
 TRAINING_INPUTS = { echo config.yml domain.yml; find nlu_data knowledge_base bot/nlu common/text.py -type f \( -name '*.yml' -o -name '*.py' \) \
                     -not -path '*/__pycache__/*' -not -name service_matcher.py | sort; }
 
-.PHONY: help profile run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx kiosk telegram wechat console kb bench audit
+.PHONY: help profile run run-cluster test test-fast lint eval validate train shell clean system-packages fonts browser nginx axe kiosk telegram wechat console kb bench audit
 
 CHART_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -168,7 +168,15 @@ nginx:
 # The Debian packages the whole suite needs: a Chinese chart font, Chromium, nginx.
 system-packages: fonts browser nginx
 
-test: train system-packages
+# axe-core (npm, pinned in tests/accessibility/package-lock.json) for the kiosk's accessibility check.
+AXE := tests/accessibility/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): tests/accessibility/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "错误：缺少 npm（无障碍检查要用 axe-core）。请运行：sudo apt-get install npm"; exit 1; }
+	cd tests/accessibility && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: train system-packages axe
 	$(PY) -m tools.kb validate
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings --quiet
 	$(PY) -m pytest -q tests

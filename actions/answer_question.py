@@ -14,6 +14,7 @@ from actions.catalogue import catalogue
 from actions.inbox_log import is_low_confidence, log_for_inbox
 from actions.safe_action import SafeAction
 from actions.buttons import button
+from actions.take_away import guide_take_away
 from actions.service_context import FAMILY, POPULAR, NoGuide, ServiceInContext, buttons, service_in_context
 
 DEFAULT_INTENT = "inquire_service"
@@ -169,6 +170,7 @@ class ActionAnswerQuestion(SafeAction):
         answer = replies.ANSWERS[intent](entry)
         if context.guessed:
             answer = f"（按「{entry.name}」为您解答；如果不是您要办的事，请告诉我具体名称。）\n" + answer
-        dispatcher.utter_message(text=answer, buttons=next_step_buttons(intent, entry.id, tracker))
+        steps = next_step_buttons(intent, entry.id, tracker)
+        dispatcher.utter_message(text=answer, buttons=steps, json_message=guide_take_away(entry, tracker))
         utter_alternatives(dispatcher, intent, context.alternatives, cat)
         return [SlotSet("service", entry.id), SlotSet(FAMILY, getattr(entry, "family", None))]

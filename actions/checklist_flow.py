@@ -9,7 +9,6 @@ bring the form back to the step it was on.
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -42,7 +41,7 @@ from actions.buttons import button
 from actions.service_context import POPULAR, SERVICE, service_in_context
 from common import settings
 from common.spool import local_spool
-from domain_logic.sheet_links.store import SheetLinks
+from actions.take_away import sheet_link
 
 FORM = "checklist_form"
 STEP_SLOT = "checklist_step"
@@ -76,21 +75,6 @@ def ask(dispatcher: CollectingDispatcher, step: Step, hint: str = "") -> None:
     elif step.needed:
         text = f"{hint}您的{material_line(step.needed.material)}备好了吗？"
         dispatcher.utter_message(text=text, buttons=[answer_button(a) for a in (READY, MISSING, UNSURE)])
-
-
-@lru_cache(maxsize=None)
-def sheet_links() -> SheetLinks:
-    return SheetLinks()
-
-
-def sheet_link(title: str, page: str) -> Optional[str]:
-    """The link where the citizen's phone opens this sheet (扫码带走), or None while its store is away:
-    the sheet itself still comes, only the link is missing."""
-    try:
-        return f"{settings.public_url()}/sheet/{sheet_links().create(title, page)}"
-    except Exception:  # noqa: BLE001 - the link is an extra; the sheet must not fail for it
-        logging.getLogger(__name__).warning("could not make the sheet's link", exc_info=True)
-        return None
 
 
 def send_sheet(dispatcher: CollectingDispatcher, entry, progress: Progress) -> None:

@@ -99,24 +99,26 @@ def _session(body: Dict[str, Any]) -> Optional[str]:
     return session if isinstance(session, str) and SESSION_ID.match(session) else None
 
 
+def _take_away(link: str) -> Optional[Dict[str, Any]]:
+    """扫码带走: the QR code of a sheet's link (a checklist's, or a guide's), drawn by this server."""
+    token = link.rsplit("/sheet/", 1)[-1] if "/sheet/" in link else ""
+    return {"qr": f"/sheet/{token}/qr.svg", "days": settings.sheet_link_days()} if TOKEN.match(token) else None
+
+
 def _as_json(reply: BotMessage) -> Dict[str, Any]:
     checklist = reply.custom.get("checklist") if isinstance(reply.custom.get("checklist"), dict) else None
-    link = str(checklist.get("link") or "") if checklist else ""
-    token = link.rsplit("/sheet/", 1)[-1] if "/sheet/" in link else ""
+    shared = checklist or reply.custom.get("take_away")
+    link = str(shared.get("link") or "") if isinstance(shared, dict) else ""
     return {
         "text": reply.text,
         "from": reply.author,
         "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons],
         "checklist": (
-            {
-                "title": str(checklist.get("verdict", "")),
-                "html": str(checklist.get("html", "")),
-                "qr": f"/sheet/{token}/qr.svg" if TOKEN.match(token) else None,
-                "days": settings.sheet_link_days(),
-            }
+            {"title": str(checklist.get("verdict", "")), "html": str(checklist.get("html", ""))}
             if checklist and checklist.get("html")
             else None
         ),
+        "takeAway": _take_away(link),
     }
 
 

@@ -17,16 +17,22 @@ from domain_logic.replies import local_note, material_line
 from knowledge_base import Bundle, ServiceItem
 
 Entry = Union[ServiceItem, Bundle]
-MARKS = {READY: "✓", MISSING: "✗", UNSURE: "？"}
+# A mark carries its word, so that nothing is told by colour or symbol alone (适老化).
+MARKS = {READY: "✓ 已备好", MISSING: "✗ 还缺", UNSURE: "？ 待确认"}
+TO_PREPARE = "□ 待准备"  # a guide's sheet, before anything is checked
 _ONLINE_SOURCE = re.compile(r"网上|线上|App|APP|小程序|政务服务网|平台|在线")
 
 
 @dataclass(frozen=True)
 class Line:
-    mark: str
+    mark: str  # ✓ 已备好 / ✗ 还缺 / ？ 待确认 / □ 待准备
     text: str  # 居民身份证（原件，现场核验）
     how_to_get: str  # for a missing or unsure material, else ""
     online_first: bool  # can be obtained online before the trip
+
+    @property
+    def ready(self) -> bool:
+        return self.mark == MARKS[READY]
 
 
 @dataclass(frozen=True)
@@ -37,9 +43,15 @@ class Sheet:
     missing: Tuple[str, ...]
     unsure: Tuple[str, ...]
     local_note: str
+    checked: bool = True  # False: a guide's materials, nothing asked yet
 
     @property
     def verdict(self) -> str:
+        if not self.checked:
+            return (
+                "尚未逐项核对：以上是可能需要的全部材料，标〔视情况〕的只在相应情形下需要。"
+                "在自助屏或公众号里选「开始准备材料」，可逐项核对。"
+            )
         if self.missing:
             return f"还缺 {len(self.missing)} 项：{'、'.join(self.missing)}。备齐后再去，可一次办结。"
         if self.unsure:
@@ -63,6 +75,17 @@ def _facts(entry: Entry) -> Tuple[Tuple[str, str], ...]:
     online = f"可网上办理（{entry.online_entry}）" if entry.online else "需到现场办理"
     facts.append(("网上办理", f"{online}；{trips}"))
     return tuple(facts)
+
+
+def build_guide_sheet(entry: Entry) -> Sheet:
+    """A guide to take away before anything is checked (扫码带走 on any guide): every material, to prepare."""
+    needed = materials_for(entry, {})  # an unanswered question keeps its materials listed
+    names = {item.id: item.name for item in members(entry)}
+    groups: dict = {item.id: [] for item in members(entry)}
+    for bm in needed:
+        groups[bm.needed_for[0]].append(Line(TO_PREPARE, material_line(bm.material), bm.material.source, False))
+    ordered = tuple((names[i], tuple(lines)) for i, lines in groups.items() if lines)
+    return Sheet(f"办事指南：{entry.name}", ordered, _facts(entry), (), (), local_note(entry), checked=False)
 
 
 def build_sheet(entry: Entry, progress: Progress) -> Sheet:
@@ -115,7 +138,7 @@ def _chat_text(sheet: Sheet, m: _Markup) -> str:
         if len(sheet.groups) > 1:
             out.append("\n" + m.heading(window))
         for line in lines:
-            out.append(f"{line.mark} {e(line.text)}")
+            out.append(f"{line.mark}：{e(line.text)}")
             if line.how_to_get:
                 hint = "（可先网上办理）" if line.online_first else ""
                 out.append("    " + m.italic(f"获取：{e(line.how_to_get)}{hint}"))
@@ -145,19 +168,22 @@ def to_html_page(sheet: Sheet) -> str:
         for line in lines:
             get = f'<div class="get">获取：{e(line.how_to_get)}</div>' if line.how_to_get else ""
             rows.append(
-                f'<li class="{"ok" if line.mark == "✓" else "todo"}">'
-                f'<span class="mark">{e(line.mark)}</span> {e(line.text)}{get}</li>'
+                f'<li class="{"ok" if line.ready else "todo"}">'
+                f'<span class="mark">{e(line.mark)}</span>：{e(line.text)}{get}</li>'
             )
         rows.append("</ul>")
     facts = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in sheet.facts)
     page = f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{e(sheet.title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size: 16pt; margin: 2em; }}
+body {{ line-height: 1.6; }} h1 {{ font-size: 1.5em; }} h2 {{ font-size: 1.2em; }}
 li {{ margin: .4em 0; list-style: none; }} .mark {{ font-weight: bold; }}
 li.todo .mark {{ color: #b00020; }} .get {{ font-size: 12pt; color: #444; margin-left: 1.6em; }}
 th {{ text-align: left; padding-right: 1em; vertical-align: top; }}
 .verdict {{ font-weight: bold; border: 2px solid #000; padding: .5em; }}
+@media screen and (max-width: 600px) {{ body {{ margin: 1em; }} }}
 @media print {{ body {{ margin: 0; font-size: 12pt; }} button {{ display: none; }} }}
 </style></head><body>
 <h1>{e(sheet.title)}</h1>

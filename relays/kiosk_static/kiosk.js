@@ -58,19 +58,62 @@ function addBot(message, isFirst) {
     print.type = "button";
     print.addEventListener("click", () => printSheet(message.checklist.html));
     bubble.append(print);
-    if (message.checklist.qr) {
-      // 扫码带走: the same sheet on the citizen's phone; it goes with the screen when the kiosk resets.
-      const take = element("figure", "take-away");
-      const code = document.createElement("img");
-      code.src = message.checklist.qr;
-      code.alt = "二维码：用手机扫码，带走这份清单";
-      take.append(code, element("figcaption", "", `用手机扫码，带走这份清单（链接 ${message.checklist.days} 天内有效）`));
-      bubble.append(take);
-    }
   }
+  if (message.takeAway) bubble.append(takeAway(message.takeAway, message.checklist ? "这份清单" : "这份办事指南"));
+  bubble.append(readAloudButton(bubble, message));
   $("conversation").append(bubble);
   scrollToEnd();
   return bubble;
+}
+
+// 扫码带走: the same sheet on the citizen's phone; it goes with the screen when the kiosk resets.
+function takeAway(code, what) {
+  const figure = element("figure", "take-away");
+  const image = document.createElement("img");
+  image.src = code.qr;
+  image.alt = `二维码：用手机扫码，带走${what}`;
+  figure.append(image, element("figcaption", "", `用手机扫码，带走${what}（链接 ${code.days} 天内有效）`));
+  return figure;
+}
+
+// 读给我听: the reply read aloud in a Chinese voice. Without one the button stays hidden (CSS: .can-speak).
+function chineseVoice() {
+  if (!("speechSynthesis" in window)) return null;
+  return speechSynthesis.getVoices().find((v) => /^(zh|cmn)/i.test(v.lang || "")) || null;
+}
+
+function noteVoices() {
+  document.body.classList.toggle("can-speak", Boolean(chineseVoice()));
+}
+
+function spokenText(message) {
+  const options = (message.buttons || []).map((b) => b.title);
+  return (message.text || "") + (options.length ? `。可以选择：${options.join("，")}` : "");
+}
+
+function readAloudButton(bubble, message) {
+  const button = element("button", "read-aloud", "读给我听");
+  button.type = "button";
+  button.setAttribute("aria-label", "读给我听：朗读这条回复");
+  button.addEventListener("click", () => {
+    const voice = chineseVoice();
+    if (!voice) return;
+    const speaking = speechSynthesis.speaking;
+    speechSynthesis.cancel();
+    if (speaking && bubble.dataset.speaking === "1") { // a second press stops it
+      bubble.dataset.speaking = "";
+      return;
+    }
+    document.querySelectorAll("[data-speaking='1']").forEach((b) => { b.dataset.speaking = ""; });
+    const utterance = new SpeechSynthesisUtterance(spokenText(message));
+    utterance.voice = voice;
+    utterance.lang = voice.lang;
+    utterance.rate = 0.9; // a little slower than the default, for older citizens
+    utterance.onend = () => { bubble.dataset.speaking = ""; };
+    bubble.dataset.speaking = "1";
+    speechSynthesis.speak(utterance);
+  });
+  return button;
 }
 
 // A person's reply (人工帮办), marked as theirs so nobody takes it for the assistant.
@@ -184,7 +227,8 @@ function resetScreen() {
   $("question").value = "";
   $("print-frame").srcdoc = "";
   delete $("print-frame").dataset.loaded;
-  setToggle("font-toggle", "large", false);
+  if ("speechSynthesis" in window) speechSynthesis.cancel();
+  setTextSize(0);
   setToggle("contrast-toggle", "contrast", false);
   state.busy = false;
   setHandover(null);
@@ -196,6 +240,7 @@ function showCountdown() {
   let left = state.countdownSeconds;
   $("idle-countdown").textContent = String(left);
   $("idle-overlay").hidden = false;
+  $("idle-continue").focus(); // a keyboard or screen-reader user lands on the one thing to do
   state.countdown = setInterval(() => {
     left -= 1;
     $("idle-countdown").textContent = String(Math.max(left, 0));
@@ -212,6 +257,15 @@ function hideCountdown() {
 function noteActivity() {
   state.lastActivity = Date.now();
   if (state.countdown) hideCountdown();
+}
+
+// 字号: three steps (标准, 大, 特大), kept for the whole conversation.
+function setTextSize(step) {
+  document.body.dataset.textSize = String(step);
+  document.querySelectorAll("#text-size button").forEach((b) => {
+    b.setAttribute("aria-pressed", String(b.dataset.size === String(step)));
+  });
+  scrollToEnd(); // the newest reply stays in view at any size
 }
 
 function setToggle(id, bodyClass, on) {
@@ -235,9 +289,11 @@ async function main() {
     ask(text);
   });
   $("call-staff").addEventListener("click", () => ask("/request_human", "呼叫工作人员"));
-  $("font-toggle").addEventListener("click", () => {
-    state.used = true;
-    setToggle("font-toggle", "large", !document.body.classList.contains("large"));
+  document.querySelectorAll("#text-size button").forEach((b) => {
+    b.addEventListener("click", () => {
+      state.used = true;
+      setTextSize(Number(b.dataset.size));
+    });
   });
   $("contrast-toggle").addEventListener("click", () => {
     state.used = true;
@@ -248,6 +304,7 @@ async function main() {
     document.addEventListener(type, noteActivity, { passive: true });
   }
   setInterval(() => {
+    if ("speechSynthesis" in window && speechSynthesis.speaking) state.lastActivity = Date.now(); // listening
     const idle = (Date.now() - state.lastActivity) / 1000;
     if (state.used && !state.countdown && !state.busy && idle >= state.idleSeconds) showCountdown();
   }, 500);
@@ -257,6 +314,9 @@ async function main() {
     const body = new Blob([JSON.stringify({ session: state.session })], { type: "application/json" });
     navigator.sendBeacon("/api/forget", body);
   });
+  if ("speechSynthesis" in window) speechSynthesis.addEventListener("voiceschanged", noteVoices);
+  noteVoices();
+  setTextSize(0);
   startSession();
 }
 

@@ -82,7 +82,7 @@ def test_checklist_flow_over_the_rest_channel(rasa_server):
         replies = say(f'/checklist_answer{{"answer": "{answer}"}}')
     replies = say("照片还没有")
     sheet = next(r for r in replies if r.get("text", "").startswith("【一次性告知单"))
-    assert "✗ 出入境证件相片" in sheet["text"] and "还缺 1 项" in sheet["text"]
+    assert "✗ 还缺：出入境证件相片" in sheet["text"] and "还缺 1 项" in sheet["text"]
     printable = next(r["custom"]["checklist"] for r in replies if "custom" in r)
     assert printable["html"].startswith("<!doctype html>") and printable["verdict"].startswith("还缺 1 项")
 

@@ -58,7 +58,7 @@ PASSPORT_SELF = {"本人办理": "本人办理", "旧护照": "没有", "16周�
 def test_passport_full_run(conversation):
     messages = conversation.say("帮我准备一下办护照的材料")
     sheet = run_through(conversation, messages, PASSPORT_SELF, {"出入境证件相片": MISSING})
-    assert marked_lines(sheet) == ["✓ 居民身份证（原件，现场核验）", "✗ 出入境证件相片（原件 1份）"]
+    assert marked_lines(sheet) == ["✓ 已备好：居民身份证（原件，现场核验）", "✗ 还缺：出入境证件相片（原件 1份）"]
     assert "结论：还缺 1 项：出入境证件相片。" in sheet
     assert "受理大厅现场免费照相" in sheet  # where to get the missing one
 
@@ -120,7 +120,7 @@ def test_several_materials_answered_in_one_sentence(conversation):
         messages = conversation.say(press(answer))
     assert "居民身份证" in current_step(messages)["text"]
     sheet = sheet_in(conversation.say("都有了，就是没有照片"))
-    assert marked_lines(sheet) == ["✓ 居民身份证（原件，现场核验）", "✗ 出入境证件相片（原件 1份）"]
+    assert marked_lines(sheet) == ["✓ 已备好：居民身份证（原件，现场核验）", "✗ 还缺：出入境证件相片（原件 1份）"]
 
 
 def test_cancel_leaves_cleanly(conversation):

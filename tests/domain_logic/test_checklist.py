@@ -18,7 +18,7 @@ from domain_logic.checklist.plan import (
     next_step,
     questions_for,
 )
-from domain_logic.checklist.sheet import build_sheet, to_html_page, to_telegram_html, to_text
+from domain_logic.checklist.sheet import build_guide_sheet, build_sheet, to_html_page, to_telegram_html, to_text
 from domain_logic.checklist.store import ProgressStore
 from domain_logic.checklist.understand import read_option, read_statuses
 from common.privacy import mask_personal_data
@@ -107,8 +107,8 @@ def test_sheet_verdict_and_marks(catalogue):
     )
     sheet = build_sheet(catalogue.get("passport"), progress)
     text = to_text(sheet)
-    assert "✓ 居民身份证（原件，现场核验）" in text
-    assert "✗ 出入境证件相片（原件 1份）" in text
+    assert "✓ 已备好：居民身份证（原件，现场核验）" in text
+    assert "✗ 还缺：出入境证件相片（原件 1份）" in text
     assert "获取：受理大厅现场免费照相" in text
     assert "结论：还缺 1 项：出入境证件相片" in text
     assert "120元" in text and "承诺办结时限：7个工作日" in text
@@ -224,3 +224,22 @@ def test_the_printed_sheet_says_when_staff_last_reviewed_the_guide(catalogue):
     for rendered in (to_text, to_html_page):
         page = rendered(build_sheet(passport, progress))
         assert "公布为准。（本指南于 2026-11-20 复核）" in page
+
+
+def test_a_guide_to_take_away_lists_every_material_to_prepare_and_claims_nothing_checked(catalogue):
+    sheet = build_guide_sheet(catalogue.get("passport"))
+    text = to_text(sheet)
+    assert "【办事指南：普通护照签发】" in text
+    assert "□ 待准备：居民身份证（原件，现场核验）" in text
+    assert "□ 待准备：旧护照" in text  # a material that depends on the case stays, marked 〔视情况〕
+    assert "齐全" not in text and "尚未逐项核对" in text
+    assert "以当地" in text
+    page = to_html_page(sheet)
+    assert "<h1>办事指南：普通护照签发</h1>" in page and "办理地点" in page
+
+
+def test_a_bundles_guide_to_take_away_lists_a_shared_material_once(catalogue):
+    bundle = next(b for b in catalogue.bundles.values() if len(b.members) > 1)
+    text = to_text(build_guide_sheet(bundle))
+    for bm in bundle.materials:
+        assert text.count(f"□ 待准备：{bm.material.name}（") == 1

@@ -9,67 +9,13 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
-from typing import Dict, Iterator, List
 
 import pytest
 
 from helpers import ARTIFACTS, Kiosk, free_port
-from fake_servers import ScriptedRasa
+from kiosk_helpers import ask, bot_bubbles, kiosk_on_screen, open_first_screen, replied, sheet_on_screen
 
 HOSTILE = "<script>alert(1)</script>"
-
-
-@contextmanager
-def kiosk_on_screen(page, rasa_url: str, **settings) -> Iterator[Kiosk]:
-    """A kiosk of its own (idle, countdown, environment variables), open in `page` on the first screen."""
-    kiosk = Kiosk(rasa_url, **settings)
-    try:
-        open_first_screen(page, kiosk.url)
-        yield kiosk
-    finally:
-        stderr = kiosk.stop()
-    assert "Traceback" not in stderr
-
-
-def open_first_screen(page, url: str) -> None:
-    page.goto(url)
-    page.locator(".suggestions .buttons button").first.wait_for(timeout=60_000)
-
-
-def scripted(message: str) -> List[Dict]:
-    if message == "/greet":
-        return [
-            {
-                "text": "您好！请问您要办什么事？",
-                "buttons": [
-                    {"title": "办护照", "payload": '/inquire_service{"service":"passport"}'},
-                    {"title": "社保卡", "payload": '/inquire_service{"service":"social-security-card"}'},
-                ],
-            }
-        ]
-    if message == "/restart":
-        return []
-    return [{"text": f"您问的是：{message}"}, {"text": '<img src=x onerror="alert(2)"><b>粗体</b>'}]
-
-
-@pytest.fixture(scope="module")
-def sheets_db(checklist_db) -> str:
-    return f"sqlite:///{checklist_db.parent / 'sheets.db'}"  # where the session's action server keeps the links
-
-
-@pytest.fixture(scope="module")
-def real_kiosk(rasa_server, sheets_db) -> Iterator[Kiosk]:
-    kiosk = Kiosk(rasa_server[0], SHEET_LINKS_DB_URL=sheets_db)
-    yield kiosk
-    assert "Traceback" not in kiosk.stop()
-
-
-@pytest.fixture(scope="module")
-def scripted_rasa() -> Iterator[ScriptedRasa]:
-    rasa = ScriptedRasa(scripted)
-    yield rasa
-    rasa.stop()
 
 
 @pytest.fixture
@@ -80,24 +26,6 @@ def page(browser):
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     yield page
     context.close()
-
-
-def bot_bubbles(page):
-    return page.locator(".message.bot:not(.pending)")
-
-
-def replied(page, action) -> None:
-    """Do `action` (type, click…) and wait until the assistant's answer is on the screen."""
-    before = bot_bubbles(page).count()
-    action()
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.message.bot:not(.pending)').length > {before}", timeout=60_000
-    )
-
-
-def ask(page, text: str) -> None:
-    page.fill("#question", text)
-    replied(page, lambda: page.press("#question", "Enter"))
 
 
 def test_main_screen_suggests_common_items_in_large_type(page, real_kiosk):
@@ -128,33 +56,12 @@ def test_the_call_staff_button_asks_for_a_person(page, real_kiosk):
     assert "工作人员" in bot_bubbles(page).last.inner_text()
 
 
-def test_font_size_and_high_contrast_toggles(page, scripted_rasa):
+def test_high_contrast_toggle(page, scripted_rasa):  # text size: test_kiosk_accessibility.py
     with kiosk_on_screen(page, scripted_rasa.url):
-
-        def size():
-            return page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
-
-        normal = size()
-        page.click("#font-toggle")
-        assert size() > normal and page.get_attribute("#font-toggle", "aria-pressed") == "true"
         page.click("#contrast-toggle")
+        assert page.get_attribute("#contrast-toggle", "aria-pressed") == "true"
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
         assert page.evaluate("getComputedStyle(document.body).color") == "rgb(255, 255, 255)"
-
-
-def sheet_on_screen(page, kiosk: Kiosk):
-    """A passport checklist on the kiosk, answered by touch, up to its sheet (the photo missing)."""
-    open_first_screen(page, kiosk.url)
-    ask(page, "帮我准备一下办护照的材料")
-    answers = {"本人办理": "本人办理", "旧护照": "没有", "16周岁": "否", "出入境证件相片": "还没有"}
-    for _ in range(12):
-        if page.locator(".print-sheet").count():
-            break
-        step = bot_bubbles(page).last
-        text = step.inner_text()
-        choice = next((a for fragment, a in answers.items() if fragment in text), "已备好")
-        replied(page, step.get_by_role("button", name=choice, exact=True).click)
-    return page.locator(".message.bot", has=page.locator(".print-sheet"))
 
 
 def test_the_checklist_can_be_printed(page, real_kiosk):
@@ -165,7 +72,7 @@ def test_the_checklist_can_be_printed(page, real_kiosk):
     page.wait_for_function("() => document.getElementById('print-frame').dataset.loaded === '1'", timeout=10_000)
     printed = page.frame_locator("#print-frame")
     assert "一次性告知单" in printed.locator("h1").inner_text()
-    assert "✗ 出入境证件相片" in printed.locator("li.todo").first.inner_text()
+    assert "✗ 还缺：出入境证件相片" in printed.locator("li.todo").first.inner_text()
     # the printed page itself, as paper would show it
     sheet_html = page.evaluate("document.getElementById('print-frame').srcdoc")
     paper = page.context.new_page()
@@ -194,7 +101,7 @@ def test_the_sheet_is_taken_away_by_qr_code_and_its_link_ends(page, browser, rea
     try:
         phone.goto(f"{real_kiosk.url}/sheet/{token}")
         assert "一次性告知单" in phone.locator("h1").inner_text()
-        assert "✗ 出入境证件相片" in phone.locator("body").inner_text()
+        assert "✗ 还缺：出入境证件相片" in phone.locator("body").inner_text()
         store = SheetLinks(sheets_db)
         with store.db.transaction() as conn:  # a week later
             conn.execute(sa.update(links).where(links.c.token == token).values(expires_at=time.time() - 1))

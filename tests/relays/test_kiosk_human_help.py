@@ -17,7 +17,7 @@ from domain_logic.handover.store import LEFT, RETURNED, TIMED_OUT, HandoverStore
 from domain_logic.staff.accounts import AccountStore
 from domain_logic.staff.database import StaffDatabase
 from helpers import free_port, wait_for
-from test_kiosk import kiosk_on_screen, replied
+from kiosk_helpers import kiosk_on_screen, replied
 from tools.launch.processes import console_command, spawn
 
 PASSWORD = "correct horse battery"
