@@ -232,3 +232,18 @@ def test_the_guide_is_taken_away_by_qr_code(page, browser, real_kiosk):
         phone.screenshot(path=str(ARTIFACTS / "a11y-phone-guide.png"))
     finally:
         phone.context.close()
+
+
+def test_everything_works_by_touch(browser, scripted_rasa):
+    """A finger on the hall's touch screen: taps, no hover, no fine pointer."""
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, has_touch=True, is_mobile=False)
+    page = context.new_page()
+    try:
+        with kiosk_on_screen(page, scripted_rasa.url):
+            page.tap("#text-size [data-size='1']")
+            assert page.get_attribute("#text-size [data-size='1']", "aria-pressed") == "true"
+            replied(page, lambda: page.tap(".suggestions .buttons button >> nth=0"))
+            assert "您问的是" in page.locator("#conversation").inner_text()
+            assert small_targets(page) == []
+    finally:
+        context.close()
