@@ -229,14 +229,14 @@ def kb_profile() -> Optional[str]:
     return setting("KB_PROFILE").get()
 
 
-def kb_imports_dir() -> Optional[Path]:
-    """Where a region's imported catalogue lies (`kb import-catalogue --out`): KB_IMPORTS_DIR, else
-    var/imports/<KB_PROFILE>, else none."""
+def kb_imports_dir() -> Path:
+    """Where a region's imported catalogue lies and is served from (`kb import-catalogue`, the console's
+    导入 page): KB_IMPORTS_DIR, else var/imports/<KB_PROFILE>, else var/imports/catalogue (empty until
+    someone imports; the 100 nationwide entries alone)."""
     configured = setting("KB_IMPORTS_DIR").get()
     if configured:
         return Path(configured)
-    profile = kb_profile()
-    return ROOT / "var" / "imports" / profile if profile else None
+    return ROOT / "var" / "imports" / (kb_profile() or "catalogue")
 
 
 def kb_admin_token() -> str:

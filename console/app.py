@@ -15,7 +15,7 @@ from console import auth
 from console.context import SERVICES, ConsoleConfig, NavLink, Services
 from console.csrf import csrf_middleware
 from console.headers import security_headers
-from console.pages import accounts, callbacks, feedback, freshness, handover, home, inbox, kb
+from console.pages import accounts, callbacks, feedback, freshness, handover, home, imports, inbox, kb
 from console.routes import GUARDED, RouteTable
 from console.sessions import session_middleware
 from common.page_assets import add_asset_routes
@@ -29,19 +29,21 @@ PAGES: Sequence[RouteTable] = (
     callbacks.routes,
     kb.routes,
     freshness.routes,
+    imports.routes,
     inbox.routes,
     feedback.routes,
     accounts.routes,
 )
 
 
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024  # a region's 事项清单 export (导入): 2,262 records are 2.5 MB
 ASSETS = ("/static/", "/fonts/console.ttc", "/healthz")  # public, and no page: what the login form itself needs
 
 
 def create_app(config: Optional[ConsoleConfig] = None, pages: Sequence[RouteTable] = PAGES) -> web.Application:
     config = config or ConsoleConfig.from_settings()
     app = web.Application(
-        middlewares=[security_headers, session_middleware, csrf_middleware], client_max_size=1024 * 1024
+        middlewares=[security_headers, session_middleware, csrf_middleware], client_max_size=MAX_UPLOAD_BYTES
     )
     found = Services.build(config)
     app[SERVICES] = found

@@ -42,6 +42,7 @@ class ConsoleConfig:
     handover_db_url: Optional[str] = None  # the human-help store; None: HANDOVER_DB_URL
     handover_timeout_seconds: float = 60.0
     handover_timezone: str = "Asia/Shanghai"
+    imports_dir: Optional[Path] = None  # a region's imported catalogue (导入); None: settings.kb_imports_dir()
 
     @classmethod
     def from_settings(cls) -> "ConsoleConfig":
@@ -58,6 +59,7 @@ class ConsoleConfig:
             handover_db_url=settings.handover_db_url(),
             handover_timeout_seconds=settings.handover_timeout_seconds(),
             handover_timezone=settings.handover_timezone(),
+            imports_dir=settings.kb_imports_dir(),
         )
 
 

@@ -23,6 +23,8 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# A value shown as JSON (a draft's diff, an import conflict) keeps its Chinese readable; still HTML-safe.
+_ENV.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 _ENV.filters["citizen"] = lambda text: mask_personal_data(str(text)) if text is not None else ""
 
 

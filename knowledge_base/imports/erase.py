@@ -61,6 +61,10 @@ def erase_import(folder: Path, audit_id: str, by: str, include_edited: bool = Fa
             erased.kept_edited.append(path.stem)
             continue
         _undo(path, backups / FOLDER / path.name, erased)
+    for backup in sorted((backups / FOLDER).glob("*.yml")):  # items the import merged into ours come back
+        if not (folder / FOLDER / backup.name).exists():
+            shutil.copyfile(backup, folder / FOLDER / backup.name)
+            erased.restored.append(backup.stem)
     for path in sorted((folder / LOCAL_FACTS).glob("*.yml")):
         records = _load_list(path)
         if records and isinstance(records[0], dict) and records[0].get("import") == audit_id:

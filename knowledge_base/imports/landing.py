@@ -23,6 +23,7 @@ from typing import Any, Dict, Iterable, List, Optional
 import yaml
 
 from knowledge_base.imported import FOLDER
+from knowledge_base.imports.decisions import PENDING_FILE
 from knowledge_base.imports.trail import log, new_id
 from knowledge_base.local_facts import FOLDER as LOCAL_FACTS
 from knowledge_base.imports.plan import ImportPlan
@@ -82,12 +83,14 @@ class Landed:
     unchanged: List[str] = field(default_factory=list)
     kept_staff_edit: List[str] = field(default_factory=list)  # staff edited it; the export did not change it
     conflicts: List[str] = field(default_factory=list)  # both changed it: in the review queue
+    merged: List[str] = field(default_factory=list)  # an imported item staff have since said is one of ours
 
     def summary(self) -> str:
-        return (
+        text = (
             f"新增 {len(self.new)}，更新 {len(self.updated)}，未变 {len(self.unchanged)}，"
             f"保留工作人员修改 {len(self.kept_staff_edit)}，冲突待复核 {len(self.conflicts)}"
         )
+        return text + (f"，并入现有事项 {len(self.merged)}" if self.merged else "")
 
 
 def _land(record: CatalogueRecord, folder: Path, source: str, audit_id: str, landed: Landed) -> None:
@@ -129,20 +132,28 @@ def write_import(
     export_name: str,
     by: str,
     progress: Optional[Iterable[CatalogueRecord]] = None,
+    mapping: str = "",
 ) -> "tuple[str, Landed]":
     """Write `plan` under `folder` and log it; returns the import's audit id and what it did. `progress`
-    may wrap the imported records (a progress bar) as they are written."""
+    may wrap the imported records (a progress bar) as they are written; `mapping` is logged, so that the
+    same export can be imported again with staff's later answers."""
     audit_id = new_id("imp")
     landed = Landed()
     for record in progress if progress is not None else plan.imported:
         _land(record, folder, source, audit_id, landed)
     for entry_id, records in plan.local_facts.items():
+        for record in records:  # confirmed since as the same matter as ours: no longer an item of its own
+            item = folder / FOLDER / f"{record.code}.yml"
+            if item.exists():
+                _dump(folder / REPLACED / audit_id / FOLDER / item.name, _load(item))
+                item.unlink()
+                landed.merged.append(record.code)
         path = folder / LOCAL_FACTS / f"{entry_id}.yml"
         if path.exists():
             _dump(folder / REPLACED / audit_id / LOCAL_FACTS / f"{entry_id}.yml", _load_list(path))
         _dump(path, [_as_data(r, source, audit_id) for r in records])
     _dump(
-        folder / "uncertain.yml",
+        folder / PENDING_FILE,
         [
             {
                 "code": p.record.code,
@@ -161,6 +172,7 @@ def write_import(
             "id": audit_id,
             "by": by,
             "export": export_name,
+            "mapping": mapping,
             "source": source,
             "imported": len(plan.imported),
             "local_facts": sum(len(v) for v in plan.local_facts.values()),

@@ -39,7 +39,7 @@ NAMES = {
 }
 # The menu each role sees, and a page of another role it is refused.
 MENUS = {
-    "admin": (["账号管理"], "/kb"),
+    "admin": (["导入", "账号管理"], "/kb"),
     "editor": (["知识库", "待审草稿", "待复核", "未答问题"], "/accounts"),
     "reviewer": (["知识库", "待审草稿", "待复核", "未答问题"], "/feedback"),
     "analyst": (["人工服务数据", "好差评", "差评案件"], "/kb"),

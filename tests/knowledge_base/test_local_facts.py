@@ -46,7 +46,7 @@ def test_a_pair_staff_rejected_gives_no_local_facts(guangdong):
 def test_the_profile_names_the_import_folder(monkeypatch):
     monkeypatch.delenv("KB_IMPORTS_DIR", raising=False)
     monkeypatch.delenv("KB_PROFILE", raising=False)
-    assert settings.kb_imports_dir() is None
+    assert settings.kb_imports_dir() == settings.ROOT / "var" / "imports" / "catalogue"  # empty until an import
     monkeypatch.setenv("KB_PROFILE", "guangdong")
     assert settings.kb_imports_dir() == settings.ROOT / "var" / "imports" / "guangdong"
 

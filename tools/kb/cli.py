@@ -195,9 +195,9 @@ def cmd_import_catalogue(args) -> int:
     """A region's 事项清单 export: check every record, then plan where each lands (docs/staff-guide.md)."""
     from tqdm import tqdm
 
-    from knowledge_base.imports import load_mapping, plan_import, read_export
+    from knowledge_base.imports.check import check_export
+    from knowledge_base.imports.decisions import decisions_for
     from knowledge_base.imports.landing import write_import
-    from knowledge_base.imports.mapping import MappingError
 
     if args.profile:
         profiles = yaml.safe_load((PROFILES_FILE).read_text(encoding="utf-8")) or {}
@@ -211,24 +211,20 @@ def cmd_import_catalogue(args) -> int:
     if not args.export:
         raise KbError("请给出事项清单导出文件，或用 --profile 选择部署配置")
     export = Path(args.export)
-    if not export.exists():
-        raise KbError(f"找不到 {export}")
-    args.out = args.out or str(settings.ROOT / "var" / "imports" / "catalogue")
-    try:
-        mapping = load_mapping(args.mapping)
-    except MappingError as problem:
-        raise KbError(str(problem)) from problem
-    records, errors = read_export(export, mapping)
-    if errors:
-        print(f"导入前检查发现 {len(errors)} 处错误，没有导入任何内容：")
-        for e in errors[:200]:
+    out = import_folder(args)
+    decisions = decisions_for(out, Path(args.confirmed) if args.confirmed else None)
+    checked = check_export(export, args.mapping, load_catalogue(args.root), decisions)
+    if checked.problem:
+        raise KbError(checked.problem)
+    if checked.errors:
+        print(f"导入前检查发现 {len(checked.errors)} 处错误，没有导入任何内容：")
+        for e in checked.errors[:200]:
             print(f"  {e}")
-        if len(errors) > 200:
-            print(f"  ……另有 {len(errors) - 200} 处")
+        if len(checked.errors) > 200:
+            print(f"  ……另有 {len(checked.errors) - 200} 处")
         return 1
-    decided = yaml.safe_load(Path(args.confirmed).read_text(encoding="utf-8")) if args.confirmed else {}
-    confirmed = {str(code): (str(entry) if entry else None) for code, entry in (decided or {}).items()}
-    plan = plan_import(records, load_catalogue(args.root), mapping, confirmed)
+    plan, records, mapping = checked.plan, checked.records, checked.mapping
+    assert plan is not None and mapping is not None  # importable: checked above
     print(f"{export.name}：{len(records)} 条记录全部通过检查。{plan.summary()}。")
     for pair in plan.uncertain:
         print(
@@ -238,8 +234,10 @@ def cmd_import_catalogue(args) -> int:
         print("以上是预览，没有写入。")
         return 0
     bar = tqdm(plan.imported, desc="写入导入事项", unit="条", disable=None)
-    audit_id, landed = write_import(plan, Path(args.out), mapping.source, export.name, operator(args), progress=bar)
-    print(f"已导入到 {args.out}（导入编号 {audit_id}）：{landed.summary()}。")
+    audit_id, landed = write_import(
+        plan, out, mapping.source, export.name, operator(args), progress=bar, mapping=args.mapping
+    )
+    print(f"已导入到 {out}（导入编号 {audit_id}）：{landed.summary()}。")
     if landed.conflicts:
         print(
             f"有 {len(landed.conflicts)} 条记录工作人员改过、新导出也改了：仍用工作人员的版本，"
@@ -254,7 +252,7 @@ def import_folder(args) -> Path:
         return Path(args.out)
     if getattr(args, "profile", None):
         return settings.ROOT / "var" / "imports" / args.profile
-    return settings.kb_imports_dir() or settings.ROOT / "var" / "imports" / "catalogue"
+    return settings.kb_imports_dir()
 
 
 def cmd_import_conflicts(args) -> int:
