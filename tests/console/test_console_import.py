@@ -146,6 +146,13 @@ def test_a_pair_left_open_is_answered_later_and_the_record_joins_our_guide(tmp_p
 
     run(scenario())
 
+    from knowledge_base.imports.erase import erase_import
+    from knowledge_base.imports.trail import audit_lines
+
+    second = [line["id"] for line in audit_lines(imports) if line["id"].startswith("imp-")][-1]
+    erase_import(imports, second, "周九")
+    assert (imports / "imported" / "P0001.yml").exists()  # undoing the merge gives the item back
+
 
 def test_a_conflict_of_a_reimport_is_decided_by_someone_else(tmp_path):
     imports = tmp_path / "imports"
