@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 import yaml
 
 from common.text import longest_common_run
+from knowledge_base.citizen_words import FILE as CITIZEN_WORDS, CitizenWords, load_citizen_words
 from knowledge_base.imported import AUDIT_FILE, FOLDER as IMPORTED_FOLDER, ImportedItem, load_imported
 from knowledge_base.local_facts import FOLDER as LOCAL_FACTS, load_local_facts, with_local_facts
 from knowledge_base.model import Bundle, Department, Family, Question, ServiceItem, Sibling
@@ -40,6 +41,8 @@ class Catalogue:
     errors: List[FileError] = field(default_factory=list)
     # A region's records that are none of our guides, by 实施编码: answered from the record alone.
     imported: Dict[str, ImportedItem] = field(default_factory=dict)
+    # What citizens say for the official terms of imported names (鱼苗 → 水产苗种); loaded with the records.
+    citizen_words: CitizenWords = field(default_factory=dict)
 
     def get(self, entry_id: str) -> Optional[Entry]:
         """An item or a bundle by id."""
@@ -321,6 +324,9 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None, imports: Op
         if entry_id in cat.items:
             cat.items[entry_id] = with_local_facts(cat.items[entry_id], facts)
     cat.imported = load_imported(imports)
+    if cat.imported:
+        cat.citizen_words, word_errors = load_citizen_words(root)
+        cat.errors.extend(word_errors)
 
     for path in sorted((root / "bundles").glob("*.yml")):
         data, node, errors = parse_file(path)
@@ -353,6 +359,7 @@ def _signature(root: Path, imports: Optional[Path] = None) -> Tuple[Tuple[str, i
         root / "questions.yml",
         root / "departments.yml",
         root / "families.yml",
+        root / CITIZEN_WORDS,
         *(root / "items").glob("*.yml"),
         *(root / "bundles").glob("*.yml"),
     ]

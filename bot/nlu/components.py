@@ -212,7 +212,7 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         catalogue = self._catalogue.current()
         if self._matcher is None or self._matcher_version != self._catalogue.version:
             self._matcher = ServiceMatcher(catalogue)
-            self._imported = ImportedMatcher(catalogue.imported.values())
+            self._imported = ImportedMatcher(catalogue.imported.values(), catalogue.citizen_words)
             self._matcher_version = self._catalogue.version
         return self._matcher
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from itertools import islice
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -75,7 +75,9 @@ def name_forms(record: ImportedItem) -> Set[str]:
 class ImportedMatcher:
     """Names and resemblance over one catalogue's imported records."""
 
-    def __init__(self, records: Iterable[ImportedItem]) -> None:
+    def __init__(
+        self, records: Iterable[ImportedItem], citizen_words: Optional[Mapping[str, Sequence[str]]] = None
+    ) -> None:
         self._records: Dict[str, ImportedItem] = {}
         for record in records:  # one of each name and department: three 律师执业变更审核 are one option
             self._records.setdefault(f"{record.name}|{record.department}", record)
@@ -89,6 +91,16 @@ class ImportedMatcher:
                 self._by_form.setdefault(form, []).append(record.id)
         # Longest first: 高等学校教师资格 before 教师资格.
         self._forms = sorted(self._by_form, key=len, reverse=True)
+        # What citizens say → the official term, for the terms these names use; longest first.
+        names = " ".join(f for i, forms in self._forms_of.items() if self._records[i].for_citizens for f in forms)
+        spoken = {
+            normalize_term(word): term
+            for term, words in (citizen_words or {}).items()
+            if term in names
+            for word in words
+            if len(normalize_term(word)) >= 2
+        }
+        self._spoken = sorted(spoken.items(), key=lambda pair: -len(pair[0]))
         self._ids = [r.id for r in self._records.values() if r.for_citizens]
         self._vectorizer = None
         if self._ids:
@@ -104,7 +116,7 @@ class ImportedMatcher:
         sentence already names something of ours by a term that long)."""
         if not self._records:
             return None
-        text = normalize_term(text)
+        text = self._in_official_terms(normalize_term(text))
         named = self._named(text, longer_than=named_longer_than or 0)
         if named_longer_than is not None and not named:
             return None
@@ -125,6 +137,17 @@ class ImportedMatcher:
         if similarities[ranked[0]] >= ANSWER_SIMILARITY and self._leads(ranked, similarities):
             return ImportedMatch(ANSWER, tuple(ranked))
         return ImportedMatch(ASK, tuple(i for i in ranked if similarities[i] >= ASK_SIMILARITY))
+
+    def _in_official_terms(self, text: str) -> str:
+        """The sentence with the official term added after each everyday word it uses (鱼苗 → 水产苗种);
+        a word inside a longer one already read counts once (职业资格证 is not also 资格证)."""
+        unread, terms = text, []
+        for word, term in self._spoken:
+            if word in unread:
+                unread = unread.replace(word, " " * len(word))
+                if term not in text and term not in terms:
+                    terms.append(term)
+        return f"{text} {' '.join(terms)}" if terms else text
 
     def _named(self, text: str, longer_than: int = 0) -> List[str]:
         """The records of the longest name form in the sentence (several when they share it)."""

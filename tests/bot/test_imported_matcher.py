@@ -85,3 +85,25 @@ def test_our_guide_named_in_the_sentence_wins_over_an_imported_record(extractor)
 
 def test_a_matter_we_have_no_guide_for_goes_to_the_imported_record(extractor):
     assert entities(extractor, "导游证核发要带什么") == [("service_candidate", "P0002")]
+
+
+def test_what_citizens_say_reads_as_the_official_term():
+    records = [item("W1", "水产苗种产地检疫"), item("W2", "渔业捕捞许可"), item("W3", "动物产地检疫")]
+    plain = ImportedMatcher(records)
+    spoken = ImportedMatcher(records, {"水产苗种": ["鱼苗", "虾苗"], "不在名称里的用语": ["随便"]})
+    assert plain.match("虾苗检疫找谁") is None  # 检疫 alone is not enough
+    found = spoken.match("虾苗检疫找谁")
+    assert found is not None and found.kind == ANSWER and found.ids[0] == "W1"
+    assert spoken.match("随便问问") is None  # a term no imported name uses adds nothing
+
+
+def test_a_malformed_citizen_words_file_is_an_error_and_the_rest_stays(tmp_path):
+    from knowledge_base.citizen_words import FILE, load_citizen_words
+
+    (tmp_path / FILE).parent.mkdir(parents=True)
+    (tmp_path / FILE).write_text("水产苗种: [鱼苗]\n残疾人证: 残疾证\n", encoding="utf-8")
+    words, errors = load_citizen_words(tmp_path)
+    assert words == {"水产苗种": ("鱼苗",)}
+    assert len(errors) == 1 and "残疾人证" in str(errors[0])
+    (tmp_path / FILE).write_text("{不是: [yaml", encoding="utf-8")
+    assert load_citizen_words(tmp_path)[0] == {} and "无法读取" in str(load_citizen_words(tmp_path)[1][0])
