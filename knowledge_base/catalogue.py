@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 import yaml
 
 from common.text import longest_common_run
-from knowledge_base.citizen_words import FILE as CITIZEN_WORDS, CitizenWords, load_citizen_words
+from knowledge_base.citizen_words import FILE as CITIZEN_WORDS, CitizenWords, load_citizen_words, not_ours
 from knowledge_base.imported import AUDIT_FILE, FOLDER as IMPORTED_FOLDER, ImportedItem, load_imported
 from knowledge_base.local_facts import FOLDER as LOCAL_FACTS, load_local_facts, with_local_facts
 from knowledge_base.model import Bundle, Department, Family, Question, ServiceItem, Sibling
@@ -325,8 +325,9 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None, imports: Op
             cat.items[entry_id] = with_local_facts(cat.items[entry_id], facts)
     cat.imported = load_imported(imports)
     if cat.imported:
-        cat.citizen_words, word_errors = load_citizen_words(root)
+        words, word_errors = load_citizen_words(root)
         cat.errors.extend(word_errors)
+        cat.citizen_words = not_ours(words, (t for item in cat.items.values() for t in (item.name, *item.aliases)))
 
     for path in sorted((root / "bundles").glob("*.yml")):
         data, node, errors = parse_file(path)

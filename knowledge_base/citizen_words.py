@@ -9,10 +9,11 @@ a malformed line is an error for `kb validate`, and the rest of the list stays i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 import yaml
 
+from common.text import normalize_term
 from knowledge_base.validation import FileError
 
 FILE = Path("imports") / "citizen_words.yml"  # under the knowledge-base folder
@@ -35,3 +36,15 @@ def load_citizen_words(root: Path) -> Tuple[CitizenWords, List[FileError]]:
             continue
         words[term] = tuple(s for s in spoken if s and s != term)
     return words, errors
+
+
+def not_ours(words: CitizenWords, our_terms: Iterable[str]) -> CitizenWords:
+    """The words without those that are, or hold, or sit inside one of our guides' names and aliases
+    (驾照, 户口, 领证 of 领证结婚): a question in those words is about a matter of ours."""
+    ours = [normalize_term(t) for t in our_terms if len(normalize_term(t)) >= 2]
+    kept: CitizenWords = {}
+    for term, spoken in words.items():
+        mine = tuple(w for w in spoken if not any(w in t or t in w for t in ours))
+        if mine:
+            kept[term] = mine
+    return kept

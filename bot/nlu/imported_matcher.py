@@ -116,7 +116,20 @@ class ImportedMatcher:
         sentence already names something of ours by a term that long)."""
         if not self._records:
             return None
-        text = self._in_official_terms(normalize_term(text))
+        said = normalize_term(text)
+        # A sentence that names a family of ours (驾驶本) is read in the citizen's words only.
+        read = said if named_longer_than is not None else self._in_official_terms(said)
+        found = self._match(read, named_longer_than)
+        if found is None or found.kind != ANSWER or read == said:
+            return found
+        # An everyday word read as an official term is evidence for a question back, not an answer: answered
+        # outright only when the citizen's own words alone answer the same record.
+        plain = self._match(said, named_longer_than)
+        if plain is not None and plain.kind == ANSWER and plain.ids[0] == found.ids[0]:
+            return found
+        return ImportedMatch(ASK, found.ids)
+
+    def _match(self, text: str, named_longer_than: "int | None") -> "ImportedMatch | None":
         named = self._named(text, longer_than=named_longer_than or 0)
         if named_longer_than is not None and not named:
             return None

@@ -93,7 +93,7 @@ def test_what_citizens_say_reads_as_the_official_term():
     spoken = ImportedMatcher(records, {"水产苗种": ["鱼苗", "虾苗"], "不在名称里的用语": ["随便"]})
     assert plain.match("虾苗检疫找谁") is None  # 检疫 alone is not enough
     found = spoken.match("虾苗检疫找谁")
-    assert found is not None and found.kind == ANSWER and found.ids[0] == "W1"
+    assert found is not None and found.kind == ASK and found.ids[0] == "W1"  # read, not said: asked back
     assert spoken.match("随便问问") is None  # a term no imported name uses adds nothing
 
 
