@@ -302,10 +302,18 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         if found is None:
             return []
         source = IMPORTED_ANSWER_SOURCE if found.kind == IMPORTED_ANSWER else IMPORTED_ASK_SOURCE
-        return [
+        candidates = [
             {"entity": CANDIDATE_ENTITY, "value": code, "confidence": 0.9, "score": 1.0, "source": source}
             for code in found.ids
         ]
+        # Asked back, the citizen also hears whose matter it is, should none of the records fit: when the
+        # sentence names the department's topic (a department only resembled might be the wrong one).
+        department = (
+            [e for e in ours if e["entity"] == DEPARTMENT_ENTITY and e.get("confidence") == 1.0]
+            if source == IMPORTED_ASK_SOURCE
+            else []
+        )
+        return candidates + department
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
