@@ -194,24 +194,27 @@ def _last_upload(request: web.Request) -> Optional[dict]:
     return None
 
 
+def _open_pairs(request: web.Request) -> List[Pair]:
+    """The last import's pairs nobody has answered yet (`uncertain.yml`)."""
+    catalogue = services(request).catalogue.current()
+    out = []
+    for p in open_pairs(_folder(request)):
+        entry_id = str(p.get("entry", ""))
+        entry = catalogue.get(entry_id)
+        name, department, why = (str(p.get(k, "")) for k in ("name", "department", "why"))
+        out.append(Pair(str(p["code"]), name, department, entry_id, entry.name if entry else entry_id, why, ""))
+    return out
+
+
 @routes.get("/kb/import/pairs", "admin")
 async def pairs_page(request: web.Request) -> web.StreamResponse:
-    """The last import's pairs nobody has answered yet."""
-    catalogue = services(request).catalogue.current()
-    pairs = [
-        Pair(
-            str(p["code"]),
-            p.get("name", ""),
-            p.get("department", ""),
-            p.get("entry", ""),
-            getattr(catalogue.get(p.get("entry", "")), "name", p.get("entry", "")),
-            p.get("why", ""),
-            "",
-        )
-        for p in open_pairs(_folder(request))
-    ]
     return page(
-        request, "kb_import_pairs.html", title="待确认的对应关系", pairs=pairs, own=OWN, last=_last_upload(request)
+        request,
+        "kb_import_pairs.html",
+        title="待确认的对应关系",
+        pairs=_open_pairs(request),
+        own=OWN,
+        last=_last_upload(request),
     )
 
 
@@ -219,8 +222,7 @@ async def pairs_page(request: web.Request) -> web.StreamResponse:
 async def answer_pairs(request: web.Request) -> web.StreamResponse:
     """Keep the answers; when the last import came from an upload, import it again with them."""
     form = await request.post()
-    pending = [Pair(str(p["code"]), "", "", p.get("entry", ""), "", "", "") for p in open_pairs(_folder(request))]
-    answers = _answers(form, pending)
+    answers = _answers(form, _open_pairs(request))
     last = _last_upload(request)
     if last is None:
         record_decisions(_folder(request), answers, signed_in(request).display_name)

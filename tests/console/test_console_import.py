@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator, Tuple
 
 import aiohttp
 import yaml
@@ -52,9 +55,28 @@ async def upload(browser: Browser, rows, filename: str = "清单.jsonl", mapping
 
 
 def staged_name(page_text: str) -> str:
-    import re
-
     return re.search(r'name="staged" value="([^"]+)"', page_text).group(1)
+
+
+@asynccontextmanager
+async def signed_in_admin(tmp_path: Path, who: str = "admin") -> AsyncIterator[Tuple[Browser, Path]]:
+    """The console on a copy of the knowledge base, an admin signed in, and the import folder."""
+    imports = tmp_path / "imports"
+    async with console(config(tmp_path, kb_dir=kb_copy(tmp_path), imports_dir=imports), STAFF) as client:
+        admin = Browser(client)
+        await admin.login(who)
+        yield admin, imports
+
+
+async def imported(admin: Browser, rows, filename: str = "清单.jsonl", **answers: str) -> str:
+    """Upload, then import with `answers` to the pairs (pair.<code>): the page it lands on."""
+    page = await upload(admin, rows, filename)
+    fields = {
+        "staged": staged_name(page.body_text),
+        "mapping": "gdzwfw",
+        **{f"pair.{c}": a for c, a in answers.items()},
+    }
+    return await followed(admin, await admin.post("/kb/import/run", fields))
 
 
 async def followed(browser: Browser, response) -> str:
@@ -63,12 +85,8 @@ async def followed(browser: Browser, response) -> str:
 
 
 def test_a_broken_record_is_named_by_record_and_field_and_nothing_is_imported(tmp_path):
-    imports = tmp_path / "imports"
-
     async def scenario():
-        async with console(config(tmp_path, kb_dir=kb_copy(tmp_path), imports_dir=imports), STAFF) as client:
-            admin = Browser(client)
-            await admin.login("admin")
+        async with signed_in_admin(tmp_path) as (admin, imports):
             page = await upload(admin, [GUIDE_RECORD, record("D0002", ""), "{not json"])
             assert page.status == 200
             assert "没有导入任何内容" in page.body_text
@@ -83,29 +101,16 @@ def test_a_broken_record_is_named_by_record_and_field_and_nothing_is_imported(tm
 
 
 def test_an_admin_imports_answering_the_pairs_and_the_bot_reads_the_record(tmp_path):
-    imports = tmp_path / "imports"
-
     async def scenario():
-        async with console(config(tmp_path, kb_dir=kb_copy(tmp_path), imports_dir=imports), STAFF) as client:
-            editor = Browser(client)
+        async with signed_in_admin(tmp_path) as (admin, imports):
+            editor = Browser(admin.client)
             await editor.login("editor")
             assert (await editor.get("/kb/import")).status == 403  # admins only
-            admin = Browser(client)
-            await admin.login("admin")
             page = await upload(admin, [PASSPORT_RECORD, BOOKING_RECORD, GUIDE_RECORD])
             assert "3 条记录全部通过检查" in page.body_text
             assert "办理及加注普通护照" in page.body_text and "普通护照签发（passport）" in page.body_text
             assert "结婚登记预约" in page.body_text  # both pairs shown, none merged yet
-            done = await admin.post(
-                "/kb/import/run",
-                {
-                    "staged": staged_name(page.body_text),
-                    "mapping": "gdzwfw",
-                    "pair.P0001": "passport",
-                    "pair.M0001": "own",
-                },
-            )
-            text = await followed(admin, done)
+            text = await imported(admin, [PASSPORT_RECORD, BOOKING_RECORD, GUIDE_RECORD], P0001="passport", M0001="own")
             assert "已导入（导入编号 imp-" in text and "周九" in text  # the history names the importer
             facts = yaml.safe_load((imports / "local_facts" / "passport.yml").read_text("utf-8"))
             assert facts[0]["consult_phone"] == "020-00000009"  # the guide gets the real phone
@@ -114,9 +119,9 @@ def test_an_admin_imports_answering_the_pairs_and_the_bot_reads_the_record(tmp_p
             kept = yaml.safe_load((imports / "confirmed.yml").read_text("utf-8"))
             assert kept == {"M0001": None, "P0001": "passport"}  # for every later import
             assert "待确认的对应关系</a>：0 对" in text
+            return imports
 
-    run(scenario())
-
+    imports = run(scenario())
     from knowledge_base import load_catalogue
     from common import settings
 
@@ -125,16 +130,9 @@ def test_an_admin_imports_answering_the_pairs_and_the_bot_reads_the_record(tmp_p
 
 
 def test_a_pair_left_open_is_answered_later_and_the_record_joins_our_guide(tmp_path):
-    imports = tmp_path / "imports"
-
     async def scenario():
-        async with console(config(tmp_path, kb_dir=kb_copy(tmp_path), imports_dir=imports), STAFF) as client:
-            admin = Browser(client)
-            await admin.login("admin")
-            page = await upload(admin, [PASSPORT_RECORD, GUIDE_RECORD])
-            await followed(
-                admin, await admin.post("/kb/import/run", {"staged": staged_name(page.body_text), "mapping": "gdzwfw"})
-            )
+        async with signed_in_admin(tmp_path) as (admin, imports):
+            await imported(admin, [PASSPORT_RECORD, GUIDE_RECORD])
             assert (imports / "imported" / "P0001.yml").exists()  # not answered: never merged on a guess
             pairs = await admin.get("/kb/import/pairs")
             assert "办理及加注普通护照" in pairs.body_text and "重新导入上次上传的" in pairs.body_text
@@ -143,9 +141,9 @@ def test_a_pair_left_open_is_answered_later_and_the_record_joins_our_guide(tmp_p
             assert not (imports / "imported" / "P0001.yml").exists()
             assert (imports / "local_facts" / "passport.yml").exists()
             assert "没有待确认的对应关系" in (await admin.get("/kb/import/pairs")).body_text
+            return imports
 
-    run(scenario())
-
+    imports = run(scenario())
     from knowledge_base.imports.erase import erase_import
     from knowledge_base.imports.trail import audit_lines
 
@@ -155,31 +153,20 @@ def test_a_pair_left_open_is_answered_later_and_the_record_joins_our_guide(tmp_p
 
 
 def test_a_conflict_of_a_reimport_is_decided_by_someone_else(tmp_path):
-    imports = tmp_path / "imports"
-
     async def scenario():
-        async with console(config(tmp_path, kb_dir=kb_copy(tmp_path), imports_dir=imports), STAFF) as client:
-            admin = Browser(client)
-            await admin.login("admin")
-            page = await upload(admin, [GUIDE_RECORD])
-            await followed(
-                admin, await admin.post("/kb/import/run", {"staged": staged_name(page.body_text), "mapping": "gdzwfw"})
-            )
+        async with signed_in_admin(tmp_path) as (admin, imports):
+            await imported(admin, [GUIDE_RECORD])
             path = imports / "imported" / "D0001.yml"
             data = yaml.safe_load(path.read_text("utf-8"))
             path.write_text(yaml.safe_dump({**data, "place": "工作人员核实的地址"}, allow_unicode=True), "utf-8")
             newer = record("D0001", "导游证核发", consult_phone="020-00000001", location="新导出的地址")
-            page = await upload(admin, [newer], filename="清单-新.jsonl")
-            text = await followed(
-                admin, await admin.post("/kb/import/run", {"staged": staged_name(page.body_text), "mapping": "gdzwfw"})
-            )
-            assert "冲突待复核 1" in text
+            assert "冲突待复核 1" in await imported(admin, [newer], filename="清单-新.jsonl")
             queue = await admin.get("/kb/import/conflicts")
             assert "工作人员核实的地址" in queue.body_text and "新导出的地址" in queue.body_text
             refused = await followed(admin, await admin.post("/kb/import/conflicts/D0001", {"keep": "export"}))
             assert "导入人不能复核自己导入产生的冲突" in refused
             assert yaml.safe_load(path.read_text("utf-8"))["place"] == "工作人员核实的地址"
-            reviewer = Browser(client)
+            reviewer = Browser(admin.client)
             await reviewer.login("reviewer")
             await reviewer.get("/kb/import/conflicts")
             decided = await followed(reviewer, await reviewer.post("/kb/import/conflicts/D0001", {"keep": "export"}))
@@ -191,14 +178,14 @@ def test_a_conflict_of_a_reimport_is_decided_by_someone_else(tmp_path):
 
 def test_the_import_page_needs_its_token(tmp_path):
     async def scenario():
-        async with console(config(tmp_path, kb_dir=kb_copy(tmp_path), imports_dir=tmp_path / "i"), STAFF) as client:
-            admin = Browser(client)
-            await admin.login("admin")
+        async with signed_in_admin(tmp_path) as (admin, imports):
             form = aiohttp.FormData()
             form.add_field("mapping", "gdzwfw")
             form.add_field("export", export_bytes([GUIDE_RECORD]), filename="x.jsonl")
-            response = await admin.http.post(client.make_url("/kb/import/check"), data=form, allow_redirects=False)
+            response = await admin.http.post(
+                admin.client.make_url("/kb/import/check"), data=form, allow_redirects=False
+            )
             assert response.status == 403
-            assert not Path(tmp_path / "i" / "uploads").exists()
+            assert not (imports / "uploads").exists()
 
     run(scenario())
