@@ -3,9 +3,12 @@ read at the kiosk. The page is stored whole; the link is a random token and noth
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
+from collections import OrderedDict
 from functools import lru_cache
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from rasa_sdk import Tracker
 
@@ -15,6 +18,9 @@ from domain_logic.sheet_links.store import SheetLinks
 from knowledge_base.catalogue import Entry
 
 KIOSK = "kiosk"  # the one channel with a screen to show a QR code on
+REUSE_SECONDS = 3600  # one screen asking about one guide again gets the same link (a kiosk visit is minutes)
+_given: "OrderedDict[Tuple[str, str], Tuple[float, str]]" = OrderedDict()  # (sender, page hash) → (when, link)
+_REMEMBERED = 10_000
 
 
 @lru_cache(maxsize=None)
@@ -39,5 +45,13 @@ def guide_take_away(entry: Entry, tracker: Tracker) -> Optional[Dict[str, Any]]:
     if tracker.get_latest_input_channel() != KIOSK:
         return None
     sheet = build_guide_sheet(entry)
-    link = sheet_link(sheet.title, to_html_page(sheet))
+    page = to_html_page(sheet)
+    key = (tracker.sender_id, hashlib.sha256(page.encode("utf-8")).hexdigest())
+    when, link = _given.get(key, (0.0, ""))
+    if time.time() - when > REUSE_SECONDS:  # a new screen, a changed guide, or an hour later: a new link
+        link = sheet_link(sheet.title, page) or ""
+        if link:
+            _given[key] = (time.time(), link)
+            while len(_given) > _REMEMBERED:
+                _given.popitem(last=False)
     return {"take_away": {"title": sheet.title, "link": link}} if link else None

@@ -221,8 +221,8 @@ def test_the_guide_is_taken_away_by_qr_code(page, browser, real_kiosk):
     ask(page, "办护照要带什么")
     code = page.locator(".take-away img")
     page.wait_for_function("() => { const i = document.querySelector('.take-away img'); return i && i.complete }")
-    assert code.evaluate("i => i.naturalWidth") > 100 and "办事指南" in code.get_attribute("alt")
-    token = re.search(r"/sheet/([A-Za-z0-9_-]+)/qr.svg", code.get_attribute("src")).group(1)
+    assert code.first.evaluate("i => i.naturalWidth") > 100 and "办事指南" in code.first.get_attribute("alt")
+    token = re.search(r"/sheet/([A-Za-z0-9_-]+)/qr.svg", code.first.get_attribute("src")).group(1)
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
     try:
         phone.goto(f"{real_kiosk.url}/sheet/{token}")
@@ -232,6 +232,9 @@ def test_the_guide_is_taken_away_by_qr_code(page, browser, real_kiosk):
         phone.screenshot(path=str(ARTIFACTS / "a11y-phone-guide.png"))
     finally:
         phone.context.close()
+    ask(page, "办护照要多少钱")
+    again = page.locator(".take-away img").last.get_attribute("src")
+    assert again == code.first.get_attribute("src")  # the same guide on the same screen: one link
 
 
 def test_everything_works_by_touch(browser, scripted_rasa):
