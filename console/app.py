@@ -36,14 +36,26 @@ PAGES: Sequence[RouteTable] = (
 )
 
 
+MAX_FORM_BYTES = 1024 * 1024  # any form
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024  # a region's 事项清单 export (导入): 2,262 records are 2.5 MB
+UPLOADS = ("/kb/import/check",)  # the one form that carries a file
+
+
+@web.middleware
+async def upload_limit(request: web.Request, handler):
+    """The export's upload may be large; every other request keeps the small limit, before sign-in too."""
+    if request.method == "POST" and request.path in UPLOADS:
+        request = request.clone(client_max_size=MAX_UPLOAD_BYTES)
+    return await handler(request)
+
 ASSETS = ("/static/", "/fonts/console.ttc", "/healthz")  # public, and no page: what the login form itself needs
 
 
 def create_app(config: Optional[ConsoleConfig] = None, pages: Sequence[RouteTable] = PAGES) -> web.Application:
     config = config or ConsoleConfig.from_settings()
     app = web.Application(
-        middlewares=[security_headers, session_middleware, csrf_middleware], client_max_size=MAX_UPLOAD_BYTES
+        middlewares=[upload_limit, security_headers, session_middleware, csrf_middleware],
+        client_max_size=MAX_FORM_BYTES,
     )
     found = Services.build(config)
     app[SERVICES] = found

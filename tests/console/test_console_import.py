@@ -189,3 +189,19 @@ def test_the_import_page_needs_its_token(tmp_path):
             assert not (imports / "uploads").exists()
 
     run(scenario())
+
+
+def test_only_the_upload_may_be_large(tmp_path):
+    big = [record(f"B{i:05d}", f"导游证核发{i}", materials=["申请表" * 40]) for i in range(2500)]  # about 2 MB
+
+    async def scenario():
+        async with signed_in_admin(tmp_path) as (admin, imports):
+            assert len(export_bytes(big)) > 1024 * 1024
+            page = await upload(admin, big)
+            assert page.status == 200 and "2500 条记录全部通过检查" in page.body_text
+            login = await admin.http.post(
+                admin.client.make_url("/login"), data={"username": "x" * (2 * 1024 * 1024)}, allow_redirects=False
+            )
+            assert login.status == 413  # any other form keeps the small limit, before sign-in too
+
+    run(scenario())
