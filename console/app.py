@@ -48,6 +48,7 @@ async def upload_limit(request: web.Request, handler):
         request = request.clone(client_max_size=MAX_UPLOAD_BYTES)
     return await handler(request)
 
+
 ASSETS = ("/static/", "/fonts/console.ttc", "/healthz")  # public, and no page: what the login form itself needs
 
 
