@@ -182,6 +182,8 @@ def test_everything_works_by_keyboard_with_a_visible_focus(page, scripted_rasa):
         live = page.locator("#conversation")
         assert live.get_attribute("aria-live") == "polite" and live.get_attribute("role") == "log"
         assert "您问的是：社保卡怎么办" in live.inner_text()  # new replies land inside the live region
+        heard = live.aria_snapshot()  # what a screen reader reads: who says what
+        assert "您说： 社保卡怎么办" in heard and "助手： 您问的是：社保卡怎么办" in heard
 
 
 def test_read_aloud_is_hidden_without_a_chinese_voice(page, scripted_rasa):
