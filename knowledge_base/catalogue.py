@@ -324,9 +324,9 @@ def load_catalogue(root: Path, previous: Optional[Catalogue] = None, imports: Op
         if entry_id in cat.items:
             cat.items[entry_id] = with_local_facts(cat.items[entry_id], facts)
     cat.imported = load_imported(imports)
+    words, word_errors = load_citizen_words(root)  # checked always (kb validate), used with an import
+    cat.errors.extend(word_errors)
     if cat.imported:
-        words, word_errors = load_citizen_words(root)
-        cat.errors.extend(word_errors)
         cat.citizen_words = not_ours(words, (t for item in cat.items.values() for t in (item.name, *item.aliases)))
 
     for path in sorted((root / "bundles").glob("*.yml")):

@@ -308,11 +308,8 @@ class ServiceEntityExtractor(GraphComponent, EntityExtractorMixin):
         ]
         # Asked back, the citizen also hears whose matter it is, should none of the records fit: when the
         # sentence names the department's topic (a department only resembled might be the wrong one).
-        department = (
-            [e for e in ours if e["entity"] == DEPARTMENT_ENTITY and e.get("confidence") == 1.0]
-            if source == IMPORTED_ASK_SOURCE
-            else []
-        )
+        named = source == IMPORTED_ASK_SOURCE and result.department_named
+        department = [e for e in ours if e["entity"] == DEPARTMENT_ENTITY] if named else []
         return candidates + department
 
 

@@ -113,7 +113,7 @@ async def _import(request: web.Request, staged: Path, mapping: str, answers: Dic
 @routes.get("/kb/import", "admin", nav="导入")
 async def import_page(request: web.Request) -> web.StreamResponse:
     folder = _folder(request)
-    history = [line for line in audit_lines(folder) if str(line.get("id", "")).startswith("imp-")][::-1][:10]
+    history = _imports(folder)[::-1][:10]
     return page(
         request,
         "kb_import.html",
@@ -161,15 +161,14 @@ async def check_upload(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _answers(form, pairs: List[Pair]) -> Dict[str, Optional[str]]:
-    """The pairs the admin answered in the form: an entry id (the same matter) or None (its own)."""
+def _answers(form, request: web.Request) -> Dict[str, Optional[str]]:
+    """The pairs the admin answered in the form (pair.<实施编码>): one of our items (the same matter) or
+    None (its own); a value naming none of our items is no answer."""
+    items = services(request).catalogue.current().items
     answers: Dict[str, Optional[str]] = {}
-    for p in pairs:
-        value = form.get(f"pair.{p.code}")
-        if value == OWN:
-            answers[p.code] = None
-        elif value == p.entry_id:
-            answers[p.code] = p.entry_id
+    for key, value in form.items():
+        if key.startswith("pair.") and isinstance(value, str) and (value == OWN or value in items):
+            answers[key[len("pair.") :]] = None if value == OWN else value
     return answers
 
 
@@ -177,21 +176,22 @@ def _answers(form, pairs: List[Pair]) -> Dict[str, Optional[str]]:
 async def run_import(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     staged, mapping = _staged(request, str(form.get("staged") or "")), str(form.get("mapping") or "")
-    checked = await asyncio.to_thread(_check, request, staged, mapping)
-    if not checked.importable:
-        raise redirect(request, "/kb/import", "文件没有通过检查，没有导入任何内容。")
-    raise redirect(
-        request, "/kb/import", await _import(request, staged, mapping, _answers(form, _pairs(checked, request)))
-    )
+    raise redirect(request, "/kb/import", await _import(request, staged, mapping, _answers(form, request)))
+
+
+def _imports(folder: Path) -> List[dict]:
+    """The audit lines of the imports themselves (not the decisions, reviews or erasures), oldest first."""
+    return [line for line in audit_lines(folder) if str(line.get("id", "")).startswith("imp-")]
 
 
 def _last_upload(request: web.Request) -> Optional[dict]:
-    """The latest import made from an upload that is still kept, to import again with new answers."""
-    for line in reversed(audit_lines(_folder(request))):
-        if str(line.get("id", "")).startswith("imp-"):
-            kept = _folder(request) / UPLOADS / str(line.get("export", ""))
-            return line if kept.exists() and line.get("mapping") else None
-    return None
+    """The latest import, when it was made from an upload that is still kept, to import again with new answers."""
+    imports = _imports(_folder(request))
+    if not imports:
+        return None
+    last = imports[-1]
+    kept = _folder(request) / UPLOADS / str(last.get("export", ""))
+    return last if kept.exists() and last.get("mapping") else None
 
 
 def _open_pairs(request: web.Request) -> List[Pair]:
@@ -222,7 +222,7 @@ async def pairs_page(request: web.Request) -> web.StreamResponse:
 async def answer_pairs(request: web.Request) -> web.StreamResponse:
     """Keep the answers; when the last import came from an upload, import it again with them."""
     form = await request.post()
-    answers = _answers(form, _open_pairs(request))
+    answers = _answers(form, request)
     last = _last_upload(request)
     if last is None:
         record_decisions(_folder(request), answers, signed_in(request).display_name)

@@ -144,9 +144,10 @@ def write_import(
     for entry_id, records in plan.local_facts.items():
         for record in records:  # confirmed since as the same matter as ours: no longer an item of its own
             item = folder / FOLDER / f"{record.code}.yml"
-            if item.exists():
-                _dump(folder / REPLACED / audit_id / FOLDER / item.name, _load(item))
-                item.unlink()
+            if item.exists():  # kept for undoing, as every version an import replaces
+                kept = folder / REPLACED / audit_id / FOLDER / item.name
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                item.replace(kept)
                 landed.merged.append(record.code)
         path = folder / LOCAL_FACTS / f"{entry_id}.yml"
         if path.exists():
